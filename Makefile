@@ -1,0 +1,53 @@
+# seqlab: two commands for a newcomer (see README).
+#   make lab   - create .venv if needed, install seqlab and the notebook stack, open JupyterLab
+#   make test  - the same environment plus the test tools, then the whole suite (what CI runs)
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+JOBS ?= 2
+
+.PHONY: lab test test-fast test-notebooks test-browser notebooks bench constraints clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+$(VENV)/.lab-installed: pyproject.toml constraints.txt | $(PY)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.test-installed: pyproject.toml constraints.txt | $(PY)
+	$(PIP) -e ".[test]"
+	touch $@ $(VENV)/.lab-installed
+
+lab: $(VENV)/.lab-installed
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+
+# The whole suite: lint, unit + gradient + PyTorch reference tests, nbval over every notebook
+# (shipped and solved) with the time/memory budget table, then the real-browser test.
+test: $(VENV)/.test-installed
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
+	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+	  tests notebooks/*.ipynb notebooks/solutions/*.ipynb
+	$(PY) -m pytest -m browser tests/browser
+
+test-fast: $(VENV)/.test-installed
+	$(PY) -m pytest -n $(JOBS) -m "not browser and not slow" tests
+
+# Rebuild the notebooks from their py:percent sources (learner + solution versions, executed).
+notebooks: $(VENV)/.test-installed
+	$(PY) tools/build_notebooks.py $(NB)
+
+bench: $(VENV)/.test-installed
+	$(PY) benchmarks/run.py
+
+constraints: $(VENV)/.test-installed
+	{ head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable | \
+	  sed 's/^torch==\(.*\)+cpu/torch==\1/'; } > constraints.new && mv constraints.new constraints.txt
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .ruff_cache

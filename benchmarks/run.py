@@ -1,0 +1,67 @@
+"""Run every side-by-side benchmark in benchmarks/ and write one results table.
+
+    make bench                       # all benchmarks
+    python benchmarks/run.py softmax # only cases whose name contains "softmax"
+
+The table (machine, versions, threads, median and spread of several runs, ratio to the
+reference) is printed and written to ``benchmarks/results/latest.md``; the README quotes it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+THREADS = os.environ.setdefault("OMP_NUM_THREADS", str(os.cpu_count() or 1))
+sys.path.insert(0, str(HERE))
+
+from harness import HEADER, measure  # noqa: E402
+
+
+def machine() -> str:
+    import numpy as np
+
+    versions = [f"numpy {np.__version__}"]
+    try:
+        import torch
+
+        torch.set_num_threads(int(THREADS))
+        versions.append(f"torch {torch.__version__}")
+    except ImportError:
+        pass
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, {THREADS} threads; Python "
+            f"{platform.python_version()}; {', '.join(versions)}")
+
+
+def main(argv: list[str]) -> int:
+    pattern = argv[0] if argv else ""
+    lines = [f"Machine: {machine()}", "", HEADER]
+    print("\n".join(lines), flush=True)
+    for path in sorted(HERE.glob("bench_*.py")):
+        module = importlib.import_module(path.stem)
+        for case in module.cases():
+            if pattern in case.name:
+                row = measure(case).row()
+                print(row, flush=True)
+                lines.append(row)
+    out = HERE / "results" / "latest.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n")
+    print(f"\nwritten to {out.relative_to(HERE.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,244 @@
+"""Array backend: NumPy always, CuPy when it is installed and asked for.
+
+This is the ONLY module in seqlab that imports ``cupy`` (STYLE section 7). Every op follows the
+CuPy idiom::
+
+    xp = get_array_module(x, W)     # numpy for NumPy inputs, cupy for CuPy inputs
+    z = xp.tanh(W @ x)
+
+so NumPy arrays in give NumPy arrays out and CuPy arrays in give CuPy arrays out. The *default
+device* only matters where arrays are created from nothing (parameter initialisation, zeros for
+a<0>): :func:`use` switches it, :func:`xp_default` returns its array module.
+
+Parameters are drawn on the host from a seeded ``numpy.random.Generator`` and then moved with
+:func:`to_device`, so one seed gives the same model on both backends.
+
+CuPy differences absorbed here:
+
+- ``scatter_add``: ``a[idx] += v`` drops repeated indices on both backends; NumPy needs
+  ``np.add.at`` and CuPy ``cupyx.scatter_add``.
+- out-of-range indices *wrap* on CuPy instead of raising: :func:`check_indices` validates on the
+  host and raises an ``IndexError`` naming the argument.
+- no implicit conversion to NumPy: call :func:`to_numpy` at every boundary (plots, metrics,
+  tests).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "asarray",
+    "check_indices",
+    "cupy_available",
+    "device_name",
+    "get_array_module",
+    "host_rng",
+    "is_cupy",
+    "randn",
+    "scatter_add",
+    "to_device",
+    "to_numpy",
+    "use",
+    "using",
+    "xp_default",
+    "zeros",
+]
+
+_cupy: Any = None          # the cupy module once imported, else None
+_cupy_checked = False      # whether the import has been tried
+_default = "numpy"         # the default device for array creation: "numpy" or "cupy"
+
+
+def _try_cupy() -> Any:
+    """Import cupy once; return the module, or None when it is missing or has no GPU."""
+    global _cupy, _cupy_checked
+    if not _cupy_checked:
+        _cupy_checked = True
+        try:
+            cp = importlib.import_module("cupy")
+            cp.cuda.runtime.getDeviceCount()  # raises without a driver or device
+            _cupy = cp
+        except Exception:  # ImportError, CUDARuntimeError, ...: no usable GPU
+            _cupy = None
+    return _cupy
+
+
+def cupy_available() -> bool:
+    """True when cupy imports and sees at least one GPU."""
+    return _try_cupy() is not None
+
+
+def is_cupy(x: Any) -> bool:
+    """True when ``x`` is a CuPy array (without importing cupy when it is not loaded)."""
+    return _cupy is not None and isinstance(x, _cupy.ndarray)
+
+
+def get_array_module(*arrays: Any):
+    """Return ``cupy`` if any argument is a CuPy array, else ``numpy`` (the CuPy idiom).
+
+    Non-array arguments (floats, None) are ignored, so ``get_array_module(x, None)`` works.
+    """
+    if _cupy is not None and any(isinstance(a, _cupy.ndarray) for a in arrays):
+        return _cupy
+    return np
+
+
+def use(name: str) -> str:
+    """Switch the default device for array creation: ``"numpy"`` or ``"cupy"``.
+
+    Returns a one-line description of the device now in use (print it in a notebook).
+
+    Raises
+    ------
+    ValueError
+        for a name other than "numpy" or "cupy".
+    RuntimeError
+        for "cupy" when CuPy is missing or sees no GPU.
+    """
+    global _default
+    if name not in ("numpy", "cupy"):
+        raise ValueError(f"use(name): expected 'numpy' or 'cupy', got {name!r}")
+    if name == "cupy" and not cupy_available():
+        raise RuntimeError(
+            "use('cupy'): CuPy is not installed or sees no GPU. Install the 'gpu' extra "
+            "(pip install 'seqlab[gpu]') on a machine with an NVIDIA GPU, or stay on 'numpy'."
+        )
+    _default = name
+    return device_name()
+
+
+class using:  # noqa: N801 - used like a function: `with using("cupy"):`
+    """Context manager: ``with using("cupy"): ...`` switches the default device for a block."""
+
+    def __init__(self, name: str):
+        self.name, self.previous = name, _default
+
+    def __enter__(self) -> str:
+        self.previous = _default
+        return use(self.name)
+
+    def __exit__(self, *exc: object) -> None:
+        use(self.previous)
+
+
+def xp_default():
+    """The array module of the default device (numpy, or cupy after ``use("cupy")``)."""
+    return _cupy if _default == "cupy" else np
+
+
+def device_name() -> str:
+    """A human-readable description of the default device."""
+    if _default == "cupy":
+        props = _cupy.cuda.runtime.getDeviceProperties(_cupy.cuda.Device().id)
+        name = props["name"].decode() if isinstance(props["name"], bytes) else props["name"]
+        return f"cupy {_cupy.__version__} on GPU {_cupy.cuda.Device().id}: {name}"
+    return f"numpy {np.__version__} on CPU"
+
+
+def to_numpy(x: Any) -> Any:
+    """Return a NumPy array for a NumPy or CuPy array; other values pass through unchanged.
+
+    Tuples, lists and dicts are converted element-wise (a ``grads`` dict, a cache of arrays).
+    """
+    if is_cupy(x):
+        return _cupy.asnumpy(x)
+    if isinstance(x, dict):
+        return {k: to_numpy(v) for k, v in x.items()}
+    if isinstance(x, list | tuple) and not hasattr(x, "_fields"):
+        return type(x)(to_numpy(v) for v in x)
+    return x
+
+
+def to_device(x: Any, xp=None) -> Any:
+    """Move an array (or a dict of arrays) to ``xp`` (default: the default device's module)."""
+    xp = xp or xp_default()
+    if isinstance(x, dict):
+        return {k: to_device(v, xp) for k, v in x.items()}
+    if xp is np:
+        return to_numpy(x) if is_cupy(x) else np.asarray(x)
+    return xp.asarray(x)
+
+
+def asarray(x: Any, dtype=None):
+    """``xp_default().asarray(x, dtype)``: create an array on the default device."""
+    return xp_default().asarray(x, dtype=dtype)
+
+
+def zeros(shape: int | Sequence[int], dtype=np.float64, like: Any = None):
+    """Zeros on the device of ``like`` (an array) or, without it, on the default device."""
+    xp = get_array_module(like) if like is not None else xp_default()
+    return xp.zeros(shape, dtype=dtype)
+
+
+def host_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
+    """A seeded host-side ``numpy.random.Generator`` (never the global ``np.random`` state).
+
+    A Generator passes through unchanged, so functions can take ``seed`` or ``rng``.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is not None and not isinstance(seed, int | np.integer):
+        raise TypeError(f"host_rng(seed): expected an int, a Generator or None, got {seed!r}")
+    return np.random.default_rng(seed)
+
+
+def randn(rng: np.random.Generator, shape: int | Sequence[int], scale: float = 1.0,
+          dtype=np.float64, xp=None):
+    """Draw ``scale * N(0, 1)`` on the host with ``rng``, cast to ``dtype``, move to ``xp``.
+
+    Drawing on the host makes one seed give identical parameters on NumPy and CuPy.
+    """
+    values = (scale * rng.standard_normal(shape)).astype(dtype)
+    return to_device(values, xp)
+
+
+def check_indices(indices: Any, size: int, name: str = "indices"):
+    """Validate integer indices against ``[0, size)`` on the host; return them unchanged.
+
+    CuPy wraps out-of-range indices silently; this raises instead, naming the argument.
+    """
+    host = to_numpy(indices)
+    host = np.asarray(host)
+    if host.size and not np.issubdtype(host.dtype, np.integer):
+        raise TypeError(f"{name}: expected integer indices, got dtype {host.dtype}")
+    if host.size and (host.min() < 0 or host.max() >= size):
+        bad = host[(host < 0) | (host >= size)].ravel()[:5].tolist()
+        raise IndexError(
+            f"{name}: indices must lie in [0, {size}), got out-of-range values {bad}"
+        )
+    return indices
+
+
+def scatter_add(target, indices, values, axis: int = 0):
+    """Add ``values`` into ``target`` at ``indices`` along ``axis``, in place; return target.
+
+    Repeated indices accumulate (``target[idx] += values`` would keep only one of them): this
+    is the backward pass of an embedding lookup, where a word used twice gets two gradients.
+
+    Parameters
+    ----------
+    target : array, any shape; modified in place.
+    indices : integer array of shape ``(k,)``, each in ``[0, target.shape[axis])``.
+    values : array of ``target``'s shape with ``target.shape[axis]`` replaced by ``k``.
+    """
+    xp = get_array_module(target, values)
+    check_indices(indices, target.shape[axis], "scatter_add(indices)")
+    idx = xp.asarray(indices).ravel()
+    expected = target.shape[:axis] + (idx.shape[0],) + target.shape[axis + 1:]
+    if tuple(values.shape) != tuple(expected):
+        raise ValueError(
+            f"scatter_add(values): expected shape {expected} for {idx.shape[0]} indices along "
+            f"axis {axis} of a target of shape {target.shape}, got {tuple(values.shape)}"
+        )
+    moved_t = xp.moveaxis(target, axis, 0)  # (size, ...) view of target
+    moved_v = xp.moveaxis(values, axis, 0)  # (k, ...)
+    if xp is np:
+        np.add.at(moved_t, idx, moved_v)
+    else:  # pragma: no cover - needs a GPU
+        importlib.import_module("cupyx").scatter_add(moved_t, idx, moved_v)
+    return target

@@ -1,0 +1,73 @@
+"""Exercise checks for the notebooks: ``check_*`` functions, tiered ``hint`` and ``reveal``.
+
+In a notebook::
+
+    def softmax(z):
+        ...                          # the learner's code
+    check_softmax(softmax)           # ✓ / … still open / ✗ with a precise diagnosis
+    hint("softmax")                  # the next hint each call; hint("softmax", 3) for the third
+    reveal("softmax")                # the library's real source
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from seqlab.exercises import getting_started
+from seqlab.exercises.core import Case, CheckResult, Exercise, Mistake, check, progress
+
+REGISTRY: dict[str, Exercise] = {**getting_started.EXERCISES}
+_hint_level: dict[str, int] = {}
+
+
+def get_exercise(name: str) -> Exercise:
+    """The registered exercise called ``name``; a KeyError lists the known names."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"no exercise called {name!r}; known: {sorted(REGISTRY)}") from None
+
+
+class Text(str):
+    """A string that a notebook displays as plain text (no quotes, newlines kept)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def hint(name: str, level: int | None = None) -> Text:
+    """The next hint for exercise ``name`` (or hint number ``level``, from 1)."""
+    hints = get_exercise(name).hints
+    if level is None:
+        level = min(_hint_level.get(name, 0) + 1, len(hints))
+    if not 1 <= level <= len(hints):
+        raise ValueError(f"hint(level): exercise {name!r} has hints 1..{len(hints)}, "
+                         f"got {level}")
+    _hint_level[name] = level
+    more = " (call hint again for the next one)" if level < len(hints) else " (last hint)"
+    return Text(f"Hint {level}/{len(hints)} for {name}{more}:\n  {hints[level - 1]}")
+
+
+def reveal(name: str):
+    """The library's source for exercise ``name``, folded: the answer the tests check."""
+    from seqlab.viz.source import show_source
+
+    ex = get_exercise(name)
+    return show_source(ex.source or ex.reference, collapsed=True,
+                       title=f"{ex.library_name} (the library's answer)")
+
+
+def _make_check(name: str) -> Callable[[Callable], CheckResult]:
+    def check_fn(fn: Callable, seed: int = 0) -> CheckResult:
+        return check(REGISTRY[name], fn, seed)
+
+    check_fn.__name__ = f"check_{name}"
+    check_fn.__doc__ = f"Check your `{REGISTRY[name].signature}` against the library's."
+    return check_fn
+
+
+check_softmax = _make_check("softmax")
+check_dense_forward = _make_check("dense_forward")
+
+__all__ = ["REGISTRY", "Case", "CheckResult", "Exercise", "Mistake", "check",
+           "check_dense_forward", "check_softmax", "get_exercise", "hint", "progress", "reveal"]

@@ -1,0 +1,305 @@
+"""The exercise checker: compare a learner's function with the library's, and say what is wrong.
+
+An :class:`Exercise` is a reference implementation (the library's), a list of :class:`Case`
+inputs (random and hand-built; some *isolate* one term by zeroing all others, as the course's
+own tests do, so a failure reads "related to b?"), and a list of known :class:`Mistake` versions
+(a dropped bias, a wrong axis, ...). :func:`check` runs the learner's function on every case and,
+on the first failure, explains it:
+
+1. an exception inside the learner's code: what was raised and on which line of *their* cell,
+   matched against the known mistakes when one raises the same error;
+2. ``NotImplementedError`` (the stub as shipped): the exercise is still *open*, not failed;
+3. a wrong kind of result: ``None`` (forgotten ``return``), a tuple of the wrong length, a
+   non-array, a wrong shape (named against the expected one), a changed input;
+4. wrong values: the known mistake whose output equals the learner's gives its specific message;
+   otherwise the isolated term of the failing case; otherwise the largest difference.
+
+The checker never raises: whatever the learner's function does, the result is a
+:class:`CheckResult` that shows itself as a short coloured report in a notebook.
+"""
+
+from __future__ import annotations
+
+import html
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from seqlab.backend import host_rng, to_numpy
+
+_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
+_results: dict[str, CheckResult] = {}  # the last result of each exercise in this kernel
+
+
+@dataclass(frozen=True)
+class Case:
+    """One set of inputs. ``make(rng) -> dict`` of keyword arguments (NumPy arrays)."""
+
+    name: str
+    make: Callable[[np.random.Generator], dict]
+    isolates: str | None = None  # the only non-zero term, e.g. "b": "related to b?"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong version of the function and what to tell a learner whose code matches it."""
+
+    name: str
+    fn: Callable
+    message: str
+
+
+@dataclass
+class Exercise:
+    """Everything :func:`check` needs to grade one function."""
+
+    name: str                                  # the learner's function name, e.g. "softmax"
+    signature: str                             # e.g. "softmax(z) -> s"
+    reference: Callable                        # the library's answer, same signature
+    cases: Sequence[Case]
+    mistakes: Sequence[Mistake] = ()
+    hints: Sequence[str] = ()
+    source: Callable | None = None             # what `reveal` shows (default: reference)
+    library_name: str = ""                     # e.g. "seqlab.functional.softmax"
+    week: str = "0"
+    output_names: Sequence[str] = ("output",)  # names of the returned values, for messages
+    rtol: float = 1e-7
+    atol: float = 1e-9
+
+
+@dataclass
+class CheckResult:
+    """What a check found. ``status`` is "passed", "open" or "failed"."""
+
+    exercise: str
+    status: str
+    message: str
+    cases_passed: int = 0
+    cases_total: int = 0
+    mistake: str | None = None  # the name of the matched known mistake, if any
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        mark = {"passed": "✓", "open": "…", "failed": "✗"}[self.status]
+        lines = [f"{mark} {self.exercise}: {self.message}"]
+        lines += [f"  {d}" for d in self.details]
+        if self.cases_total:
+            lines.append(f"  ({self.cases_passed} of {self.cases_total} test cases passed)")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        colour = {"passed": "#1a7f37", "open": "#9a6700", "failed": "#cf222e"}[self.status]
+        body = "<br>".join(html.escape(line) for line in repr(self).splitlines())
+        return (f'<div style="border-left:4px solid {colour};padding:4px 10px;'
+                f'font-family:monospace;white-space:pre-wrap">{body}</div>')
+
+
+def _clean_frames(exc: BaseException) -> list[str]:
+    """Traceback lines from the learner's own code only (not seqlab, NumPy or the checker)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not f.filename.startswith(_PACKAGE_DIR) and "site-packages" not in f.filename
+              and "/lib/python" not in f.filename]
+    return [f"line {f.lineno}: {f.line}" for f in frames if f.line]
+
+
+def _as_tuple(out: Any, n: int) -> tuple | None:
+    """The outputs as a tuple of length n (a single output is wrapped); None if impossible."""
+    if n == 1:
+        return (out,)
+    return tuple(out) if isinstance(out, tuple | list) and len(out) == n else None
+
+
+def _call(fn: Callable, kwargs: dict) -> tuple[Any, BaseException | None]:
+    copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+    try:
+        return fn(**copies), None
+    except Exception as exc:  # the learner's code may raise anything
+        return None, exc
+
+
+def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
+    """Equal values: arrays allclose (NaN equal to NaN), anything else by ==."""
+    try:
+        a, b = to_numpy(a), to_numpy(b)
+        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return a.shape == b.shape and bool(np.allclose(a, b, rtol, atol, equal_nan=True))
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def _same_outputs(outs: tuple, refs: tuple, ex: Exercise) -> bool:
+    return all(_same(o, r, ex.rtol, ex.atol) for o, r in zip(outs, refs, strict=True))
+
+
+def _match_mistake(ex: Exercise, kwargs: dict, outs: tuple | None, exc: BaseException | None,
+                   refs: tuple) -> Mistake | None:
+    """The first known mistake that reproduces the learner's outputs (or exception)."""
+    for mistake in ex.mistakes:
+        m_out, m_exc = _call(mistake.fn, kwargs)
+        if exc is not None or m_exc is not None:
+            if (exc is not None and m_exc is not None and type(exc) is type(m_exc)
+                    and str(exc) == str(m_exc)):
+                return mistake
+            continue
+        m_outs = _as_tuple(m_out, len(ex.output_names))
+        if m_outs is None or outs is None or _same_outputs(m_outs, refs, ex):
+            continue  # a mistake that happens to be right on this case proves nothing
+        if _same_outputs(outs, m_outs, ex):
+            return mistake
+    return None
+
+
+def _describe_value_error(ex: Exercise, case: Case, name: str, got: np.ndarray,
+                          want: np.ndarray) -> tuple[str, list[str]]:
+    details = []
+    if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
+        msg = (f"`{name}` contains NaN or inf on the case '{case.name}', where the right answer "
+               "is finite: look for an overflow (exp of a large number) or a division by zero.")
+        return msg, details
+    diff = np.abs(got.astype(float) - want.astype(float))
+    idx = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
+    where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
+    details.append(f"largest difference {float(np.nanmax(diff)):.3g}{where}: "
+                   f"got {float(got[idx]):.6g}, expected {float(want[idx]):.6g}")
+    if case.isolates:
+        return (f"wrong values of `{name}` on the case '{case.name}', where every term but "
+                f"`{case.isolates}` is zero: problem related to {case.isolates}?"), details
+    return f"wrong values of `{name}` on the case '{case.name}'.", details
+
+
+def _diagnose_outputs(ex: Exercise, case: Case, out: Any, refs: tuple
+                      ) -> tuple[tuple | None, str | None, list[str]]:
+    """Check the *kind* of result. Returns (outputs, message or None, details)."""
+    n = len(ex.output_names)
+    if out is None:
+        return None, "your function returned None: did you forget the `return` statement?", []
+    if n == 1 and isinstance(out, tuple):
+        return None, (f"your function returned a tuple of {len(out)} values; it should return "
+                      f"one array, `{ex.output_names[0]}`."), []
+    outs = _as_tuple(out, n)
+    if outs is None:
+        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if hasattr(out, "__len__")
+                                          else "")
+        return None, (f"expected {n} values ({', '.join(ex.output_names)}) returned as a "
+                      f"tuple, got {got}."), []
+    for name, o, r in zip(ex.output_names, outs, refs, strict=True):
+        o_np = to_numpy(o)
+        if isinstance(r, np.ndarray) and not isinstance(o_np, np.ndarray):
+            what = type(o).__name__ + (f" of length {len(o)}" if hasattr(o, "__len__") else "")
+            return None, f"`{name}` should be a NumPy array of shape {r.shape}, got a {what}.", []
+        if isinstance(r, np.ndarray) and o_np.shape != r.shape:
+            hint = ""
+            if o_np.shape == r.shape[::-1]:
+                hint = " (the transpose: check the order of a matrix product)"
+            elif o_np.size == r.size:
+                hint = " (same number of entries: a reshape or a lost keepdims?)"
+            elif len(o_np.shape) < len(r.shape):
+                hint = " (an axis is missing: keepdims=True in a sum or max?)"
+            return None, (f"`{name}` has shape {o_np.shape}, expected {r.shape}{hint} on the "
+                          f"case '{case.name}'."), []
+    return outs, None, []
+
+
+def check(ex: Exercise, fn: Any, seed: int = 0) -> CheckResult:
+    """Run the learner's ``fn`` on every case of ``ex`` and explain the first failure.
+
+    Never raises. When ``fn`` has the exercise's name (the function the exercise cell defines),
+    the result is remembered for :func:`progress`; other functions are try-outs.
+    """
+    result = _check(ex, fn, seed)
+    if getattr(fn, "__name__", None) == ex.name:  # the exercise cell's own function, not a demo
+        _results[ex.name] = result
+    return result
+
+
+def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
+    total = len(ex.cases)
+    if not callable(fn):
+        return CheckResult(ex.name, "failed", f"expected your function `{ex.signature}`, got "
+                           f"{type(fn).__name__} {str(fn)[:40]!r}.", 0, total)
+    rng = host_rng(seed)
+    for i, case in enumerate(ex.cases):
+        kwargs = case.make(rng)
+        ref_out, ref_exc = _call(ex.reference, kwargs)
+        if ref_exc is not None:  # a bug in the exercise itself, never the learner's fault
+            return CheckResult(ex.name, "failed", f"internal error in the reference on case "
+                               f"'{case.name}': {ref_exc!r}. Please report it.", i, total)
+        refs = _as_tuple(ref_out, len(ex.output_names))
+        before = {k: v.copy() for k, v in kwargs.items() if isinstance(v, np.ndarray)}
+        out, exc = _call_in_place(fn, kwargs)
+        for k, v in before.items():
+            if not np.array_equal(v, kwargs[k], equal_nan=True):
+                return CheckResult(ex.name, "failed", f"your function changed its input `{k}` "
+                                   "in place (e.g. `z -= ...`); work on a copy instead.", i, total)
+        if isinstance(exc, NotImplementedError):
+            return CheckResult(ex.name, "open", f"not done yet: write `{ex.signature}` in the "
+                               "cell above (replace `raise NotImplementedError()`). Until then "
+                               f"the notebook uses the library's {ex.library_name}.", 0, total)
+        if exc is not None:
+            mistake = _match_mistake(ex, kwargs, None, exc, refs)
+            lines = _clean_frames(exc)
+            details = [f"in your code, {lines[-1]}"] if lines else []
+            msg = f"your function raised {type(exc).__name__}: {exc}"
+            if mistake:
+                msg = mistake.message + f" (It raised {type(exc).__name__}: {exc})"
+            return CheckResult(ex.name, "failed", msg, i, total,
+                               mistake.name if mistake else None, details)
+        outs, msg, details = _diagnose_outputs(ex, case, out, refs)
+        if msg is None and not _same_outputs(outs, refs, ex):
+            for name, o, r in zip(ex.output_names, outs, refs, strict=True):
+                if not _same(o, r, ex.rtol, ex.atol):
+                    msg, details = _describe_value_error(
+                        ex, case, name, np.asarray(to_numpy(o)), np.asarray(r))
+                    break
+        if msg is not None:
+            mistake = _match_mistake(ex, kwargs, outs, None, refs) if outs else None
+            if mistake is None and outs is None:
+                mistake = _match_mistake_by_shape(ex, kwargs, out)
+            if mistake is not None:
+                msg, details = mistake.message, details
+            return CheckResult(ex.name, "failed", msg, i, total,
+                               mistake.name if mistake else None, details)
+    return CheckResult(ex.name, "passed", f"all {total} test cases pass. Well done!",
+                       total, total)
+
+
+def _call_in_place(fn: Callable, kwargs: dict) -> tuple[Any, BaseException | None]:
+    """Call fn on the very arrays in kwargs (so in-place changes are visible to the check)."""
+    try:
+        return fn(**kwargs), None
+    except Exception as exc:
+        return None, exc
+
+
+def _match_mistake_by_shape(ex: Exercise, kwargs: dict, out: Any) -> Mistake | None:
+    """A known mistake whose output has the same (wrong) shape as the learner's."""
+    shape = getattr(to_numpy(out), "shape", None)
+    if shape is None:
+        return None
+    for mistake in ex.mistakes:
+        m_out, m_exc = _call(mistake.fn, kwargs)
+        if m_exc is None and getattr(to_numpy(m_out), "shape", None) == shape:
+            if _same(out, m_out, ex.rtol, ex.atol):
+                return mistake
+    return None
+
+
+def progress() -> str:
+    """A one-line-per-exercise summary of this kernel's checks (shown by ``progress()``)."""
+    if not _results:
+        return "No exercise checked yet in this session."
+    return "\n".join(repr(r).splitlines()[0] for r in _results.values())
+

@@ -1,0 +1,87 @@
+"""seqlab.backend: the array-module idiom, device moves, scatter-add, host RNG, index checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqlab import backend
+
+
+def test_get_array_module_is_numpy_for_numpy_and_scalars():
+    assert backend.get_array_module(np.ones(2), None, 3.0) is np
+    assert backend.get_array_module() is np
+
+
+def test_to_numpy_and_to_device_round_trip_containers():
+    grads = {"W": np.ones((2, 2)), "b": [np.zeros(1), np.ones(1)]}
+    out = backend.to_numpy(grads)
+    assert out["W"] is grads["W"] and isinstance(out["b"], list)
+    moved = backend.to_device({"W": [[1.0, 2.0]]}, np)
+    assert isinstance(moved["W"], np.ndarray) and moved["W"].shape == (1, 2)
+
+
+def test_use_rejects_unknown_backend_and_reports_device():
+    with pytest.raises(ValueError, match="use\\(name\\)"):
+        backend.use("jax")
+    assert backend.use("numpy").startswith("numpy")
+    assert backend.xp_default() is np
+
+
+@pytest.mark.skipif(backend.cupy_available(), reason="CuPy is present here")
+def test_use_cupy_without_a_gpu_says_how_to_get_one():
+    with pytest.raises(RuntimeError, match="seqlab\\[gpu\\]"):
+        backend.use("cupy")
+    assert backend.xp_default() is np  # unchanged after the failed switch
+
+
+def test_using_restores_the_previous_default():
+    with backend.using("numpy") as name:
+        assert name.startswith("numpy")
+    assert backend.xp_default() is np
+
+
+def test_scatter_add_accumulates_repeated_indices():
+    # the embedding backward: word 1 appears twice, so it gets both gradients
+    dE = np.zeros((4, 3))
+    idx = np.array([1, 3, 1])
+    dvals = np.arange(9, dtype=float).reshape(3, 3)
+    backend.scatter_add(dE, idx, dvals)
+    np.testing.assert_array_equal(dE[1], dvals[0] + dvals[2])
+    np.testing.assert_array_equal(dE[3], dvals[1])
+    np.testing.assert_array_equal(dE[[0, 2]], 0)
+    naive = np.zeros((4, 3))
+    naive[idx] += dvals  # the trap: keeps only one of the repeated rows
+    assert not np.array_equal(naive, dE)
+
+
+def test_scatter_add_along_columns_course_layout():
+    # E is (n_e, V) in the course; a lookup takes columns
+    dE = np.zeros((2, 5))
+    backend.scatter_add(dE, np.array([4, 4]), np.ones((2, 2)), axis=1)
+    np.testing.assert_array_equal(dE[:, 4], [2.0, 2.0])
+
+
+def test_scatter_add_errors_name_the_argument():
+    with pytest.raises(IndexError, match="scatter_add\\(indices\\).*\\[0, 4\\).*\\[7\\]"):
+        backend.scatter_add(np.zeros((4, 2)), np.array([7]), np.ones((1, 2)))
+    with pytest.raises(ValueError, match="scatter_add\\(values\\): expected shape \\(2, 2\\)"):
+        backend.scatter_add(np.zeros((4, 2)), np.array([0, 1]), np.ones((3, 2)))
+    with pytest.raises(TypeError, match="integer indices"):
+        backend.check_indices(np.array([0.5]), 3, "idx")
+
+
+def test_host_rng_is_seeded_and_passes_generators_through():
+    a = backend.randn(backend.host_rng(7), (3, 2), scale=0.1)
+    b = backend.randn(backend.host_rng(7), (3, 2), scale=0.1)
+    np.testing.assert_array_equal(a, b)
+    g = np.random.default_rng(1)
+    assert backend.host_rng(g) is g
+    assert backend.randn(g, 4, dtype=np.float32).dtype == np.float32
+    with pytest.raises(TypeError, match="host_rng\\(seed\\)"):
+        backend.host_rng("seed")
+
+
+def test_zeros_follow_like_or_default():
+    assert backend.zeros((2, 3), like=np.ones(1)).shape == (2, 3)
+    assert backend.zeros(4, dtype=np.float32).dtype == np.float32

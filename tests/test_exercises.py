@@ -1,0 +1,187 @@
+"""The exercise framework: the library passes, known mistakes get their message, nothing crashes.
+
+For every registered exercise: (1) the library's own implementation passes its check; (2) each
+registered mistake, submitted as a learner's answer, gets that mistake's specific message;
+(3) independently written wrong versions (other code, same bug) get the same diagnosis; (4) any
+misbehaving function (raises, returns junk, loops over inputs in place) gets a diagnosis and
+never a traceback from inside the checker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqlab.exercises import (
+    REGISTRY,
+    check,
+    check_dense_forward,
+    check_softmax,
+    get_exercise,
+    hint,
+    progress,
+    reveal,
+)
+
+EXERCISES = sorted(REGISTRY)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_library_implementation_passes_its_check(name):
+    ex = REGISTRY[name]
+    result = check(ex, ex.reference)
+    assert result.status == "passed", repr(result)
+    assert result.cases_passed == result.cases_total == len(ex.cases)
+
+
+@pytest.mark.parametrize(("name", "mistake"),
+                         [(n, m.name) for n in EXERCISES for m in REGISTRY[n].mistakes])
+def test_each_known_mistake_gets_its_own_message(name, mistake):
+    ex = REGISTRY[name]
+    wrong = next(m for m in ex.mistakes if m.name == mistake)
+    result = check(ex, wrong.fn)
+    assert result.status == "failed"
+    assert result.mistake == mistake, repr(result)
+    assert wrong.message in result.message
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_stub_as_shipped_is_open_not_failed(name):
+    def stub(*args, **kwargs):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    result = check(REGISTRY[name], stub)
+    assert result.status == "open"
+    assert "not done yet" in result.message and REGISTRY[name].library_name in result.message
+
+
+# Wrong versions written differently from the registered mistakes: the diagnosis must generalise.
+def _sm_axis_last(z):
+    ez = np.exp(z)
+    return ez / np.sum(ez, axis=-1)[:, None]
+
+
+def _sm_overflow(z):
+    return np.exp(z) / np.exp(z).sum(0)
+
+
+def _sm_no_norm(z):
+    return np.exp(z - np.max(z, axis=0))
+
+
+def _sm_neg(z):
+    e = np.exp(-(z - z.min(axis=0)))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+@pytest.mark.parametrize(("fn", "mistake"), [
+    (_sm_axis_last, "wrong axis"),
+    (_sm_overflow, "overflow"),
+    (_sm_no_norm, "not normalised"),
+    (_sm_neg, "wrong sign"),
+])
+def test_softmax_learner_variants_are_diagnosed(fn, mistake):
+    with np.errstate(all="ignore"):
+        result = check_softmax(fn)
+    assert result.status == "failed" and result.mistake == mistake, repr(result)
+
+
+@pytest.mark.parametrize(("fn", "mistake"), [
+    (lambda x, W, b: np.tanh(np.dot(W, x)), "dropped bias"),
+    (lambda x, W, b: 1.0 / (1.0 + np.exp(-np.dot(W, x) - b)), "sigmoid"),
+    (lambda x, W, b: np.dot(W, x) + b, "no activation"),
+    (lambda x, W, b: np.tanh(np.matmul(W.T, x) + b), "transposed weight"),
+    (lambda x, W, b: np.tanh((W @ x).T + b.ravel()), "row layout"),
+    (lambda x, W, b: np.tanh(W @ x - b), "wrong sign"),
+])
+def test_dense_learner_variants_are_diagnosed(fn, mistake):
+    result = check_dense_forward(fn)
+    assert result.status == "failed" and result.mistake == mistake, repr(result)
+
+
+def test_dropped_bias_is_pinned_to_b_by_term_isolation():
+    result = check_dense_forward(lambda x, W, b: np.tanh(W @ x))
+    assert result.cases_passed == 0  # the first case leaves only b non-zero
+    # an unknown bug on the b-only case reports the isolated term
+    result = check_dense_forward(lambda x, W, b: np.tanh(W @ x + 2 * b))
+    assert "related to b?" in result.message, repr(result)
+
+
+def test_off_by_one_is_reported_with_the_largest_difference():
+    result = check_dense_forward(lambda x, W, b: np.tanh(W @ x + b) + 1e-3)
+    assert result.status == "failed"
+    assert any("largest difference" in d for d in result.details), repr(result)
+
+
+def _raises_inside(z):
+    return z[:, 10**6]          # IndexError in the learner's own line
+
+
+@pytest.mark.parametrize(("fn", "expected"), [
+    (lambda z: None, "forget the `return`"),
+    (lambda z: "probabilities", "should be a NumPy array"),
+    (lambda z: z.tolist(), "should be a NumPy array"),
+    (lambda z: z.sum(axis=0), "has shape"),
+    (lambda z: (z, z), "tuple of 2 values"),
+    (_raises_inside, "raised IndexError"),
+    (lambda z: np.full_like(z, np.nan), "NaN or inf"),
+    (42, "expected your function"),
+])
+def test_misbehaving_functions_get_a_diagnosis_not_a_traceback(fn, expected):
+    result = check_softmax(fn)
+    assert result.status == "failed"
+    assert expected in result.message + " ".join(result.details), repr(result)
+
+
+def test_exception_points_at_the_learners_line():
+    result = check_softmax(_raises_inside)
+    assert any("z[:, 10**6]" in d for d in result.details), repr(result)
+
+
+def test_in_place_modification_of_an_input_is_reported():
+    def softmax_in_place(z):
+        z -= z.max(axis=0, keepdims=True)
+        np.exp(z, out=z)
+        z /= z.sum(axis=0, keepdims=True)
+        return z
+
+    result = check_softmax(softmax_in_place)
+    assert result.status == "failed" and "in place" in result.message
+
+
+def test_transposed_output_shape_is_named():
+    result = check_dense_forward(lambda x, W, b: np.tanh(W @ x + b).T)
+    assert "transpose" in result.message or result.mistake == "row layout", repr(result)
+
+
+def test_result_displays_as_text_and_html():
+    result = check_softmax(REGISTRY["softmax"].reference)
+    assert repr(result).startswith("✓ softmax")
+    assert "#1a7f37" in result._repr_html_()
+    assert bool(result)
+
+
+def test_hints_are_tiered_and_reveal_shows_the_library_source():
+    first, second = hint("softmax"), hint("softmax")
+    assert repr(first) == str(first)  # displays as text, not as a quoted string
+    assert first.startswith("Hint 1/") and second.startswith("Hint 2/")
+    assert hint("softmax", 1).startswith("Hint 1/")
+    with pytest.raises(ValueError, match="hint\\(level\\)"):
+        hint("softmax", 99)
+    source = reveal("softmax")
+    assert "def softmax" in repr(source) and "<details>" in source._repr_html_()
+
+
+def test_unknown_exercise_name_lists_known_ones():
+    with pytest.raises(KeyError, match="softmax"):
+        get_exercise("sofmax")
+
+
+def test_progress_counts_the_exercise_cells_function_not_try_outs():
+    def softmax(z):
+        return REGISTRY["softmax"].reference(z)
+
+    check_softmax(softmax)
+    check_softmax(_sm_neg)  # a try-out with another name does not overwrite the result
+    assert "✓ softmax" in progress()
