@@ -13,7 +13,6 @@ JOBS ?= 2
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 
 $(VENV)/.lab-installed: pyproject.toml constraints.txt | $(PY)
 	$(PIP) -e .

@@ -1,0 +1,263 @@
+"""seqlab.rnn.lstm: the LSTM cell (eqs. 1-7), its backward (eqs. 8-12) and the fast sequence.
+
+Layers: term isolation (gates forced shut or open), float64 finite differences of every
+backward, the stacked-gate sequence path against a plain loop over the cells, parity with
+torch.nn.LSTM (and with torch autograd of the lecture's peephole equations) on every state
+and gradient, dtypes, error messages.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from seqlab.functional import sigmoid
+from seqlab.gradcheck import check_grads, numerical_gradient_array, relative_difference
+from seqlab.rnn import (
+    init_lstm_params,
+    lstm_backward,
+    lstm_cell_backward,
+    lstm_cell_forward,
+    lstm_forward,
+)
+
+TOL = 1e-7
+TORCH_TOL = 1e-10
+SIZES = [(3, 4, 2, 1, 1), (2, 3, 4, 2, 3), (4, 5, 3, 3, 4), (1, 2, 2, 1, 5)]
+PEEPHOLE = [False, True]
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+def setup(n_x, n_a, n_y, m, T, peephole=False, seed=0, dtype=np.float64):
+    """params with random non-zero biases, x, a0 and upstream gradients da, dc."""
+    g = np.random.default_rng(seed)
+    params = init_lstm_params(n_x, n_a, n_y, g, peephole=peephole, dtype=dtype)
+    for k in params:
+        if k.startswith("b_"):
+            params[k] = (0.5 * g.standard_normal(params[k].shape)).astype(dtype)
+    x = g.standard_normal((n_x, m, T)).astype(dtype)
+    a0 = g.standard_normal((n_a, m)).astype(dtype)
+    da, dc = (g.standard_normal((n_a, m, T)).astype(dtype) for _ in range(2))
+    return params, x, a0, da, dc
+
+
+def isolated(n_x=3, n_a=4, peephole=False, **nonzero):
+    params = init_lstm_params(n_x, n_a, None, 0, peephole=peephole)
+    return {k: nonzero.get(k, np.zeros_like(v)) for k, v in params.items()}
+
+
+def max_abs(ours, theirs) -> float:
+    theirs = theirs.detach().numpy() if hasattr(theirs, "detach") else np.asarray(theirs)
+    assert ours.shape == theirs.shape
+    return float(np.max(np.abs(ours - theirs)))
+
+
+def loop_forward(x, a0, params, peephole):
+    """The lecture's lstm_forward: the cell at every step, c<0> = 0."""
+    a_t, c_t, a, c, y_hat, caches = a0, np.zeros_like(a0), [], [], [], []
+    for t in range(x.shape[2]):
+        a_t, c_t, y_hat_t, cache = lstm_cell_forward(x[:, :, t], a_t, c_t, params, peephole)
+        a.append(a_t), c.append(c_t), y_hat.append(y_hat_t), caches.append(cache)
+    y_hat = np.stack(y_hat, axis=2) if y_hat[0] is not None else None
+    return np.stack(a, axis=2), y_hat, np.stack(c, axis=2), caches
+
+
+def loop_backward(da, caches):
+    """The lecture's lstm_backward: the cell backward at t = T_x..1."""
+    da_next, dc_next = np.zeros_like(da[:, :, 0]), np.zeros_like(da[:, :, 0])
+    dx, grads = [None] * len(caches), None
+    for t in reversed(range(len(caches))):
+        dx[t], da_next, dc_next, g = lstm_cell_backward(da[:, :, t] + da_next, dc_next, caches[t])
+        grads = g if grads is None else {k: grads[k] + g[k] for k in g}
+    return np.stack(dx, axis=2), da_next, grads
+
+
+# --------------------------------------------------------------------------- term isolation
+def test_eqs5_6_only_b_c_gives_half_candidate_half_memory():
+    g = np.random.default_rng(1)
+    x_t, a_prev, c_prev, b_c = (g.standard_normal(s) for s in ((3, 5), (4, 5), (4, 5), (4, 1)))
+    a_t, c_t, y_hat_t, _ = lstm_cell_forward(x_t, a_prev, c_prev, isolated(b_c=b_c))
+    np.testing.assert_allclose(c_t, 0.5 * np.tanh(b_c) + 0.5 * c_prev, rtol=1e-15)  # Γ = σ(0)
+    np.testing.assert_allclose(a_t, 0.5 * np.tanh(c_t), rtol=1e-15)
+    assert y_hat_t is None
+
+
+def test_eq5_forget_gate_shut_overwrites_open_remembers_and_eq6_output_gate_hides():
+    g = np.random.default_rng(2)
+    x_t, a_prev, c_prev = (g.standard_normal(s) for s in ((3, 5), (4, 5), (4, 5)))
+    W_c, big = g.standard_normal((4, 7)), np.full((4, 1), 40.0)
+    p = isolated(W_c=W_c, b_u=big, b_f=-big)
+    _, c_t, _, cache = lstm_cell_forward(x_t, a_prev, c_prev, p)
+    np.testing.assert_allclose(c_t, cache.c_tilde, atol=1e-15)  # Γu = 1, Γf = 0
+    _, c_t, _, _ = lstm_cell_forward(x_t, a_prev, c_prev, isolated(W_c=W_c, b_u=-big, b_f=big))
+    np.testing.assert_allclose(c_t, c_prev, atol=1e-15)         # Γu = 0, Γf = 1
+    a_t = lstm_cell_forward(x_t, a_prev, c_prev, isolated(W_c=W_c, b_o=-big))[0]
+    np.testing.assert_allclose(a_t, 0, atol=1e-15)              # Γo = 0
+
+
+def test_peephole_only_p_f_makes_the_forget_gate_read_c_prev():
+    g = np.random.default_rng(3)
+    x_t, a_prev, c_prev, p_f = (g.standard_normal(s) for s in ((3, 5), (4, 5), (4, 5), (4, 1)))
+    _, c_t, _, cache = lstm_cell_forward(x_t, a_prev, c_prev, isolated(peephole=True, p_f=p_f),
+                                         peephole=True)
+    np.testing.assert_allclose(cache.gamma_f, sigmoid(p_f * c_prev), rtol=1e-15)
+    np.testing.assert_allclose(c_t, sigmoid(p_f * c_prev) * c_prev, rtol=1e-15)  # c̃ = 0
+
+
+# --------------------------------------------------------------------------- fast path = cell loop
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+@pytest.mark.parametrize("sizes", SIZES)
+def test_stacked_gate_sequence_equals_the_loop_over_cells(sizes, peephole):
+    params, x, a0, da, _ = setup(*sizes, peephole, seed=4)
+    a, y_hat, c, cache = lstm_forward(x, a0, params, peephole)
+    a_ref, y_ref, c_ref, caches = loop_forward(x, a0, params, peephole)
+    dx, da0, grads = lstm_backward(da, cache)
+    dx_ref, da0_ref, grads_ref = loop_backward(da, caches)
+    for ours, ref in [(a, a_ref), (y_hat, y_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref)]:
+        assert max_abs(ours, ref) < 1e-13
+    assert list(grads) == list(grads_ref) == list(params)
+    assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
+
+
+# --------------------------------------------------------------------------- finite differences
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+@pytest.mark.parametrize("sizes", SIZES)
+def test_lstm_cell_backward_eqs8_12_match_finite_differences(sizes, peephole):
+    params, x, a0, da, dc = setup(*sizes, peephole, seed=5)
+    x_t, c_prev = x[:, :, 0].copy(), dc[:, :, -1].copy()
+    d_out = np.concatenate([da[:, :, 0], dc[:, :, 0]])          # upstream for [a<t>; c<t>]
+    _, _, _, cache = lstm_cell_forward(x_t, a0, c_prev, params, peephole)
+    dx_t, da_prev, dc_prev, grads = lstm_cell_backward(da[:, :, 0], dc[:, :, 0], cache)
+    assert list(grads) == list(params)
+
+    def f(_):
+        a_t, c_t, _, _ = lstm_cell_forward(x_t, a0, c_prev, params, peephole)
+        return np.concatenate([a_t, c_t])
+
+    checks = [("x_t", x_t, dx_t), ("a_prev", a0, da_prev), ("c_prev", c_prev, dc_prev)]
+    for name, arr, ana in checks + [(k, params[k], grads[k]) for k in params]:
+        num = numerical_gradient_array(f, arr, d_out)
+        assert relative_difference(num, ana) < TOL, name
+
+
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+@pytest.mark.parametrize("sizes", SIZES)
+def test_lstm_backward_bptt_matches_finite_differences(sizes, peephole):
+    params, x, a0, da, _ = setup(*sizes, peephole, seed=6)
+    _, _, _, cache = lstm_forward(x, a0, params, peephole)
+    dx, da0, grads = lstm_backward(da, cache)
+
+    def f(_):
+        return lstm_forward(x, a0, params, peephole)[0]
+
+    assert relative_difference(numerical_gradient_array(f, x, da), dx) < TOL
+    assert relative_difference(numerical_gradient_array(f, a0, da), da0) < TOL
+    result = check_grads(lambda: float(np.sum(f(None) * da)), params, grads)
+    assert result.passed(TOL), result
+
+
+# --------------------------------------------------------------------------- PyTorch
+def params_from_torch_lstm(lstm, n_a):
+    """torch rows [i | f | g | o] = [Γu | Γf | c̃ | Γo], W = [W_hh | W_ih] (a<t-1> first)."""
+    W_ih, W_hh, b_ih, b_hh = (getattr(lstm, f"{n}_l0").detach().numpy()
+                              for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    params = {}
+    for i, gate in enumerate("ufco"):
+        rows = slice(i * n_a, (i + 1) * n_a)
+        params[f"W_{gate}"] = np.hstack([W_hh[rows], W_ih[rows]])
+        params[f"b_{gate}"] = (b_ih[rows] + b_hh[rows])[:, None]
+    return params
+
+
+@pytest.mark.parametrize("sizes", SIZES)
+def test_lstm_matches_torch_nn_lstm_states_and_every_gradient(torch, sizes):
+    n_x, n_a, _, m, T = sizes
+    g = np.random.default_rng(7)
+    lstm = torch.nn.LSTM(n_x, n_a, dtype=torch.float64)
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.copy_(torch.from_numpy(0.7 * g.standard_normal(tuple(p.shape))))
+    params = params_from_torch_lstm(lstm, n_a)
+    x, a0, da = (g.standard_normal(s) for s in ((n_x, m, T), (n_a, m), (n_a, m, T)))
+    x_torch = torch.tensor(x.transpose(2, 1, 0), requires_grad=True)    # (T, m, n_x)
+    h0 = torch.tensor(a0.T[None], requires_grad=True)                    # (1, m, n_a)
+    out, (_, c_n) = lstm(x_torch, (h0, torch.zeros_like(h0)))           # (T, m, n_a)
+    (out * torch.tensor(da.transpose(2, 1, 0))).sum().backward()
+
+    a, _, c, cache = lstm_forward(x, a0, params)
+    dx, da0, grads = lstm_backward(da, cache)
+    assert max_abs(a, out.permute(2, 1, 0)) < TORCH_TOL
+    assert max_abs(c[:, :, -1], c_n[0].T) < TORCH_TOL
+    assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
+    assert max_abs(da0, h0.grad[0].T) < TORCH_TOL
+    d_hh = np.vstack([grads[f"W_{gate}"][:, :n_a] for gate in "ufco"])
+    d_ih = np.vstack([grads[f"W_{gate}"][:, n_a:] for gate in "ufco"])
+    d_b = np.concatenate([grads[f"b_{gate}"] for gate in "ufco"])[:, 0]
+    assert max_abs(d_hh, lstm.weight_hh_l0.grad) < TORCH_TOL
+    assert max_abs(d_ih, lstm.weight_ih_l0.grad) < TORCH_TOL
+    assert max_abs(d_b, lstm.bias_ih_l0.grad) < TORCH_TOL
+    assert max_abs(d_b, lstm.bias_hh_l0.grad) < TORCH_TOL
+
+
+def test_peephole_lstm_matches_torch_autograd_of_the_lecture_equations(torch):
+    params, x, a0, da, _ = setup(3, 4, None, 2, 4, peephole=True, seed=8)
+    p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
+    x_t, a0_t = torch.tensor(x, requires_grad=True), torch.tensor(a0, requires_grad=True)
+    a_t, c_t, out = a0_t, torch.zeros_like(a0_t), []
+    for t in range(4):
+        concat = torch.cat([a_t, x_t[:, :, t]], 0)
+        gate = {g: torch.sigmoid(p[f"W_{g}"] @ concat + p[f"b_{g}"] + p[f"p_{g}"] * c_t)
+                for g in "ufo"}
+        c_t = gate["u"] * torch.tanh(p["W_c"] @ concat + p["b_c"]) + gate["f"] * c_t
+        a_t = gate["o"] * torch.tanh(c_t)
+        out.append(a_t)
+    (torch.stack(out, dim=2) * torch.tensor(da)).sum().backward()
+
+    a, _, _, cache = lstm_forward(x, a0, params, peephole=True)
+    dx, da0, grads = lstm_backward(da, cache)
+    assert max_abs(a, torch.stack(out, dim=2)) < TORCH_TOL
+    assert max_abs(dx, x_t.grad) < TORCH_TOL and max_abs(da0, a0_t.grad) < TORCH_TOL
+    assert all(max_abs(grads[k], p[k].grad) < TORCH_TOL for k in params)
+
+
+# --------------------------------------------------------------------------- dtypes, init, errors
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+def test_float32_in_float32_out(peephole):
+    params, x, a0, da, dc = setup(3, 4, 2, 2, 3, peephole, dtype=np.float32)
+    cell = lstm_cell_forward(x[:, :, 0], a0, dc[:, :, 0], params, peephole)
+    cell_back = lstm_cell_backward(da[:, :, 0], dc[:, :, 0], cell[3])
+    a, y_hat, c, cache = lstm_forward(x, a0, params, peephole)
+    dx, da0, grads = lstm_backward(da, cache)
+    arrays = [*cell[:3], *cell_back[:3], a, y_hat, c, cache.logits, dx, da0,
+              *cell_back[3].values(), *grads.values()]
+    assert all(arr.dtype == np.float32 for arr in arrays)
+
+
+def test_init_lstm_params_keys_and_forget_bias():
+    params = init_lstm_params(3, 4, 2, 0, peephole=True)
+    assert list(params) == ["W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o",
+                            "p_f", "p_u", "p_o", "W_ya", "b_y"]
+    assert params["W_u"].shape == (4, 7) and params["p_o"].shape == (4, 1)
+    assert np.all(params["b_f"] == 1) and np.all(params["b_u"] == 0)
+
+
+def test_errors_name_the_argument_and_the_keys():
+    params = init_lstm_params(3, 5, None, 0)
+    with pytest.raises(KeyError, match=r"missing keys \['p_f', 'p_u', 'p_o'\] for peephole=True"):
+        lstm_forward(np.zeros((3, 2, 4)), np.zeros((5, 2)), params, peephole=True)
+    with pytest.raises(KeyError, match=r"missing keys \['W_o'\]"):
+        lstm_forward(np.zeros((3, 2, 4)), np.zeros((5, 2)),
+                     {k: v for k, v in params.items() if k != "W_o"})
+    msg = r"lstm_cell_forward\(c_prev\): expected shape \(5, 2\) = \(n_a, m\), got \(5, 3\)"
+    with pytest.raises(ValueError, match=msg):
+        lstm_cell_forward(np.zeros((3, 2)), np.zeros((5, 2)), np.zeros((5, 3)), params)
+    with pytest.raises(ValueError, match=r"lstm_forward\(x\): expected shape \(3, 2, 4\) = "
+                                         r"\(n_x, m, T_x\), got \(4, 2, 4\)"):
+        lstm_forward(np.zeros((4, 2, 4)), np.zeros((5, 2)), params)
+    _, _, _, cache = lstm_forward(np.zeros((3, 2, 4)), np.zeros((5, 2)), params)
+    with pytest.raises(ValueError, match=r"lstm_backward\(da\): expected shape \(5, 2, 4\)"):
+        lstm_backward(np.zeros((5, 2)), cache)
