@@ -12,10 +12,16 @@ import numpy as np
 import pytest
 
 from seqlab.functional import sigmoid
-from seqlab.gradcheck import check_grads, numerical_gradient_array, relative_difference
+from seqlab.gradcheck import (
+    check_grads,
+    numerical_gradient,
+    numerical_gradient_array,
+    relative_difference,
+)
 from seqlab.rnn import (
     init_lstm_params,
     lstm_backward,
+    lstm_backward_full,
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
@@ -56,9 +62,10 @@ def max_abs(ours, theirs) -> float:
     return float(np.max(np.abs(ours - theirs)))
 
 
-def loop_forward(x, a0, params, peephole):
-    """The lecture's lstm_forward: the cell at every step, c<0> = 0."""
-    a_t, c_t, a, c, y_hat, caches = a0, np.zeros_like(a0), [], [], [], []
+def loop_forward(x, a0, params, peephole, c0=None):
+    """The lecture's lstm_forward: the cell at every step, c<0> = 0 unless given."""
+    c_t = np.zeros_like(a0) if c0 is None else c0
+    a_t, a, c, y_hat, caches = a0, [], [], [], []
     for t in range(x.shape[2]):
         a_t, c_t, y_hat_t, cache = lstm_cell_forward(x[:, :, t], a_t, c_t, params, peephole)
         a.append(a_t), c.append(c_t), y_hat.append(y_hat_t), caches.append(cache)
@@ -66,14 +73,16 @@ def loop_forward(x, a0, params, peephole):
     return np.stack(a, axis=2), y_hat, np.stack(c, axis=2), caches
 
 
-def loop_backward(da, caches):
-    """The lecture's lstm_backward: the cell backward at t = T_x..1."""
+def loop_backward(da, caches, dc=None):
+    """The lecture's lstm_backward: the cell backward at t = T_x..1; also returns dc0."""
+    dc = np.zeros_like(da) if dc is None else dc
     da_next, dc_next = np.zeros_like(da[:, :, 0]), np.zeros_like(da[:, :, 0])
     dx, grads = [None] * len(caches), None
     for t in reversed(range(len(caches))):
-        dx[t], da_next, dc_next, g = lstm_cell_backward(da[:, :, t] + da_next, dc_next, caches[t])
+        dx[t], da_next, dc_next, g = lstm_cell_backward(da[:, :, t] + da_next,
+                                                        dc[:, :, t] + dc_next, caches[t])
         grads = g if grads is None else {k: grads[k] + g[k] for k in g}
-    return np.stack(dx, axis=2), da_next, grads
+    return np.stack(dx, axis=2), da_next, dc_next, grads
 
 
 # --------------------------------------------------------------------------- term isolation
@@ -116,11 +125,39 @@ def test_stacked_gate_sequence_equals_the_loop_over_cells(sizes, peephole):
     a, y_hat, c, cache = lstm_forward(x, a0, params, peephole)
     a_ref, y_ref, c_ref, caches = loop_forward(x, a0, params, peephole)
     dx, da0, grads = lstm_backward(da, cache)
-    dx_ref, da0_ref, grads_ref = loop_backward(da, caches)
+    dx_ref, da0_ref, _, grads_ref = loop_backward(da, caches)
     for ours, ref in [(a, a_ref), (y_hat, y_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref)]:
         assert max_abs(ours, ref) < 1e-13
     assert list(grads) == list(grads_ref) == list(params)
     assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
+
+
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+@pytest.mark.parametrize("sizes", SIZES)
+def test_given_c0_and_upstream_dc_equal_the_loop_over_cells(sizes, peephole):
+    params, x, a0, da, dc = setup(*sizes, peephole, seed=14)
+    c0 = np.random.default_rng(15).standard_normal(a0.shape)
+    a, _, c, cache = lstm_forward(x, a0, params, peephole, c0=c0)
+    a_ref, _, c_ref, caches = loop_forward(x, a0, params, peephole, c0=c0)
+    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx_ref, da0_ref, dc0_ref, grads_ref = loop_backward(da, caches, dc)
+    for ours, ref in [(a, a_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref), (dc0, dc0_ref)]:
+        assert max_abs(ours, ref) < 1e-13
+    assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
+
+
+def test_c0_and_dc_default_to_zeros_and_lstm_backward_is_the_full_one_without_dc0():
+    params, x, a0, da, dc = setup(3, 4, 2, 2, 3, seed=16)
+    a, _, c, cache = lstm_forward(x, a0, params)
+    a_zero, _, c_zero, _ = lstm_forward(x, a0, params, c0=np.zeros_like(a0))
+    np.testing.assert_array_equal(a, a_zero)
+    np.testing.assert_array_equal(c, c_zero)
+    dx_full, da0_full, _, grads_full = lstm_backward_full(da, cache, dc)
+    dx, da0, grads = lstm_backward(da, cache, dc)
+    no_dc, zero_dc = lstm_backward_full(da, cache), lstm_backward_full(da, cache, 0 * dc)
+    for ours, ref in [(dx, dx_full), (da0, da0_full), *zip(no_dc[:3], zero_dc[:3], strict=True)]:
+        np.testing.assert_array_equal(ours, ref)
+    assert all(np.array_equal(grads[k], grads_full[k]) for k in params)
 
 
 # --------------------------------------------------------------------------- finite differences
@@ -157,6 +194,25 @@ def test_lstm_backward_bptt_matches_finite_differences(sizes, peephole):
     assert relative_difference(numerical_gradient_array(f, x, da), dx) < TOL
     assert relative_difference(numerical_gradient_array(f, a0, da), da0) < TOL
     result = check_grads(lambda: float(np.sum(f(None) * da)), params, grads)
+    assert result.passed(TOL), result
+
+
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+@pytest.mark.parametrize("sizes", SIZES)
+def test_c0_and_dc_gradients_match_finite_differences(sizes, peephole):
+    """J = Σ da*a + Σ dc*c, so every c<t> and c<0> carry gradient (an encoder's hand-off)."""
+    params, x, a0, da, dc = setup(*sizes, peephole, seed=17)
+    c0 = np.random.default_rng(18).standard_normal(a0.shape)
+    _, _, _, cache = lstm_forward(x, a0, params, peephole, c0=c0)
+    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+
+    def loss(_=None):
+        a, _, c, _ = lstm_forward(x, a0, params, peephole, c0=c0)
+        return float(np.sum(a * da) + np.sum(c * dc))
+
+    for name, arr, ana in [("x", x, dx), ("a0", a0, da0), ("c0", c0, dc0)]:
+        assert relative_difference(numerical_gradient(loss, arr), ana) < TOL, name
+    result = check_grads(loss, params, grads)
     assert result.passed(TOL), result
 
 
@@ -203,6 +259,41 @@ def test_lstm_matches_torch_nn_lstm_states_and_every_gradient(torch, sizes):
     assert max_abs(d_b, lstm.bias_hh_l0.grad) < TORCH_TOL
 
 
+@pytest.mark.parametrize("sizes", SIZES)
+def test_lstm_with_h0_c0_matches_torch_including_dc0_and_a_gradient_on_c_n(torch, sizes):
+    n_x, n_a, _, m, T = sizes
+    g = np.random.default_rng(19)
+    lstm = torch.nn.LSTM(n_x, n_a, dtype=torch.float64)
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.copy_(torch.from_numpy(0.7 * g.standard_normal(tuple(p.shape))))
+    params = params_from_torch_lstm(lstm, n_a)
+    x, a0, c0, da, dc_n = (g.standard_normal(s) for s in ((n_x, m, T), (n_a, m), (n_a, m),
+                                                          (n_a, m, T), (n_a, m)))
+    x_torch = torch.tensor(x.transpose(2, 1, 0), requires_grad=True)    # (T, m, n_x)
+    h0 = torch.tensor(a0.T[None], requires_grad=True)                    # (1, m, n_a)
+    c0_torch = torch.tensor(c0.T[None], requires_grad=True)              # (1, m, n_a)
+    out, (_, c_n) = lstm(x_torch, (h0, c0_torch))
+    ((out * torch.tensor(da.transpose(2, 1, 0))).sum()
+     + (c_n[0] * torch.tensor(dc_n.T)).sum()).backward()
+
+    dc = np.zeros((n_a, m, T))
+    dc[:, :, -1] = dc_n                                                  # only c<T_x> is read
+    a, _, c, cache = lstm_forward(x, a0, params, c0=c0)
+    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    assert max_abs(a, out.permute(2, 1, 0)) < TORCH_TOL
+    assert max_abs(c[:, :, -1], c_n[0].T) < TORCH_TOL
+    assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
+    assert max_abs(da0, h0.grad[0].T) < TORCH_TOL
+    assert max_abs(dc0, c0_torch.grad[0].T) < TORCH_TOL
+    d_hh = np.vstack([grads[f"W_{gate}"][:, :n_a] for gate in "ufco"])
+    d_ih = np.vstack([grads[f"W_{gate}"][:, n_a:] for gate in "ufco"])
+    d_b = np.concatenate([grads[f"b_{gate}"] for gate in "ufco"])[:, 0]
+    assert max_abs(d_hh, lstm.weight_hh_l0.grad) < TORCH_TOL
+    assert max_abs(d_ih, lstm.weight_ih_l0.grad) < TORCH_TOL
+    assert max_abs(d_b, lstm.bias_ih_l0.grad) < TORCH_TOL
+
+
 def test_peephole_lstm_matches_torch_autograd_of_the_lecture_equations(torch):
     params, x, a0, da, _ = setup(3, 4, None, 2, 4, peephole=True, seed=8)
     p = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
@@ -230,9 +321,9 @@ def test_float32_in_float32_out(peephole):
     params, x, a0, da, dc = setup(3, 4, 2, 2, 3, peephole, dtype=np.float32)
     cell = lstm_cell_forward(x[:, :, 0], a0, dc[:, :, 0], params, peephole)
     cell_back = lstm_cell_backward(da[:, :, 0], dc[:, :, 0], cell[3])
-    a, y_hat, c, cache = lstm_forward(x, a0, params, peephole)
-    dx, da0, grads = lstm_backward(da, cache)
-    arrays = [*cell[:3], *cell_back[:3], a, y_hat, c, cache.logits, dx, da0,
+    a, y_hat, c, cache = lstm_forward(x, a0, params, peephole, c0=dc[:, :, 0])
+    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    arrays = [*cell[:3], *cell_back[:3], a, y_hat, c, cache.logits, dx, da0, dc0,
               *cell_back[3].values(), *grads.values()]
     assert all(arr.dtype == np.float32 for arr in arrays)
 
@@ -261,3 +352,9 @@ def test_errors_name_the_argument_and_the_keys():
     _, _, _, cache = lstm_forward(np.zeros((3, 2, 4)), np.zeros((5, 2)), params)
     with pytest.raises(ValueError, match=r"lstm_backward\(da\): expected shape \(5, 2, 4\)"):
         lstm_backward(np.zeros((5, 2)), cache)
+    with pytest.raises(ValueError, match=r"lstm_forward\(c0\): expected shape \(5, 2\) = "
+                                         r"\(n_a, m\), got \(2, 5\)"):
+        lstm_forward(np.zeros((3, 2, 4)), np.zeros((5, 2)), params, c0=np.zeros((2, 5)))
+    with pytest.raises(ValueError, match=r"lstm_backward_full\(dc\): expected shape "
+                                         r"\(5, 2, 4\) = \(n_a, m, T_x\), got \(5, 2\)"):
+        lstm_backward_full(np.zeros((5, 2, 4)), cache, dc=np.zeros((5, 2)))

@@ -3,9 +3,26 @@
 Every model has a cell pair (``*_cell_forward`` / ``*_cell_backward``) and a sequence pair
 (``*_forward`` / ``*_backward``) in the course's column layout, x of shape (n_x, m, T_x).
 The output layer ŷ<t> = softmax(W_ya a<t> + b_y) is shared: :func:`output_forward`,
-:func:`output_backward`.
+:func:`output_backward`. The bidirectional RNN (``brnn_*``) and the deep RNN (``deep_rnn_*``)
+wrap any of the three cells (``kind="rnn" | "gru" | "lstm"``); their params are one flat dict
+with prefixed keys ("fwd/W_aa", "l2/W_aa", "l1/bwd/W_u", ...).
 """
 
+from seqlab.rnn.bidirectional import (
+    BRNNCache,
+    LayerCache,
+    brnn_backward,
+    brnn_backward_full,
+    brnn_forward,
+    init_brnn_params,
+)
+from seqlab.rnn.deep import (
+    DeepRNNCache,
+    deep_rnn_backward,
+    deep_rnn_backward_full,
+    deep_rnn_forward,
+    init_deep_rnn_params,
+)
 from seqlab.rnn.gru import (
     GRUCache,
     GRUCellCache,
@@ -20,6 +37,7 @@ from seqlab.rnn.lstm import (
     LSTMCellCache,
     init_lstm_params,
     lstm_backward,
+    lstm_backward_full,
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
@@ -37,20 +55,32 @@ from seqlab.rnn.rnn import (
 )
 
 __all__ = [
+    "BRNNCache",
+    "DeepRNNCache",
     "GRUCache",
     "GRUCellCache",
     "LSTMCache",
     "LSTMCellCache",
+    "LayerCache",
     "RNNCache",
     "RNNCellCache",
+    "brnn_backward",
+    "brnn_backward_full",
+    "brnn_forward",
+    "deep_rnn_backward",
+    "deep_rnn_backward_full",
+    "deep_rnn_forward",
     "gru_backward",
     "gru_cell_backward",
     "gru_cell_forward",
     "gru_forward",
+    "init_brnn_params",
+    "init_deep_rnn_params",
     "init_gru_params",
     "init_lstm_params",
     "init_rnn_params",
     "lstm_backward",
+    "lstm_backward_full",
     "lstm_cell_backward",
     "lstm_cell_forward",
     "lstm_forward",

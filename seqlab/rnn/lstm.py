@@ -10,7 +10,7 @@ Shapes
 name                     shape                      meaning
 =======================  =========================  ======================================
 x_t / x                  (n_x, m) / (n_x, m, T_x)   input x<t>; all T_x steps on axis 2
-a_prev, a0 / c_prev      (n_a, m)                   a<t-1>, a<0> (c<0> = 0) / c<t-1>
+a_prev, a0 / c_prev, c0  (n_a, m)                   a<t-1>, a<0> / c<t-1>, c<0> (default 0)
 a_t, c_t / a, c          (n_a, m) / (n_a, m, T_x)   hidden state, memory cell; all steps
 y_hat_t / y_hat          (n_y, m) / (n_y, m, T_x)   ŷ<t>, probabilities on axis 0
 W_f, W_u, W_c, W_o       (n_a, n_a + n_x)           gate weights on [a<t-1>; x<t>]
@@ -38,7 +38,8 @@ Equations
     (6)\quad a^{\langle t\rangle} = \Gamma_o * \tanh c^{\langle t\rangle} \qquad
     (7)\quad \hat y^{\langle t\rangle} = \mathrm{softmax}(W_{ya} a^{\langle t\rangle} + b_y)
 
-Backward, with da and dc the total ∂J/∂a<t>, ∂J/∂c<t>, and dz_g before gate g's nonlinearity:
+Backward, with da and dc the total ∂J/∂a<t>, ∂J/∂c<t> (from step t+1 and, for a sequence,
+any upstream ∂J/∂c<t> such as a decoder reading c<T_x>), and dz_g before gate g's nonlinearity:
 
 .. math::
 
@@ -67,6 +68,8 @@ loop over the cells (the tests check it), faster: the four gates are stacked as
 [W_f; W_u; W_o; W_c] (4 n_a rows), W x<t> + b for all steps is one GEMM before the loop, and
 dW, db, dx are one GEMM each after the reversed loop, which only does the recurrent part.
 Gradients of W_ya, b_y are zeros, as in :mod:`seqlab.rnn.rnn` (use ``output_backward``).
+:func:`lstm_backward` returns (dx, da0, grads) like the RNN and GRU; :func:`lstm_backward_full`
+also returns dc0 = ∂J/∂c<0>, for an encoder-decoder that hands (a<T_x>, c<T_x>) on.
 With torch's rows [i | f | g | o] = [Γu | Γf | c̃ | Γo]: W_u = [W_hi | W_ii], b_u = b_ii + b_hi.
 
 References
@@ -95,7 +98,7 @@ from seqlab.rnn._validate import (
 from seqlab.rnn.rnn import _with_zeros, output_forward
 
 __all__ = ["LSTMCache", "LSTMCellCache", "init_lstm_params", "lstm_backward",
-           "lstm_cell_backward", "lstm_cell_forward", "lstm_forward"]
+           "lstm_backward_full", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward"]
 
 LSTM_KEYS = ("W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o")
 PEEPHOLE_KEYS = ("p_f", "p_u", "p_o")
@@ -123,7 +126,7 @@ class LSTMCache(NamedTuple):
 
     x: Any              # (n_x, m, T_x)
     A: Any              # (n_a, T_x + 1, m)  A[:, t] = a<t>, A[:, 0] = a<0>
-    C: Any              # (n_a, T_x + 1, m)  C[:, t] = c<t>, C[:, 0] = c<0> = 0
+    C: Any              # (n_a, T_x + 1, m)  C[:, t] = c<t>, C[:, 0] = c<0>
     G: Any              # (4 n_a, T_x, m)    Γf, Γu, Γo, c̃ at step t+1 (STACK order)
     tanh_c: Any         # (n_a, T_x, m)      tanh c<t+1>
     logits: Any         # (n_y, m, T_x), or None without W_ya
@@ -207,8 +210,8 @@ def lstm_cell_backward(da_t, dc_t, cache: LSTMCellCache):
     return dconcat[n_a:], dconcat[:n_a], dc_prev, _with_zeros(xp, grads, params)
 
 
-def lstm_forward(x, a0, params, peephole: bool = False):
-    """The LSTM over a whole sequence, c<0> = 0 (eqs. 1-7; stacked gates, see Notes).
+def lstm_forward(x, a0, params, peephole: bool = False, c0=None):
+    """The LSTM over a whole sequence (eqs. 1-7; stacked gates, see Notes).
 
     Parameters
     ----------
@@ -216,6 +219,7 @@ def lstm_forward(x, a0, params, peephole: bool = False):
     a0 : array (n_a, m), a<0>
     params : dict as for :func:`lstm_cell_forward`
     peephole : bool
+    c0 : array (n_a, m), c<0>; None for zeros (the lecture)
 
     Returns
     -------
@@ -225,17 +229,20 @@ def lstm_forward(x, a0, params, peephole: bool = False):
     cache : LSTMCache (``cache.logits`` feeds a loss)
     """
     has_output, n_a, n_x = _check_params(params, peephole, "lstm_forward")
-    m, T_x = check_sequence("lstm_forward", n_x, n_a, x, a0=a0)
-    xp = get_array_module(x, a0, params["W_c"])
-    dtype = xp.result_type(x, a0, *params.values())
+    states = {"a0": a0} if c0 is None else {"a0": a0, "c0": c0}
+    m, T_x = check_sequence("lstm_forward", n_x, n_a, x, **states)
+    xp = get_array_module(x, a0, c0, params["W_c"])
+    dtype = xp.result_type(x, *states.values(), *params.values())
     W_a, W_x, b, P = _stacked(xp, params, n_a, peephole)
     X = x.transpose(0, 2, 1).reshape(n_x, T_x * m)             # (n_x, T_x·m), step-major
     Z_x = (W_x @ X + b).reshape(4 * n_a, T_x, m)               # (1)-(4) W_x x<t> + b, all t
     A = xp.zeros((n_a, T_x + 1, m), dtype)
-    C = xp.zeros((n_a, T_x + 1, m), dtype)                      # c<0> = 0
+    C = xp.zeros((n_a, T_x + 1, m), dtype)                      # c<0> = 0 unless given
     G = xp.empty((4 * n_a, T_x, m), dtype)
     tanh_C = xp.empty((n_a, T_x, m), dtype)
     A[:, 0] = a0
+    if c0 is not None:
+        C[:, 0] = c0
     s = 3 * n_a                                                 # rows of the three σ gates
     for t in range(T_x):
         z = W_a @ A[:, t] + Z_x[:, t]                           # (1)-(4) pre-activations (4n_a, m)
@@ -253,13 +260,14 @@ def lstm_forward(x, a0, params, peephole: bool = False):
     return a, y_hat, c, LSTMCache(x, A, C, G, tanh_C, logits, params, peephole)
 
 
-def lstm_backward(da, cache: LSTMCache):
+def lstm_backward(da, cache: LSTMCache, dc=None):
     """Backpropagation through time for the LSTM (eqs. 8-12; one GEMM per gradient).
 
     Parameters
     ----------
     da : array (n_a, m, T_x), ∂J/∂a<t> from outside the recurrence
     cache : LSTMCache
+    dc : array (n_a, m, T_x), ∂J/∂c<t> from outside the recurrence; None for zeros
 
     Returns
     -------
@@ -267,11 +275,31 @@ def lstm_backward(da, cache: LSTMCache):
     da0 : array (n_a, m), ∂J/∂a<0>
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
+    dx, da0, _, grads = _backward(da, cache, dc, "lstm_backward")
+    return dx, da0, grads
+
+
+def lstm_backward_full(da, cache: LSTMCache, dc=None):
+    """:func:`lstm_backward` (same parameters) that also returns ∂J/∂c<0>, for a given c<0>.
+
+    Returns
+    -------
+    dx : array (n_x, m, T_x)
+    da0, dc0 : arrays (n_a, m), ∂J/∂a<0> and ∂J/∂c<0>
+    grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
+    """
+    return _backward(da, cache, dc, "lstm_backward_full")
+
+
+def _backward(da, cache: LSTMCache, dc, fname: str):
+    """BPTT shared by lstm_backward and lstm_backward_full: (dx, da0, dc0, grads)."""
     x, A, C, G, tanh_C, _, params, peephole = cache
     n_x, m, T_x = x.shape
     n_a, s = A.shape[0], 3 * A.shape[0]
-    check_shape(da, (n_a, m, T_x), "(n_a, m, T_x)", "lstm_backward(da)")
-    xp = get_array_module(da, A)
+    check_shape(da, (n_a, m, T_x), "(n_a, m, T_x)", f"{fname}(da)")
+    if dc is not None:
+        check_shape(dc, (n_a, m, T_x), "(n_a, m, T_x)", f"{fname}(dc)")
+    xp = get_array_module(da, dc, A)
     W_a, W_x, _, P = _stacked(xp, params, n_a, peephole)
     dZ = xp.empty(G.shape, xp.result_type(da, G))              # (4n_a, T_x, m) dz_g per step
     da_next = xp.zeros_like(da[:, :, 0])                        # nothing from step T_x + 1
@@ -279,13 +307,15 @@ def lstm_backward(da, cache: LSTMCache):
     for t in reversed(range(T_x)):
         gamma_f, gamma_u, gamma_o, c_tilde = (G[i * n_a:(i + 1) * n_a, t] for i in range(4))
         da_t = da[:, :, t] + da_next                            # total ∂J/∂a<t>
-        dc = dc_next + tanh_backward(da_t * gamma_o, tanh_C[:, t])  # (8) total ∂J/∂c<t>
-        dZ[:n_a, t] = sigmoid_backward(dc * C[:, t], gamma_f)   # (9)-(10) dΓf = dc*c<t-1>
-        dZ[n_a:2 * n_a, t] = sigmoid_backward(dc * c_tilde, gamma_u)  # (9)-(10) dΓu = dc*c̃
+        if dc is not None:
+            dc_next = dc_next + dc[:, :, t]                     # + upstream ∂J/∂c<t>
+        dc_t = dc_next + tanh_backward(da_t * gamma_o, tanh_C[:, t])  # (8) total ∂J/∂c<t>
+        dZ[:n_a, t] = sigmoid_backward(dc_t * C[:, t], gamma_f)  # (9)-(10) dΓf = dc*c<t-1>
+        dZ[n_a:2 * n_a, t] = sigmoid_backward(dc_t * c_tilde, gamma_u)  # (9)-(10) dΓu = dc*c̃
         dZ[2 * n_a:s, t] = sigmoid_backward(da_t * tanh_C[:, t], gamma_o)  # (8) dΓo = da*tanh c
-        dZ[s:, t] = tanh_backward(dc * gamma_u, c_tilde)        # (9)-(10) dc̃ = dc*Γu
+        dZ[s:, t] = tanh_backward(dc_t * gamma_u, c_tilde)      # (9)-(10) dc̃ = dc*Γu
         da_next = W_a.T @ dZ[:, t]                              # (12) the a<t-1> rows
-        dc_next = dc * gamma_f                                  # (9) ∂c<t>/∂c<t-1> = Γf
+        dc_next = dc_t * gamma_f                                # (9) ∂c<t>/∂c<t-1> = Γf
         if peephole:
             dc_next += (P * dZ[:s, t].reshape(3, n_a, m)).sum(axis=0)  # (9) Σ_g p_g*dz_g
     dZ_flat = dZ.reshape(4 * n_a, T_x * m)                      # (4n_a, T_x·m)
@@ -304,7 +334,7 @@ def lstm_backward(da, cache: LSTMCache):
             grads[f"p_{g}"] = (dz_g * C[:, :T_x].reshape(n_a, T_x * m)).sum(
                 axis=1, keepdims=True)                          # (11) Σ dz_g * c<t-1>
     dx = xp.ascontiguousarray(dx.transpose(0, 2, 1))           # (n_x, m, T_x)
-    return dx, da_next, _with_zeros(xp, grads, params)
+    return dx, da_next, dc_next, _with_zeros(xp, grads, params)
 
 
 def init_lstm_params(n_x: int, n_a: int, n_y: int | None, rng=0, peephole: bool = False,
