@@ -20,7 +20,8 @@ COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
 def styled(fig: go.Figure, title: str = "", height: int = 340, **layout) -> go.Figure:
     """Apply the house layout (template, margins, height, title) and return ``fig``."""
     fig.update_layout(template=TEMPLATE, height=height, title=title or None,
-                      margin=dict(l=50, r=20, t=50 if title else 20, b=40), **layout)
+                      margin=dict(l=50, r=20, t=70 if title else 20, b=40),
+                      title_y=0.95 if title else None, **layout)
     return fig
 
 
