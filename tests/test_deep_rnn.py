@@ -10,7 +10,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_bidirectional import (
+
+from seqlab.gradcheck import check_grads, numerical_gradient, relative_difference
+from seqlab.rnn import (
+    brnn_forward,
+    deep_rnn_backward,
+    deep_rnn_backward_full,
+    deep_rnn_forward,
+    init_brnn_params,
+    init_deep_rnn_params,
+    output_backward,
+)
+from tests.test_bidirectional import (
     CASES,
     TORCH_CASES,
     assert_torch_grads,
@@ -22,17 +33,6 @@ from test_bidirectional import (
     run_torch,
     torch_model,
     torch_suffixes,
-)
-
-from seqlab.gradcheck import check_grads, numerical_gradient, relative_difference
-from seqlab.rnn import (
-    brnn_forward,
-    deep_rnn_backward,
-    deep_rnn_backward_full,
-    deep_rnn_forward,
-    init_brnn_params,
-    init_deep_rnn_params,
-    output_backward,
 )
 
 TOL = 1e-7
