@@ -9,7 +9,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.t
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 JOBS ?= 2
 
-.PHONY: lab test test-fast test-notebooks test-browser notebooks bench constraints clean
+.PHONY: lab test test-fast notebooks bench constraints clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ test: $(VENV)/.test-installed
 	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  tests notebooks/*.ipynb notebooks/solutions/*.ipynb
-	$(PY) -m pytest -m browser tests/browser
+	$(PY) -m pytest -m browser -s tests/browser
 
 test-fast: $(VENV)/.test-installed
 	$(PY) -m pytest -n $(JOBS) -m "not browser and not slow" tests
