@@ -89,4 +89,11 @@ def test_repo2docker_generates_a_dockerfile(tmp_path):
     dockerfile = out.stdout + out.stderr
     assert "binder/environment.yml" in dockerfile
     assert "./binder/postBuild" in dockerfile
+    # binder/apt.txt is read: its packages (none yet: an empty install, which apt accepts) are
+    # the ones in the Dockerfile's only apt-get install without -qq.
+    apt = [ln.strip() for ln in (ROOT / "binder" / "apt.txt").read_text().splitlines()
+           if ln.strip() and not ln.lstrip().startswith("#")]
+    installs = re.findall(r"^apt-get install --yes --no-install-recommends(.*) && \\$",
+                          dockerfile, re.MULTILINE)
+    assert [line.split() for line in installs] == [apt], installs
     assert "python=3.11" in dockerfile  # the Python version the environment file asks for

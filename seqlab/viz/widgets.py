@@ -75,7 +75,8 @@ def softmax_temperature_explorer(logits, labels: Sequence[str], tau: float = 1.0
     if z.shape[0] != len(labels):
         raise ValueError(f"softmax_temperature_explorer(logits): expected {len(labels)} "
                          f"values, one per label, got {z.shape[0]}")
-    fig = go.FigureWidget(probability_bars(labels, softmax(z / tau, axis=0)))
+    fig = go.FigureWidget(probability_bars(labels, softmax(z / tau, axis=0),
+                                           title="softmax(z / τ)"))  # room for the title
     slider = widgets.FloatSlider(value=tau, min=tau_range[0], max=tau_range[1], step=0.05,
                                  description="temperature τ", continuous_update=True,
                                  readout_format=".2f", style={"description_width": "initial"},

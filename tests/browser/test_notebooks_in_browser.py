@@ -10,9 +10,9 @@ build/screenshots/.
 
 from __future__ import annotations
 
-import json
 import re
 import time
+import uuid
 from pathlib import Path
 
 import nbformat
@@ -20,11 +20,14 @@ import pytest
 import yaml
 
 from tests.browser.jupyterlab import (
-    ALL_EXECUTED,
     CHROMIUM,
     CHROMIUM_ARGS,
     ERRORS,
     KERNEL_IDLE,
+    RUN_ALL_DONE,
+    START_RUN_ALL,
+    UNEXECUTED,
+    WATCH_CALLBACK_ERRORS,
     JupyterLab,
 )
 
@@ -34,15 +37,41 @@ NOTEBOOKS = ROOT / "notebooks"
 SHOTS = ROOT / "build" / "screenshots"
 MANIFEST = yaml.safe_load((NOTEBOOKS / "manifest.yml").read_text())["notebooks"]
 
-FIGURE_Y = """(handle) => { const box = handle.closest('.widget-vbox') || document;
-  const plot = box.querySelector('.js-plotly-plot');
-  return plot && plot.data ? JSON.stringify(Array.from(plot.data[0].y)) : null; }"""
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+# All trace data of the plotly figure nearest the slider: the first ancestor of the handle that
+# contains a .js-plotly-plot (the slider's widget box). Typed arrays become plain arrays for JSON.
+FIGURE_DATA = """(handle) => { for (let el = handle; el && el !== document.body;
+      el = el.parentElement) { const plot = el.querySelector('.js-plotly-plot');
+    if (plot) return Array.isArray(plot.data) ? JSON.stringify(plot.data,
+        (k, v) => ArrayBuffer.isView(v) ? Array.from(v) : v) : null; }
+  return null; }"""
+
+READOUT = "h => h.closest('.widget-slider').querySelector('.widget-readout')?.textContent"
+
+# Page-clock timestamps of key presses on the handle and of changes of the figure's data.
+RECORD_FIGURE = f"""(handle) => {{ const data = {FIGURE_DATA};
+  const rec = {{keys: [], changes: [], last: data(handle)}};
+  handle.addEventListener('keydown', () => rec.keys.push(performance.now()), true);
+  rec.timer = setInterval(() => {{ const d = data(handle);
+    if (d !== null && d !== rec.last) {{ rec.changes.push(performance.now()); rec.last = d; }}
+  }}, 10);
+  window.__seqlabFig = rec; }}"""
+
+# Settled: the kernel is idle and neither a key press nor a redraw for a second.
+FIGURE_SETTLED = """() => { const rec = window.__seqlabFig;
+  const k = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  return k.status === 'idle'
+    && performance.now() - Math.max(...rec.changes, ...rec.keys) > 1000; }"""
+
+STOP_RECORDING = """() => { const rec = window.__seqlabFig; clearInterval(rec.timer);
+  return {keys: rec.keys, changes: rec.changes}; }"""
 
 
 @pytest.fixture(scope="module")
 def lab():
     files = [NOTEBOOKS / e["path"] for e in MANIFEST if (NOTEBOOKS / e["path"]).exists()]
-    with JupyterLab(files) as server:
+    with JupyterLab(files, base=NOTEBOOKS) as server:
         yield server
 
 
@@ -59,22 +88,38 @@ def browser():
 
 def _open(browser, lab, name):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(lab.url(name))
-    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.goto(lab.url(name, workspace=uuid.uuid4().hex))
+    page.wait_for_function(KERNEL_IDLE, arg=name, timeout=90_000)
+    page.evaluate(WATCH_CALLBACK_ERRORS)
     return page
 
 
-def _run_all(page):
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(500)
-    page.wait_for_function(ALL_EXECUTED, timeout=120_000, polling=250)
+def _run_all(page, name, timeout_s=120):
+    """Clear outputs and Run All; return when it has settled (it stops at the first error)."""
+    page.evaluate(START_RUN_ALL)
+    try:
+        page.wait_for_function(RUN_ALL_DONE, timeout=timeout_s * 1000, polling=100)
+    except Exception:
+        _assert_no_errors(page, name, "while Run All was still going")
+        pending = page.evaluate(UNEXECUTED)
+        pytest.fail(f"{name}: Run All not finished after {timeout_s} s (kernel busy or a widget "
+                    f"still loading); first unfinished cell: "
+                    + (f"{pending[0]['cell']} ({pending[0]['source']!r})" if pending else "none"))
 
 
 def _assert_no_errors(page, name, when):
     errors = page.evaluate(ERRORS)
-    assert not errors, f"{name}: error output {when}: " + "; ".join(
-        f"cell {e['cell']} ({e['source']!r}): {e['ename']}: {e['evalue']}" for e in errors)
+    assert not errors, f"{name}: error output {when}:\n" + "\n".join(
+        (f"cell {e['cell']} ({e['source']!r})" if e["cell"] is not None else "no cell")
+        + f", {e['where']}: {e['ename']}: {e['evalue']}\n    "
+        + "\n    ".join(ANSI.sub("", e["traceback"]).strip().splitlines()[-6:])
+        for e in errors)
+
+
+def _assert_all_executed(page, name):
+    missing = page.evaluate(UNEXECUTED)
+    assert not missing, f"{name}: code cells without an execution count after Run All: " + (
+        "; ".join(f"cell {m['cell']} ({m['source']!r})" for m in missing))
 
 
 @pytest.mark.parametrize("entry", MANIFEST, ids=lambda e: e["path"])
@@ -87,27 +132,42 @@ def test_run_all_without_errors_and_move_a_slider(browser, lab, entry):
     page = _open(browser, lab, name)
     try:
         start = time.perf_counter()
-        _run_all(page)
+        _run_all(page, name)
         print(f"\n{name}: Run All in the browser took {time.perf_counter() - start:.1f} s")
-        _assert_no_errors(page, name, "after Run All")
         page.screenshot(path=str(SHOTS / f"{stem}-run-all.png"), full_page=True)
+        _assert_no_errors(page, name, "after Run All")
+        _assert_all_executed(page, name)
         if entry.get("widgets"):
             handle = page.locator(".widget-slider .noUi-handle").nth(entry.get("slider_index", 0))
             handle.wait_for(state="visible", timeout=60_000)
             handle.scroll_into_view_if_needed()
-            page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot').length"
-                                   " > 0", timeout=60_000)
-            before = handle.evaluate(FIGURE_Y)
-            assert before is not None, f"{name}: no plotly figure in the slider's widget box"
+            try:
+                page.wait_for_function(f"(h) => ({FIGURE_DATA})(h) !== null",
+                                       arg=handle.element_handle(), timeout=60_000)
+            except Exception:
+                pytest.fail(f"{name}: no plotly figure (with data) rendered near the slider")
+            value = handle.get_attribute("aria-valuenow")
+            key = "ArrowLeft" if value == handle.get_attribute("aria-valuemax") else "ArrowRight"
+            start_readout = handle.evaluate(READOUT)
+            page.evaluate(RECORD_FIGURE, handle.element_handle())
             handle.focus()
-            moved = time.perf_counter()
             for _ in range(5):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                f"(h) => ({FIGURE_Y})(h) !== {json.dumps(before)}",
-                arg=handle.element_handle(), timeout=30_000, polling=10)
-            latency = time.perf_counter() - moved
-            print(f"{name}: figure changed {1000 * latency:.0f} ms after the slider moved")
+                page.keyboard.press(key)
+            try:
+                page.wait_for_function("() => window.__seqlabFig.changes.length > 0",
+                                       timeout=30_000, polling=20)
+                page.wait_for_function(FIGURE_SETTLED, timeout=30_000, polling=50)
+            except Exception:
+                _assert_no_errors(page, name, "after moving the slider")
+                pytest.fail(f"{name}: slider moved {value} -> "
+                            f"{handle.get_attribute('aria-valuenow')} but its figure's data "
+                            "did not change (or kept changing) for 30 s")
+            rec = page.evaluate(STOP_RECORDING)
+            print(f"{name}: slider {start_readout} -> {handle.evaluate(READOUT)} (5x {key}): "
+                  f"figure changed {rec['changes'][0] - rec['keys'][0]:.0f} ms after the first "
+                  f"key press, showed the last value "
+                  f"{max(rec['changes'][-1] - rec['keys'][-1], 0):.0f} ms after the last "
+                  f"({len(rec['changes'])} redraws)")
             page.screenshot(path=str(SHOTS / f"{stem}-slider.png"), full_page=True)
             _assert_no_errors(page, name, "after moving the slider")
     finally:
@@ -129,7 +189,8 @@ def test_a_learner_completes_the_exercises(browser, lab, entry):
     solved = nbformat.read(NOTEBOOKS / "solutions" / name, as_version=4).cells
     page = _open(browser, lab, name)
     try:
-        _run_all(page)
+        _run_all(page, name)
+        _assert_no_errors(page, name, "after Run All")
         for fn in entry["exercises"]:
             i = _cell_index(solved, fn)
             header = solved[i].source.split("\n", 1)[0]  # the def line
@@ -149,5 +210,46 @@ def test_a_learner_completes_the_exercises(browser, lab, entry):
                        .includes(text); }""", arg=[i + 1, verdict], timeout=30_000)
             _assert_no_errors(page, name, f"while solving {fn}")
         page.screenshot(path=str(SHOTS / f"{Path(name).stem}-exercises.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_error_detector_finds_errors(browser, lab):
+    """What the checks above rely on: a traceback is found although JupyterLab renders it like
+    stderr, also inside an Output widget (interact) and from a widget callback, while plain
+    stderr and a `raises-exception` cell pass; a cell that never ran is reported."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("import sys\nprint('tqdm writes here', file=sys.stderr)"),
+        nbformat.v4.new_code_cell("from ipywidgets import IntSlider, interact\n"
+                                  "interact(lambda x: 1 // (x - 1), x=(0, 2));"),
+        nbformat.v4.new_code_cell("s = IntSlider(0)\n"
+                                  "s.observe(lambda change: {}['missing'], names='value')\ns"),
+        nbformat.v4.new_code_cell("raise ValueError('expected')",
+                                  metadata={"tags": ["raises-exception"]}),
+        nbformat.v4.new_code_cell("1/0"),
+        nbformat.v4.new_code_cell("print('never runs')"),
+    ]
+    name = "_selftest/error_detection.ipynb"
+    (lab.root / name).parent.mkdir(exist_ok=True)
+    nbformat.write(nb, lab.root / name)
+    page = _open(browser, lab, name)
+    try:
+        _run_all(page, name, timeout_s=60)
+        found = [(e["cell"], e["where"], e["ename"]) for e in page.evaluate(ERRORS)]
+        assert found == [(1, "in an Output widget", "ZeroDivisionError"),
+                         (4, "output", "ZeroDivisionError")]
+        with pytest.raises(AssertionError, match=r"(?s)cell 1 .*Output widget.*cell 4 .*by zero"):
+            _assert_no_errors(page, name, "after Run All")
+        with pytest.raises(AssertionError, match=r"cell 5 \(\"print\('never runs'\)\"\)"):
+            _assert_all_executed(page, name)
+        handle = page.locator(".widget-slider .noUi-handle").nth(1)  # nth(0) is interact's
+        handle.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => window.__seqlabCallbackErrors.length > 0", timeout=30_000)
+        assert ("a widget callback (comm_msg)", "KeyError") in [
+            (e["where"], e["ename"]) for e in page.evaluate(ERRORS)]
     finally:
         page.close()
