@@ -120,12 +120,20 @@ def _as_tuple(out: Any, n: int) -> tuple | None:
     return tuple(out) if isinstance(out, tuple | list) and len(out) == n else None
 
 
-def _call(fn: Callable, kwargs: dict) -> tuple[Any, BaseException | None]:
-    copies = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+def _call(fn: Callable, kwargs: dict, copy: bool = True) -> tuple[Any, BaseException | None]:
+    """``fn(**kwargs)`` as (result, None) or (None, exception); on copies of the arrays unless
+    ``copy=False`` (the learner's call, so that an in-place change is visible to the check)."""
+    if copy:
+        kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
     try:
-        return fn(**copies), None
+        return fn(**kwargs), None
     except Exception as exc:  # the learner's code may raise anything
         return None, exc
+
+
+def _kind(obj: Any) -> str:
+    """'list of length 3', 'str', ...: what a learner returned, for a message."""
+    return type(obj).__name__ + (f" of length {len(obj)}" if hasattr(obj, "__len__") else "")
 
 
 def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
@@ -191,15 +199,13 @@ def _diagnose_outputs(ex: Exercise, case: Case, out: Any, refs: tuple
                       f"one array, `{ex.output_names[0]}`."), []
     outs = _as_tuple(out, n)
     if outs is None:
-        got = f"a {type(out).__name__}" + (f" of length {len(out)}" if hasattr(out, "__len__")
-                                          else "")
         return None, (f"expected {n} values ({', '.join(ex.output_names)}) returned as a "
-                      f"tuple, got {got}."), []
+                      f"tuple, got a {_kind(out)}."), []
     for name, o, r in zip(ex.output_names, outs, refs, strict=True):
         o_np = to_numpy(o)
         if isinstance(r, np.ndarray) and not isinstance(o_np, np.ndarray):
-            what = type(o).__name__ + (f" of length {len(o)}" if hasattr(o, "__len__") else "")
-            return None, f"`{name}` should be a NumPy array of shape {r.shape}, got a {what}.", []
+            return None, (f"`{name}` should be a NumPy array of shape {r.shape}, got a "
+                          f"{_kind(o)}."), []
         if isinstance(r, np.ndarray) and o_np.shape != r.shape:
             hint = ""
             if o_np.shape == r.shape[::-1]:
@@ -239,7 +245,7 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
                                f"'{case.name}': {ref_exc!r}. Please report it.", i, total)
         refs = _as_tuple(ref_out, len(ex.output_names))
         before = {k: v.copy() for k, v in kwargs.items() if isinstance(v, np.ndarray)}
-        out, exc = _call_in_place(fn, kwargs)
+        out, exc = _call(fn, kwargs, copy=False)
         for k, v in before.items():
             if not np.array_equal(v, kwargs[k], equal_nan=True):
                 return CheckResult(ex.name, "failed", f"your function changed its input `{k}` "
@@ -269,19 +275,11 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
             if mistake is None and outs is None:
                 mistake = _match_mistake_by_shape(ex, kwargs, out)
             if mistake is not None:
-                msg, details = mistake.message, details
+                msg = mistake.message
             return CheckResult(ex.name, "failed", msg, i, total,
                                mistake.name if mistake else None, details)
     return CheckResult(ex.name, "passed", f"all {total} test cases pass. Well done!",
                        total, total)
-
-
-def _call_in_place(fn: Callable, kwargs: dict) -> tuple[Any, BaseException | None]:
-    """Call fn on the very arrays in kwargs (so in-place changes are visible to the check)."""
-    try:
-        return fn(**kwargs), None
-    except Exception as exc:
-        return None, exc
 
 
 def _match_mistake_by_shape(ex: Exercise, kwargs: dict, out: Any) -> Mistake | None:
