@@ -14,6 +14,8 @@ import pytest
 
 from seqlab.exercises import (
     REGISTRY,
+    Case,
+    Exercise,
     check,
     check_dense_forward,
     check_softmax,
@@ -185,3 +187,59 @@ def test_progress_counts_the_exercise_cells_function_not_try_outs():
     check_softmax(softmax)
     check_softmax(_sm_neg)  # a try-out with another name does not overwrite the result
     assert "✓ softmax" in progress()
+
+
+# ----------------------------------------------- outputs: a dict of gradients and an ignored cache
+
+def _grads_reference(x):
+    return x * 2, {"dW": x.sum(axis=1, keepdims=True), "db": x.mean(axis=1, keepdims=True)}, ()
+
+
+_GRADS = Exercise(name="grads", signature="grads(x) -> (y, grads, cache)",
+                  reference=_grads_reference, output_names=("y", "grads", "cache"),
+                  not_compared=("cache",),
+                  cases=[Case("random 3 x 4", lambda r: {"x": r.normal(size=(3, 4))})])
+
+
+def test_a_dict_output_is_compared_key_by_key_and_a_cache_is_not_compared():
+    def right(x):
+        y, g, _ = _grads_reference(x)
+        return y, g, object()  # any cache at all
+
+    assert check(_GRADS, right).passed
+
+    def wrong_db(x):
+        y, g, c = _grads_reference(x)
+        return y, {**g, "db": g["db"] + 1}, c
+
+    result = check(_GRADS, wrong_db)
+    assert result.status == "failed" and 'grads["db"]' in result.message
+
+    def missing_key(x):
+        y, g, c = _grads_reference(x)
+        return y, {"dW": g["dW"]}, c
+
+    result = check(_GRADS, missing_key)
+    assert "missing ['db']" in result.message
+
+    def not_a_dict(x):
+        y, g, c = _grads_reference(x)
+        return y, [g["dW"], g["db"]], c
+
+    assert "should be a dict with keys ['dW', 'db']" in check(_GRADS, not_a_dict).message
+
+    def transposed_dW(x):
+        y, g, c = _grads_reference(x)
+        return y, {**g, "dW": g["dW"].T}, c
+
+    assert 'grads["dW"]` has shape (1, 3), expected (3, 1)' in check(_GRADS, transposed_dW).message
+
+
+def test_check_functions_exist_for_every_registered_exercise():
+    import seqlab.exercises as exercises
+
+    for name in REGISTRY:
+        assert callable(getattr(exercises, f"check_{name}"))
+        assert f"check_{name}" in exercises.__all__
+    with pytest.raises(AttributeError, match="check_nope"):
+        exercises.check_nope  # noqa: B018

@@ -11,12 +11,20 @@ In a notebook::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
-from seqlab.exercises import getting_started
 from seqlab.exercises.core import Case, CheckResult, Exercise, Mistake, check, progress
 
-REGISTRY: dict[str, Exercise] = {**getting_started.EXERCISES}
+# One module per notebook topic, each with an ``EXERCISES`` dict; ``check_<name>`` is made for
+# every exercise they register (``from seqlab.exercises import check_rnn_forward``).
+_MODULES = ("getting_started", "rnn_basics", "language_model", "gates")
+REGISTRY: dict[str, Exercise] = {}
+for _module in _MODULES:
+    _exercises = importlib.import_module(f"seqlab.exercises.{_module}").EXERCISES
+    if set(_exercises) & set(REGISTRY):
+        raise RuntimeError(f"exercise names registered twice: {set(_exercises) & set(REGISTRY)}")
+    REGISTRY.update(_exercises)
 _hint_level: dict[str, int] = {}
 
 
@@ -66,8 +74,16 @@ def _make_check(name: str) -> Callable[[Callable], CheckResult]:
     return check_fn
 
 
-check_softmax = _make_check("softmax")
-check_dense_forward = _make_check("dense_forward")
+_CHECKS = {f"check_{name}": _make_check(name) for name in REGISTRY}
 
-__all__ = ["REGISTRY", "Case", "CheckResult", "Exercise", "Mistake", "check",
-           "check_dense_forward", "check_softmax", "get_exercise", "hint", "progress", "reveal"]
+
+def __getattr__(attr: str) -> Callable[[Callable], CheckResult]:
+    """``check_<exercise>`` for every registered exercise (PEP 562)."""
+    try:
+        return _CHECKS[attr]
+    except KeyError:
+        raise AttributeError(f"module 'seqlab.exercises' has no attribute {attr!r}") from None
+
+
+__all__ = ["REGISTRY", "Case", "CheckResult", "Exercise", "Mistake", "check", "get_exercise",
+           "hint", "progress", "reveal", *_CHECKS]

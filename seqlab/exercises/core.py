@@ -67,6 +67,7 @@ class Exercise:
     library_name: str = ""                     # e.g. "seqlab.functional.softmax"
     week: str = "0"
     output_names: Sequence[str] = ("output",)  # names of the returned values, for messages
+    not_compared: Sequence[str] = ()           # outputs returned but not compared (a cache)
     rtol: float = 1e-7
     atol: float = 1e-9
 
@@ -137,7 +138,10 @@ def _kind(obj: Any) -> str:
 
 
 def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
-    """Equal values: arrays allclose (NaN equal to NaN), anything else by ==."""
+    """Equal values: arrays allclose (NaN equal to NaN), dicts key by key, anything else by ==."""
+    if isinstance(b, dict):
+        return (isinstance(a, dict) and set(a) == set(b)
+                and all(_same(a[k], b[k], rtol, atol) for k in b))
     try:
         a, b = to_numpy(a), to_numpy(b)
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -149,7 +153,23 @@ def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
 
 
 def _same_outputs(outs: tuple, refs: tuple, ex: Exercise) -> bool:
-    return all(_same(o, r, ex.rtol, ex.atol) for o, r in zip(outs, refs, strict=True))
+    return all(_same(o, r, ex.rtol, ex.atol)
+               for name, o, r in zip(ex.output_names, outs, refs, strict=True)
+               if name not in ex.not_compared)
+
+
+def _compared(ex: Exercise, outs: tuple, refs: tuple) -> list[tuple[str, Any, Any]]:
+    """(name, learner's, reference) for every compared output, a dict's entries one by one
+    (named like ``grads["dW_aa"]``)."""
+    items = []
+    for name, o, r in zip(ex.output_names, outs, refs, strict=True):
+        if name in ex.not_compared:
+            continue
+        if isinstance(r, dict):
+            items += [(f'{name}["{k}"]', o[k], r[k]) for k in r]
+        else:
+            items.append((name, o, r))
+    return items
 
 
 def _match_mistake(ex: Exercise, kwargs: dict, outs: tuple | None, exc: BaseException | None,
@@ -202,6 +222,16 @@ def _diagnose_outputs(ex: Exercise, case: Case, out: Any, refs: tuple
         return None, (f"expected {n} values ({', '.join(ex.output_names)}) returned as a "
                       f"tuple, got a {_kind(out)}."), []
     for name, o, r in zip(ex.output_names, outs, refs, strict=True):
+        if name not in ex.not_compared and isinstance(r, dict):
+            if not isinstance(o, dict):
+                return None, (f"`{name}` should be a dict with keys {sorted(r)}, got a "
+                              f"{_kind(o)}."), []
+            if set(o) != set(r):
+                missing, extra = sorted(set(r) - set(o)), sorted(set(o) - set(r))
+                what = "; ".join(([f"missing {missing}"] if missing else [])
+                                 + ([f"unexpected {extra}"] if extra else []))
+                return None, f"`{name}` has the wrong keys: {what}.", []
+    for name, o, r in _compared(ex, outs, refs):
         o_np = to_numpy(o)
         if isinstance(r, np.ndarray) and not isinstance(o_np, np.ndarray):
             return None, (f"`{name}` should be a NumPy array of shape {r.shape}, got a "
@@ -265,7 +295,7 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
                                mistake.name if mistake else None, details)
         outs, msg, details = _diagnose_outputs(ex, case, out, refs)
         if msg is None and not _same_outputs(outs, refs, ex):
-            for name, o, r in zip(ex.output_names, outs, refs, strict=True):
+            for name, o, r in _compared(ex, outs, refs):
                 if not _same(o, r, ex.rtol, ex.atol):
                     msg, details = _describe_value_error(
                         ex, case, name, np.asarray(to_numpy(o)), np.asarray(r))
