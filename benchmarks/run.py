@@ -1,10 +1,12 @@
 """Run every side-by-side benchmark in benchmarks/ and write one results table.
 
     make bench                       # all benchmarks
-    python benchmarks/run.py softmax # only cases whose name contains "softmax"
+    python benchmarks/run.py lstm    # only cases whose name contains "lstm" (any case)
 
-The table (machine, versions, threads, median and spread of several runs, ratio to the
-reference) is printed and written to ``benchmarks/results/latest.md``; the README quotes it.
+The table (machine, versions, threads, load average, median and spread of several runs, ratio
+to the reference) is printed and written to ``benchmarks/results/latest.md``; the README quotes
+it. A module may set ``REPEATS`` (samples per side) and define ``notes(results) -> list[str]``,
+lines printed under the table (e.g. GFLOP/s computed from the measured times).
 """
 
 from __future__ import annotations
@@ -41,21 +43,38 @@ def machine() -> str:
                 break
     except OSError:
         pass
+    blas = os.environ.get("OPENBLAS_CORETYPE")
+    blas = f" (OPENBLAS_CORETYPE={blas})" if blas else ""
     return (f"{cpu}, {os.cpu_count()} cores, {THREADS} threads; Python "
-            f"{platform.python_version()}; {', '.join(versions)}")
+            f"{platform.python_version()}; {', '.join(versions)}{blas}")
+
+
+def load() -> str:
+    """The 1-minute load average: the machine may be shared, and timings are only as calm."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "n/a"
 
 
 def main(argv: list[str]) -> int:
     pattern = argv[0] if argv else ""
-    lines = [f"Machine: {machine()}", "", HEADER]
+    lines = [f"Machine: {machine()}; load average at start {load()}", "", HEADER]
     print("\n".join(lines), flush=True)
+    notes = []
     for path in sorted(HERE.glob("bench_*.py")):
         module = importlib.import_module(path.stem)
+        results = []
         for case in module.cases():
-            if pattern in case.name:
-                row = measure(case).row()
-                print(row, flush=True)
-                lines.append(row)
+            if pattern.lower() in case.name.lower():
+                results.append(measure(case, repeats=getattr(module, "REPEATS", 7)))
+                print(results[-1].row(), flush=True)
+                lines.append(results[-1].row())
+        if results and hasattr(module, "notes"):  # extra lines a module computes from its results
+            notes += ["", *module.notes(results)]
+    notes += ["", f"Load average at the end: {load()}"]
+    print("\n".join(notes), flush=True)
+    lines += notes
     out = HERE / "results" / "latest.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines) + "\n")

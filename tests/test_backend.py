@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,16 @@ def test_host_rng_is_seeded_and_passes_generators_through():
 def test_zeros_follow_like_or_default():
     assert backend.zeros((2, 3), like=np.ones(1)).shape == (2, 3)
     assert backend.zeros(4, dtype=np.float32).dtype == np.float32
+
+
+def test_blas_threads_limits_inside_and_restores_after():
+    from threadpoolctl import threadpool_info
+
+    def blas():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas()
+    with backend.blas_threads(1):
+        assert all(n == 1 for n in blas())
+    assert blas() == before
+    assert 1 <= backend.cpu_quota() <= (os.cpu_count() or 1)

@@ -16,6 +16,7 @@ from seqlab.exercises import (
     REGISTRY,
     Case,
     Exercise,
+    Mistake,
     check,
     check_dense_forward,
     check_softmax,
@@ -243,3 +244,43 @@ def test_check_functions_exist_for_every_registered_exercise():
         assert f"check_{name}" in exercises.__all__
     with pytest.raises(AttributeError, match="check_nope"):
         exercises.check_nope  # noqa: B018
+
+
+def test_parameter_names_are_free_arguments_go_by_position():
+    def dense_forward(inputs, weights, bias):  # the course's names, not the library's
+        return np.tanh(weights @ inputs + bias)
+
+    assert check_dense_forward(dense_forward).passed
+
+
+def test_a_list_of_the_wrong_length_and_a_checker_failure_get_a_message_not_a_traceback():
+    lst = Exercise(name="ids", signature="ids(x) -> ids", reference=lambda x: [1, 2, 3],
+                   output_names=("ids",),
+                   cases=[Case("any", lambda r: {"x": np.zeros(2)})])
+    result = check(lst, lambda x: [1, 2])
+    assert result.status == "failed" and "shape/length (2,)" in result.message
+    broken = Exercise(name="broken", signature="broken(x) -> y", reference=lambda x: x,
+                      output_names=("y",), cases=[Case("boom", lambda r: 1 / 0)])
+    result = check(broken, lambda x: x)
+    assert result.status == "failed" and "could not judge" in result.message
+
+
+def test_known_mistakes_are_matched_on_untouched_inputs_after_an_in_place_answer():
+    def scale_ref(g):
+        return {k: v * 2 for k, v in g.items()}
+
+    def forgot_b(g):
+        return {"W": g["W"] * 2, "b": g["b"]}
+
+    ex = Exercise(name="scale", signature="scale(g) -> g", reference=scale_ref,
+                  output_names=("g",),
+                  mistakes=[Mistake("forgot b", forgot_b, "b is not scaled.")],
+                  cases=[Case("W and b", lambda r: {"g": {"W": r.normal(size=(2, 2)),
+                                                          "b": r.normal(size=(2, 1))}})])
+
+    def in_place_forgot_b(g):
+        g["W"] *= 2  # the course's in-place style, with the same bug
+        return g
+
+    result = check(ex, in_place_forgot_b)
+    assert result.mistake == "forgot b", result

@@ -25,6 +25,7 @@ from seqlab.rnn import (
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
+    lstm_gates,
 )
 
 TOL = 1e-7
@@ -158,6 +159,26 @@ def test_c0_and_dc_default_to_zeros_and_lstm_backward_is_the_full_one_without_dc
     for ours, ref in [(dx, dx_full), (da0, da0_full), *zip(no_dc[:3], zero_dc[:3], strict=True)]:
         np.testing.assert_array_equal(ours, ref)
     assert all(np.array_equal(grads[k], grads_full[k]) for k in params)
+
+
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+@pytest.mark.parametrize("sizes", SIZES)
+def test_lstm_gates_are_the_cells_gates_at_every_step_as_fresh_copies(sizes, peephole):
+    params, x, a0, _, c0 = setup(*sizes, peephole, seed=20)
+    a, _, c, cache = lstm_forward(x, a0, params, peephole, c0=c0[:, :, 0])
+    caches = loop_forward(x, a0, params, peephole, c0=c0[:, :, 0])[3]
+    gates = lstm_gates(cache)
+    assert sorted(gates) == ["a", "c", "c_tilde", "gamma_f", "gamma_o", "gamma_u"]
+    for name in ("gamma_f", "gamma_u", "gamma_o", "c_tilde"):
+        ref = np.stack([getattr(cell, name) for cell in caches], axis=2)  # (n_a, m, T_x)
+        assert max_abs(gates[name], ref) < 1e-13, name       # shape checked in max_abs
+    np.testing.assert_array_equal(gates["a"], a)
+    np.testing.assert_array_equal(gates["c"], c)
+    before = {k: v.copy() for k, v in gates.items()}
+    for v in gates.values():
+        assert v.flags.c_contiguous and v.flags.owndata
+        v[...] = np.nan                                         # writing leaves the cache alone
+    assert all(np.array_equal(lstm_gates(cache)[k], before[k]) for k in before)
 
 
 # --------------------------------------------------------------------------- finite differences
@@ -326,6 +347,23 @@ def test_float32_in_float32_out(peephole):
     arrays = [*cell[:3], *cell_back[:3], a, y_hat, c, cache.logits, dx, da0, dc0,
               *cell_back[3].values(), *grads.values()]
     assert all(arr.dtype == np.float32 for arr in arrays)
+
+
+@pytest.mark.parametrize("peephole", PEEPHOLE)
+def test_float32_sequence_stays_float32_inside_and_matches_float64_to_1e_4(peephole):
+    """No upcast in any buffer of the fast path; float32 rounding stays small over 30 steps."""
+    params, x, a0, da, dc = setup(6, 9, None, 5, 30, peephole, seed=22)
+    out = {}
+    for dtype in (np.float32, np.float64):
+        p = {k: v.astype(dtype) for k, v in params.items()}
+        a, _, c, cache = lstm_forward(x.astype(dtype), a0.astype(dtype), p, peephole,
+                                      c0=0.5 * dc[:, :, 0].astype(dtype))
+        dx, da0, dc0, grads = lstm_backward_full(da.astype(dtype), cache, dc.astype(dtype))
+        arrays = [v for v in cache if hasattr(v, "dtype")] + list(lstm_gates(cache).values())
+        assert all(v.dtype == dtype for v in arrays + [a, c, dx, da0, dc0, *grads.values()])
+        out[dtype] = {"a": a, "c": c, "dx": dx, "da0": da0, "dc0": dc0, **grads}
+    for k, ref in out[np.float64].items():
+        assert np.linalg.norm(out[np.float32][k] - ref) / np.linalg.norm(ref) < 1e-4, k
 
 
 def test_init_lstm_params_keys_and_forget_bias():

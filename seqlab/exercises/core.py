@@ -20,6 +20,7 @@ The checker never raises: whatever the learner's function does, the result is a
 
 from __future__ import annotations
 
+import copy as _copy
 import html
 import traceback
 from collections.abc import Callable, Sequence
@@ -122,14 +123,28 @@ def _as_tuple(out: Any, n: int) -> tuple | None:
 
 
 def _call(fn: Callable, kwargs: dict, copy: bool = True) -> tuple[Any, BaseException | None]:
-    """``fn(**kwargs)`` as (result, None) or (None, exception); on copies of the arrays unless
-    ``copy=False`` (the learner's call, so that an in-place change is visible to the check)."""
+    """``fn(*kwargs.values())`` as (result, None) or (None, exception); on copies of the arrays
+    unless ``copy=False`` (the learner's call, so that an in-place change is visible to the
+    check). Positional, in the signature's order: a learner may name the parameters as the
+    course does (``xt``, ``parameters``) or as the library does (``x_t``, ``params``)."""
     if copy:
-        kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+        kwargs = _fresh(kwargs)
     try:
-        return fn(**kwargs), None
+        return fn(*kwargs.values()), None
     except Exception as exc:  # the learner's code may raise anything
         return None, exc
+
+
+def _fresh(kwargs: dict) -> dict:
+    """Copies of the arguments: arrays, and dicts or lists of arrays (params, gradients), so
+    that no function can change what the next one receives."""
+    out = {}
+    for k, v in kwargs.items():
+        try:
+            out[k] = _copy.deepcopy(v) if isinstance(v, np.ndarray | dict | list) else v
+        except Exception:  # an argument that cannot be copied is passed as it is
+            out[k] = v
+    return out
 
 
 def _kind(obj: Any) -> str:
@@ -193,6 +208,9 @@ def _match_mistake(ex: Exercise, kwargs: dict, outs: tuple | None, exc: BaseExce
 def _describe_value_error(ex: Exercise, case: Case, name: str, got: np.ndarray,
                           want: np.ndarray) -> tuple[str, list[str]]:
     details = []
+    if got.shape != want.shape:
+        return (f"`{name}` has shape/length {got.shape} on the case '{case.name}', expected "
+                f"{want.shape}."), details
     if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
         msg = (f"`{name}` contains NaN or inf on the case '{case.name}', where the right answer "
                "is finite: look for an overflow (exp of a large number) or a division by zero.")
@@ -255,7 +273,12 @@ def check(ex: Exercise, fn: Any, seed: int = 0) -> CheckResult:
     Never raises. When ``fn`` has the exercise's name (the function the exercise cell defines),
     the result is remembered for :func:`progress`; other functions are try-outs.
     """
-    result = _check(ex, fn, seed)
+    try:
+        result = _check(ex, fn, seed)
+    except Exception as exc:  # a checker bug must never reach the learner as a traceback
+        result = CheckResult(ex.name, "failed", f"the checker could not judge this answer "
+                             f"({type(exc).__name__}: {exc}). Compare your output's type and "
+                             f"shape with `{ex.signature}`; please report this message.")
     if getattr(fn, "__name__", None) == ex.name:  # the exercise cell's own function, not a demo
         _results[ex.name] = result
     return result
@@ -275,6 +298,7 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
                                f"'{case.name}': {ref_exc!r}. Please report it.", i, total)
         refs = _as_tuple(ref_out, len(ex.output_names))
         before = {k: v.copy() for k, v in kwargs.items() if isinstance(v, np.ndarray)}
+        pristine = _fresh(kwargs)  # the known mistakes run on these, whatever the learner changes
         out, exc = _call(fn, kwargs, copy=False)
         for k, v in before.items():
             if not np.array_equal(v, kwargs[k], equal_nan=True):
@@ -285,7 +309,7 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
                                "cell above (replace `raise NotImplementedError()`). Until then "
                                f"the notebook uses the library's {ex.library_name}.", 0, total)
         if exc is not None:
-            mistake = _match_mistake(ex, kwargs, None, exc, refs)
+            mistake = _match_mistake(ex, pristine, None, exc, refs)
             lines = _clean_frames(exc)
             details = [f"in your code, {lines[-1]}"] if lines else []
             msg = f"your function raised {type(exc).__name__}: {exc}"
@@ -301,9 +325,9 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
                         ex, case, name, np.asarray(to_numpy(o)), np.asarray(r))
                     break
         if msg is not None:
-            mistake = _match_mistake(ex, kwargs, outs, None, refs) if outs else None
+            mistake = _match_mistake(ex, pristine, outs, None, refs) if outs else None
             if mistake is None and outs is None:
-                mistake = _match_mistake_by_shape(ex, kwargs, out)
+                mistake = _match_mistake_by_shape(ex, pristine, out)
             if mistake is not None:
                 msg = mistake.message
             return CheckResult(ex.name, "failed", msg, i, total,

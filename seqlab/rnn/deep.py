@@ -72,8 +72,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from seqlab.backend import get_array_module, host_rng, randn, zeros
-from seqlab.rnn._validate import check_keys, check_shape
-from seqlab.rnn.bidirectional import (
+from seqlab.rnn._layer import (
     _OPTION,
     DIRECTIONS,
     _check_output,
@@ -85,6 +84,7 @@ from seqlab.rnn.bidirectional import (
     _option,
     _prepare,
 )
+from seqlab.rnn._validate import check_keys, check_shape
 from seqlab.rnn.rnn import _with_zeros, output_forward
 
 __all__ = ["DeepRNNCache", "deep_rnn_backward", "deep_rnn_backward_full", "deep_rnn_forward",

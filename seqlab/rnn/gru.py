@@ -101,7 +101,7 @@ from seqlab.rnn._validate import (
 from seqlab.rnn.rnn import _with_zeros, output_forward
 
 __all__ = ["GRUCache", "GRUCellCache", "gru_backward", "gru_cell_backward",
-           "gru_cell_forward", "gru_forward", "init_gru_params"]
+           "gru_cell_forward", "gru_forward", "gru_gates", "init_gru_params"]
 
 VARIANT_KEYS = {
     "full": ("W_u", "b_u", "W_r", "b_r", "W_c", "b_c"),
@@ -288,6 +288,32 @@ def gru_backward(dc, cache: GRUCache):
         for k, g in step_grads.items():
             grads[k] += g                             # Σ_t over the shared parameters
     return dx, dc_next, grads
+
+
+def gru_gates(cache: GRUCache) -> dict:
+    """The gates and states of every step of :func:`gru_forward`, for plots and exercises.
+
+    Parameters
+    ----------
+    cache : GRUCache from :func:`gru_forward`
+
+    Returns
+    -------
+    dict with "gamma_u", "gamma_r", "c_tilde", "c": arrays (n_a, m, T_x), the values at steps
+        1..T_x (eqs. 1-4; no "gamma_r" for ``variant="simplified"``), fresh arrays (writing to
+        them leaves the cache unchanged)
+    """
+    steps = cache.steps
+    xp = get_array_module(steps[0].c_tilde)
+    c_prev = [s.c_prev for s in steps[1:]]                         # c<1>..c<T_x-1>
+    out = {"gamma_u": xp.stack([s.gamma_u for s in steps], axis=2),   # (1) (n_a, m, T_x)
+           "c_tilde": xp.stack([s.c_tilde for s in steps], axis=2)}   # (3) (n_a, m, T_x)
+    if steps[0].gamma_r is not None:
+        out["gamma_r"] = xp.stack([s.gamma_r for s in steps], axis=2)  # (2) (n_a, m, T_x)
+    last = steps[-1]
+    c_T = last.gamma_u * last.c_tilde + (1 - last.gamma_u) * last.c_prev  # (4) c<T_x>
+    out["c"] = xp.stack([*c_prev, c_T], axis=2)                    # c<1>..c<T_x> (n_a, m, T_x)
+    return out
 
 
 def init_gru_params(n_x: int, n_a: int, n_y: int | None, rng=0, variant: str = "full",

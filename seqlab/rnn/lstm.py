@@ -64,9 +64,10 @@ Notes
 Differs from the lecture: the peephole connections (``peephole=True``) follow the lecture, all
 three gates see c<t-1> element-wise; Gers & Schmidhuber (2000) and Graves (2013) let Γo see
 c<t> instead. :func:`lstm_forward` and :func:`lstm_backward` compute the same equations as a
-loop over the cells (the tests check it), faster: the four gates are stacked as
-[W_f; W_u; W_o; W_c] (4 n_a rows), W x<t> + b for all steps is one GEMM before the loop, and
-dW, db, dx are one GEMM each after the reversed loop, which only does the recurrent part.
+loop over the cells (the tests check it), faster (:mod:`seqlab.rnn._lstm_seq`): the four gates
+are stacked as [W_f; W_u; W_o; W_c] (4 n_a rows), so each step is one GEMM for all gates, and
+dW, db, dx for all steps are one GEMM each after the reversed loop; float32 stays float32.
+:func:`lstm_gates` returns Γf, Γu, Γo, c̃, c, a of every step in the lecture's shapes.
 Gradients of W_ya, b_y are zeros, as in :mod:`seqlab.rnn.rnn` (use ``output_backward``).
 :func:`lstm_backward` returns (dx, da0, grads) like the RNN and GRU; :func:`lstm_backward_full`
 also returns dc0 = ∂J/∂c<0>, for an encoder-decoder that hands (a<T_x>, c<T_x>) on.
@@ -87,6 +88,7 @@ import numpy as np
 
 from seqlab.backend import get_array_module, host_rng, randn, zeros
 from seqlab.functional import sigmoid, sigmoid_backward, softmax, tanh, tanh_backward
+from seqlab.rnn._lstm_seq import seq_backward, seq_forward
 from seqlab.rnn._validate import (
     check_keys,
     check_output,
@@ -98,11 +100,11 @@ from seqlab.rnn._validate import (
 from seqlab.rnn.rnn import _with_zeros, output_forward
 
 __all__ = ["LSTMCache", "LSTMCellCache", "init_lstm_params", "lstm_backward",
-           "lstm_backward_full", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward"]
+           "lstm_backward_full", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
+           "lstm_gates"]
 
 LSTM_KEYS = ("W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o")
 PEEPHOLE_KEYS = ("p_f", "p_u", "p_o")
-STACK = ("f", "u", "o", "c")  # row blocks of the stacked gates: the three σ gates, then c̃
 
 
 class LSTMCellCache(NamedTuple):
@@ -122,13 +124,16 @@ class LSTMCellCache(NamedTuple):
 
 
 class LSTMCache(NamedTuple):
-    """What :func:`lstm_backward` needs, stored step-major so each step's slice is (rows, m)."""
+    """What :func:`lstm_backward` needs, stored time-major: row t is one step, transposed.
+
+    Read the gates with :func:`lstm_gates` (lecture shapes); this layout may change.
+    """
 
     x: Any              # (n_x, m, T_x)
-    A: Any              # (n_a, T_x + 1, m)  A[:, t] = a<t>, A[:, 0] = a<0>
-    C: Any              # (n_a, T_x + 1, m)  C[:, t] = c<t>, C[:, 0] = c<0>
-    G: Any              # (4 n_a, T_x, m)    Γf, Γu, Γo, c̃ at step t+1 (STACK order)
-    tanh_c: Any         # (n_a, T_x, m)      tanh c<t+1>
+    H: Any              # (n_a + n_x + 1, T_x + 1, m)  H[:, t] = [a<t>; x<t+1>; 1]
+    C: Any              # (n_a, T_x + 1, m)            C[:, t] = c<t>, C[:, 0] = c<0>
+    G: Any              # (T_x, 4 n_a, m)              G[t] = [Γf; Γu; Γo; c̃] at step t+1
+    tanh_c: Any         # (T_x, n_a, m)                tanh c<t+1>
     logits: Any         # (n_y, m, T_x), or None without W_ya
     params: dict
     peephole: bool
@@ -230,34 +235,14 @@ def lstm_forward(x, a0, params, peephole: bool = False, c0=None):
     """
     has_output, n_a, n_x = _check_params(params, peephole, "lstm_forward")
     states = {"a0": a0} if c0 is None else {"a0": a0, "c0": c0}
-    m, T_x = check_sequence("lstm_forward", n_x, n_a, x, **states)
+    check_sequence("lstm_forward", n_x, n_a, x, **states)
     xp = get_array_module(x, a0, c0, params["W_c"])
     dtype = xp.result_type(x, *states.values(), *params.values())
-    W_a, W_x, b, P = _stacked(xp, params, n_a, peephole)
-    X = x.transpose(0, 2, 1).reshape(n_x, T_x * m)             # (n_x, T_x·m), step-major
-    Z_x = (W_x @ X + b).reshape(4 * n_a, T_x, m)               # (1)-(4) W_x x<t> + b, all t
-    A = xp.zeros((n_a, T_x + 1, m), dtype)
-    C = xp.zeros((n_a, T_x + 1, m), dtype)                      # c<0> = 0 unless given
-    G = xp.empty((4 * n_a, T_x, m), dtype)
-    tanh_C = xp.empty((n_a, T_x, m), dtype)
-    A[:, 0] = a0
-    if c0 is not None:
-        C[:, 0] = c0
-    s = 3 * n_a                                                 # rows of the three σ gates
-    for t in range(T_x):
-        z = W_a @ A[:, t] + Z_x[:, t]                           # (1)-(4) pre-activations (4n_a, m)
-        if peephole:
-            z[:s] += (P * C[:, t]).reshape(s, m)                # (2)-(4) + p_g*c<t-1>, P (3,n_a,1)
-        G[:s, t] = sigmoid(z[:s])                               # (2)-(4) Γf, Γu, Γo
-        G[s:, t] = tanh(z[s:])                                  # (1) c̃<t>
-        gamma_f, gamma_u, gamma_o, c_tilde = (G[i * n_a:(i + 1) * n_a, t] for i in range(4))
-        C[:, t + 1] = gamma_u * c_tilde + gamma_f * C[:, t]     # (5) c<t> = Γu*c̃ + Γf*c<t-1>
-        tanh_C[:, t] = tanh(C[:, t + 1])                        # tanh c<t>
-        A[:, t + 1] = gamma_o * tanh_C[:, t]                    # (6) a<t> = Γo*tanh c<t>
-    a = xp.ascontiguousarray(A[:, 1:].transpose(0, 2, 1))      # (n_a, m, T_x)
-    c = xp.ascontiguousarray(C[:, 1:].transpose(0, 2, 1))      # (n_a, m, T_x)
+    H, C, G, tanh_C = seq_forward(x, a0, c0, params, peephole, dtype)  # (1)-(6), all steps
+    a = xp.ascontiguousarray(H[:n_a, 1:].transpose(0, 2, 1))   # a<1..T_x> (n_a, m, T_x)
+    c = xp.ascontiguousarray(C[:, 1:].transpose(0, 2, 1))      # c<1..T_x> (n_a, m, T_x)
     logits, y_hat = output_forward(a, params) if has_output else (None, None)  # (7)
-    return a, y_hat, c, LSTMCache(x, A, C, G, tanh_C, logits, params, peephole)
+    return a, y_hat, c, LSTMCache(x, H, C, G, tanh_C, logits, params, peephole)
 
 
 def lstm_backward(da, cache: LSTMCache, dc=None):
@@ -293,48 +278,36 @@ def lstm_backward_full(da, cache: LSTMCache, dc=None):
 
 def _backward(da, cache: LSTMCache, dc, fname: str):
     """BPTT shared by lstm_backward and lstm_backward_full: (dx, da0, dc0, grads)."""
-    x, A, C, G, tanh_C, _, params, peephole = cache
+    x, H, C, G, tanh_C, _, params, peephole = cache
     n_x, m, T_x = x.shape
-    n_a, s = A.shape[0], 3 * A.shape[0]
+    n_a = C.shape[0]
     check_shape(da, (n_a, m, T_x), "(n_a, m, T_x)", f"{fname}(da)")
     if dc is not None:
         check_shape(dc, (n_a, m, T_x), "(n_a, m, T_x)", f"{fname}(dc)")
-    xp = get_array_module(da, dc, A)
-    W_a, W_x, _, P = _stacked(xp, params, n_a, peephole)
-    dZ = xp.empty(G.shape, xp.result_type(da, G))              # (4n_a, T_x, m) dz_g per step
-    da_next = xp.zeros_like(da[:, :, 0])                        # nothing from step T_x + 1
-    dc_next = xp.zeros_like(da_next)
-    for t in reversed(range(T_x)):
-        gamma_f, gamma_u, gamma_o, c_tilde = (G[i * n_a:(i + 1) * n_a, t] for i in range(4))
-        da_t = da[:, :, t] + da_next                            # total ∂J/∂a<t>
-        if dc is not None:
-            dc_next = dc_next + dc[:, :, t]                     # + upstream ∂J/∂c<t>
-        dc_t = dc_next + tanh_backward(da_t * gamma_o, tanh_C[:, t])  # (8) total ∂J/∂c<t>
-        dZ[:n_a, t] = sigmoid_backward(dc_t * C[:, t], gamma_f)  # (9)-(10) dΓf = dc*c<t-1>
-        dZ[n_a:2 * n_a, t] = sigmoid_backward(dc_t * c_tilde, gamma_u)  # (9)-(10) dΓu = dc*c̃
-        dZ[2 * n_a:s, t] = sigmoid_backward(da_t * tanh_C[:, t], gamma_o)  # (8) dΓo = da*tanh c
-        dZ[s:, t] = tanh_backward(dc_t * gamma_u, c_tilde)      # (9)-(10) dc̃ = dc*Γu
-        da_next = W_a.T @ dZ[:, t]                              # (12) the a<t-1> rows
-        dc_next = dc_t * gamma_f                                # (9) ∂c<t>/∂c<t-1> = Γf
-        if peephole:
-            dc_next += (P * dZ[:s, t].reshape(3, n_a, m)).sum(axis=0)  # (9) Σ_g p_g*dz_g
-    dZ_flat = dZ.reshape(4 * n_a, T_x * m)                      # (4n_a, T_x·m)
-    X = x.transpose(0, 2, 1).reshape(n_x, T_x * m)             # (n_x, T_x·m), step-major
-    dW_a = dZ_flat @ A[:, :T_x].reshape(n_a, T_x * m).T         # (11) Σ_t dz a<t-1>ᵀ (4n_a, n_a)
-    dW_x = dZ_flat @ X.T                                        # (11) Σ_t dz x<t>ᵀ   (4n_a, n_x)
-    db = dZ_flat.sum(axis=1, keepdims=True)                     # (11) Σ_t Σ_columns dz (4n_a, 1)
-    dx = (W_x.T @ dZ_flat).reshape(n_x, T_x, m)                 # (12) the x<t> rows, all t
-    grads = {}
-    for i, g in enumerate(STACK):
-        rows = slice(i * n_a, (i + 1) * n_a)
-        grads[f"W_{g}"] = xp.concatenate([dW_a[rows], dW_x[rows]], axis=1)  # (n_a, n_a+n_x)
-        grads[f"b_{g}"] = db[rows]
-        if peephole and g != "c":
-            dz_g = dZ[rows].reshape(n_a, T_x * m)
-            grads[f"p_{g}"] = (dz_g * C[:, :T_x].reshape(n_a, T_x * m)).sum(
-                axis=1, keepdims=True)                          # (11) Σ dz_g * c<t-1>
-    dx = xp.ascontiguousarray(dx.transpose(0, 2, 1))           # (n_x, m, T_x)
-    return dx, da_next, dc_next, _with_zeros(xp, grads, params)
+    xp = get_array_module(da, dc, H)
+    dx, da0, dc0, grads = seq_backward(da, dc, H, C, G, tanh_C, params, peephole)
+    return dx, da0, dc0, _with_zeros(xp, grads, params)      # (8)-(12), all steps
+
+
+def lstm_gates(cache: LSTMCache) -> dict:
+    """The gates and states of every step of :func:`lstm_forward`, for plots and exercises.
+
+    Parameters
+    ----------
+    cache : LSTMCache from :func:`lstm_forward`
+
+    Returns
+    -------
+    dict with "gamma_f", "gamma_u", "gamma_o", "c_tilde", "c", "a": arrays (n_a, m, T_x),
+        the values at steps 1..T_x (eqs. 1-6), fresh copies (writing to them leaves the cache
+        unchanged)
+    """
+    n_a = cache.C.shape[0]
+    out = {name: cache.G[:, i * n_a:(i + 1) * n_a].transpose(1, 2, 0) for i, name in
+           enumerate(("gamma_f", "gamma_u", "gamma_o", "c_tilde"))}  # (T_x, n_a, m) -> lecture
+    out["c"] = cache.C[:, 1:].transpose(0, 2, 1)                    # c<1..T_x> (n_a, m, T_x)
+    out["a"] = cache.H[:n_a, 1:].transpose(0, 2, 1)                 # a<1..T_x> (n_a, m, T_x)
+    return {k: v.copy() for k, v in out.items()}                    # fresh, C order
 
 
 def init_lstm_params(n_x: int, n_a: int, n_y: int | None, rng=0, peephole: bool = False,
@@ -371,15 +344,6 @@ def init_lstm_params(n_x: int, n_a: int, n_y: int | None, rng=0, peephole: bool 
         params["W_ya"] = randn(rng, (n_y, n_a), 1 / math.sqrt(n_a), dtype)
         params["b_y"] = zeros((n_y, 1), dtype)
     return params
-
-
-def _stacked(xp, params: dict, n_a: int, peephole: bool):
-    """W_a (4n_a, n_a), W_x (4n_a, n_x), b (4n_a, 1) in STACK order; P (3, n_a, 1) or None."""
-    W_a = xp.concatenate([params[f"W_{g}"][:, :n_a] for g in STACK])  # on a<t-1> (4n_a, n_a)
-    W_x = xp.concatenate([params[f"W_{g}"][:, n_a:] for g in STACK])  # on x<t>   (4n_a, n_x)
-    b = xp.concatenate([params[f"b_{g}"] for g in STACK])             # (4n_a, 1)
-    P = xp.stack([params[f"p_{g}"] for g in STACK[:3]]) if peephole else None  # (3, n_a, 1)
-    return W_a, W_x, b, P
 
 
 def _check_params(params, peephole: bool, fname: str) -> tuple[bool, int, int]:

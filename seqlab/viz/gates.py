@@ -1,0 +1,315 @@
+"""The gate explorer: what a character-level GRU or LSTM's gates do on a text (notebook 04).
+
+In the spirit of LSTMVis (Strobelt et al., 2018), without a server: pick or type a text and see
+every hidden unit's gates and memory cell c<t> per character as heatmaps (units × characters);
+pick one unit with the slider and see its values per character, the text coloured by its c<t>,
+and the characters where its memory changes most (the largest |Δc<t>| = |c<t> - c<t-1>|).
+
+The computation (:func:`gate_trace`, :func:`unit_profile`, :func:`unit_correlations`) is
+separate from the widget and testable headless; the widget runs one forward pass per (model,
+text) and keeps it, so a slider move only restyles the figure.
+
+=================  ===================================================================
+panels             what they show, each (n_a units, T characters)
+=================  ===================================================================
+LSTM               Γf forget, Γu update, Γo output (in [0, 1]) and the memory cell c<t>
+GRU                Γu update, Γr reset (in [0, 1]), the candidate c̃<t> and c<t> = a<t>
+=================  ===================================================================
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from seqlab.backend import load_arrays, to_numpy
+from seqlab.rnn import RecurrentNetwork
+from seqlab.viz.plots import COLOURS, TEMPLATE
+from seqlab.viz.widgets import FigureBox
+
+PRETRAINED = Path(__file__).resolve().parents[1] / "data" / "pretrained"
+PANELS = {"lstm": ("gamma_f", "gamma_u", "gamma_o", "c"),
+          "gru": ("gamma_u", "gamma_r", "c_tilde", "c")}
+LABELS = {"gamma_f": "Γf forget gate", "gamma_u": "Γu update gate", "gamma_o": "Γo output gate",
+          "gamma_r": "Γr reset gate", "c_tilde": "c̃<t> candidate", "c": "memory cell c<t>"}
+MAX_CHARS = 20_000      # gate_trace: enough for a few sonnets at once
+WIDGET_CHARS = 300      # the explorer: more columns than this are unreadable
+EXAMPLES = (
+    "From fairest creatures we desire increase,\nThat thereby beauty's rose might never die,\n",
+    "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n",
+    "When I do count the clock that tells the time, (and see the brave day sunk in night)\n",
+)
+
+
+@dataclass
+class GateModel:
+    """A trained character model: the network, its vocabulary and how it was trained."""
+
+    net: RecurrentNetwork
+    vocab: str
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return self.net.kind
+
+
+def load_gate_model(kind: str, path=None) -> GateModel:
+    """The shipped sonnet model ``kind`` ("gru" or "lstm"), or the file ``path``.
+
+    Made by ``python tools/train_gate_models.py``; its metadata holds the network's config, the
+    vocabulary and the measured train and validation losses.
+    """
+    if path is None:
+        if kind not in PANELS:
+            raise ValueError(f"load_gate_model(kind): expected 'gru' or 'lstm', got {kind!r}")
+        path = PRETRAINED / f"sonnets_{kind}.npz"
+    params, meta = load_arrays(path)
+    net = RecurrentNetwork(**meta["config"], dtype=params["W_ya"].dtype)
+    if set(params) != set(net.params):
+        raise ValueError(f"load_gate_model(path): {path} holds {sorted(params)}, expected "
+                         f"{sorted(net.params)}")
+    net.params = params
+    return GateModel(net, meta["vocab"], meta)
+
+
+@dataclass
+class GateTrace:
+    """Every unit's gates on one text: ``values[name]`` is (n_a, T), one column per character."""
+
+    kind: str
+    text: str                 # the characters read (unknown ones replaced by a space)
+    values: dict
+    replaced: int = 0         # how many characters were not in the vocabulary
+
+    @property
+    def n_a(self) -> int:
+        return self.values["c"].shape[0]
+
+
+def gate_trace(model: GateModel, text: str, max_chars: int = MAX_CHARS) -> GateTrace:
+    """One forward pass of ``model`` over ``text`` from zero states; keeps every gate.
+
+    Parameters
+    ----------
+    model : GateModel (a unidirectional one-layer GRU or LSTM over characters)
+    text : str, 1..max_chars characters; characters outside the vocabulary read as a space
+    max_chars : int, the longest text accepted (the widget shows at most WIDGET_CHARS)
+
+    Returns
+    -------
+    GateTrace with values[name] (n_a, T) for the panels of ``model.kind`` and "c"
+    """
+    if not isinstance(text, str) or not 1 <= len(text) <= max_chars:
+        got = f"a str of {len(text)}" if isinstance(text, str) else type(text).__name__
+        raise ValueError(f"gate_trace(text): expected a str of 1 to {max_chars} characters, "
+                         f"got {got}")
+    index = {ch: i for i, ch in enumerate(model.vocab)}
+    fallback = index.get(" ", 0)
+    ids = np.array([[index.get(ch, fallback) for ch in text]], dtype=np.int64)  # (1, T)
+    shown = "".join(model.vocab[i] for i in ids[0])
+    _, cache = model.net.forward(ids)
+    gates = model.net.gates(cache)                                  # each (n_a, 1, T)
+    values = {k: np.asarray(to_numpy(v))[:, 0, :].astype(float) for k, v in gates.items()}
+    return GateTrace(model.kind, shown, values, int(sum(ch not in index for ch in text)))
+
+
+def unit_profile(trace: GateTrace, unit: int, k: int = 5) -> dict:
+    """One unit on the text: its values per character and where its memory switches.
+
+    Returns
+    -------
+    dict with "values" {name: (T,)} for the panels, "dc" (T,) = c<t> - c<t-1> (c<0> = 0), and
+    "switches": the k positions of the largest |Δc<t>|, largest first
+    """
+    if not 0 <= unit < trace.n_a:
+        raise ValueError(f"unit_profile(unit): expected 0..{trace.n_a - 1}, got {unit}")
+    c = trace.values["c"][unit]
+    dc = np.diff(c, prepend=0.0)                                    # c<t> - c<t-1>, c<0> = 0
+    order = np.argsort(-np.abs(dc), kind="stable")[:k]
+    return {"values": {n: trace.values[n][unit] for n in PANELS[trace.kind]}, "dc": dc,
+            "switches": [int(i) for i in order]}
+
+
+def unit_correlations(trace: GateTrace, features: dict, state: str = "c") -> dict:
+    """For each named feature (T,) of the text, the unit whose ``state`` correlates most.
+
+    Returns
+    -------
+    dict name -> (unit, Pearson r of that unit's state with the feature), |r| largest
+    """
+    X = trace.values[state]                                         # (n_a, T)
+    out = {}
+    for name, f in features.items():
+        f = np.asarray(f, dtype=float)
+        if f.shape != (X.shape[1],):
+            raise ValueError(f"unit_correlations(features[{name!r}]): expected shape "
+                             f"({X.shape[1]},), one value per character, got {f.shape}")
+        Xc, fc = X - X.mean(axis=1, keepdims=True), f - f.mean()
+        denom = np.sqrt((Xc ** 2).sum(axis=1) * (fc ** 2).sum()) + 1e-12
+        r = (Xc @ fc) / denom                                       # (n_a,) Pearson r
+        best = int(np.argmax(np.abs(r)))
+        out[name] = (best, float(r[best]))
+    return out
+
+
+def _label(ch: str) -> str:
+    return {" ": "␣", "\n": "↵"}.get(ch, ch)
+
+
+def highlighted_text(trace: GateTrace, unit: int, k: int = 5) -> str:
+    """HTML: the text with each character's background coloured by the unit's tanh c<t>
+    (red positive, blue negative), and the k characters where its memory switches most."""
+    prof = unit_profile(trace, unit, k)
+    v = np.tanh(trace.values["c"][unit])
+    spans = []
+    for ch, x in zip(trace.text, v, strict=True):
+        rgb = (214, 39, 40) if x > 0 else (31, 119, 180)
+        text = "↵<br>" if ch == "\n" else ("&nbsp;" if ch == " " else html.escape(ch))
+        spans.append(f"<span style='background:rgba({rgb[0]},{rgb[1]},{rgb[2]},"
+                     f"{abs(x):.2f})'>{text}</span>")
+    dc = prof["dc"]
+    switches = ", ".join(f"'{_label(trace.text[i])}' at {i} ({dc[i]:+.2f})"
+                         for i in prof["switches"])
+    return (f"<div style='font-family:monospace;line-height:1.6'>{''.join(spans)}</div>"
+            f"<div style='font-size:90%'>unit {unit}: tanh c&lt;t&gt; red &gt; 0, blue &lt; 0."
+            f" Largest |Δc&lt;t&gt;|: {html.escape(switches)}</div>")
+
+
+def _unit_titles(kind: str, unit: int) -> list[str]:
+    first = "Γf, Γu, Γo" if kind == "lstm" else "Γu, Γr and c̃<t>"
+    return [f"unit {unit}: {first}", f"unit {unit}: c<t> (bars) and Δc<t> = c<t> - c<t-1>"]
+
+
+def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
+    """Heatmaps (units × characters) of the four panels, a line marking ``unit`` on each, and
+    that unit's values per character below: traces 0-3 the heatmaps, 4-7 the unit markers,
+    8-10 the unit's first three panels (LSTM Γf, Γu, Γo; GRU Γu, Γr, c̃), 11 its c<t>, 12 Δc<t>."""
+    fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.025,
+                        row_heights=[0.17] * 4 + [0.16, 0.16], subplot_titles=["-"] * 6)
+    for row in range(1, 5):
+        fig.add_trace(go.Heatmap(colorbar=dict(len=0.15, y=1 - (row - 0.5) * 0.17, thickness=10),
+                                 hovertemplate="unit %{y}, character %{x}: %{z:.2f}"
+                                 "<extra></extra>"), row=row, col=1)
+    for row in range(1, 5):
+        fig.add_trace(go.Scatter(mode="lines", line=dict(color="#ff7f0e", width=1.5),
+                                 showlegend=False, hoverinfo="skip"), row=row, col=1)
+    for i in range(3):
+        fig.add_trace(go.Scatter(mode="lines+markers", marker=dict(size=4),
+                                 line=dict(color=COLOURS[i])), row=5, col=1)
+    fig.add_trace(go.Bar(name="c<t>", marker_color=COLOURS[4]), row=6, col=1)
+    fig.add_trace(go.Scatter(mode="lines", name="Δc<t>", line=dict(color="black", width=1)),
+                  row=6, col=1)
+    fig.update_yaxes(range=[-1.05, 1.05], row=5, col=1)
+    fig.update_layout(template=TEMPLATE, height=980, bargap=0.1,
+                      margin=dict(l=50, r=20, t=40, b=40),
+                      legend=dict(orientation="h", y=-0.04, x=0))
+    _fill(fig, trace, unit)
+    return fig
+
+
+def _fill(fig, trace: GateTrace, unit: int) -> None:
+    """Put a (new) text's values into the figure's existing traces, then the unit's."""
+    names, T = PANELS[trace.kind], len(trace.text)
+    x, chars = np.arange(T), [_label(c) for c in trace.text]
+    for i, name in enumerate(names):
+        z, title = trace.values[name], LABELS[name]
+        if name.startswith("c"):       # c̃, c: signed; a few LSTM cells reach |c| ≈ 50, so the
+            bound = max(1.0, float(np.percentile(np.abs(z), 90)))  # colours clip at the 90th
+            scale = ("RdBu_r", -bound, bound)                       # percentile of |c|
+            title += f" (colours clipped at ±{bound:.1f})" if bound > 1 else ""
+        else:
+            scale = ("Viridis", 0.0, 1.0)                           # a gate, in [0, 1]
+        fig.data[i].update(z=z.astype(np.float32), x=x, colorscale=scale[0], zmin=scale[1],
+                           zmax=scale[2], name=LABELS[name])  # float32: half the bytes to send
+        fig.layout.annotations[i].text = title
+        fig.data[4 + i].x = [-0.5, T - 0.5]
+    for i, name in enumerate(names[:3]):
+        fig.data[8 + i].update(x=x, name=LABELS[name].split()[0])
+    fig.data[11].x = fig.data[12].x = x
+    fig.layout.xaxis6.update(tickmode="array", tickvals=list(x), ticktext=chars, tickangle=0,
+                             tickfont=dict(size=9, family="monospace"))
+    _restyle_unit(fig, trace, unit)
+
+
+def _restyle_unit(fig, trace: GateTrace, unit: int) -> None:
+    """Move the unit markers and redraw the unit's lines: the only thing a slider move does."""
+    prof = unit_profile(trace, unit)
+    for i in range(4, 8):
+        fig.data[i].y = [unit, unit]
+    for i, name in enumerate(PANELS[trace.kind][:3]):
+        fig.data[8 + i].y = prof["values"][name]
+    fig.data[11].y = trace.values["c"][unit]
+    fig.data[12].y = prof["dc"]
+    titles = _unit_titles(trace.kind, unit)
+    fig.layout.annotations[4].text, fig.layout.annotations[5].text = titles
+
+
+def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
+                  model: str | None = None) -> FigureBox:
+    """The explorer widget: a unit slider (first control), model and text pickers, a text box.
+
+    Parameters
+    ----------
+    models : dict name -> GateModel; default the shipped {"LSTM": ..., "GRU": ...}
+    texts : example texts for the dropdown (the text box takes any other)
+    unit, model : the unit and model shown first
+
+    ``box.update(unit=..., model=..., text=...)`` does what the controls do; ``box.timings``
+    lists the seconds each update took (``"unit"`` for slider moves, ``"text"`` for new texts).
+    """
+    models = models or {"LSTM": load_gate_model("lstm"), "GRU": load_gate_model("gru")}
+    names = list(models)
+    state = {"model": model or names[0], "text": texts[0], "unit": unit}
+    cache: dict = {}
+
+    def trace_of(name, text):
+        if (name, text) not in cache:
+            cache[(name, text)] = gate_trace(models[name], text, WIDGET_CHARS)
+        return cache[(name, text)]
+
+    tr = trace_of(state["model"], state["text"])
+    fig = go.FigureWidget(gate_figure(tr, unit))
+    slider = widgets.IntSlider(value=unit, min=0, max=tr.n_a - 1, description="hidden unit",
+                               continuous_update=True, layout=widgets.Layout(width="520px"))
+    picker = widgets.ToggleButtons(options=names, value=state["model"], description="model")
+    examples = widgets.Dropdown(options=[(t.replace("\n", " ↵ ")[:70], t) for t in texts],
+                                value=texts[0], description="example",
+                                layout=widgets.Layout(width="620px"))
+    box_text = widgets.Text(placeholder="or type a text and press Enter", description="text",
+                            continuous_update=False, layout=widgets.Layout(width="620px"))
+    info = widgets.HTML(highlighted_text(tr, unit))
+    timings: dict = {"unit": [], "text": []}
+
+    def update(unit=None, model=None, text=None) -> None:
+        start = time.perf_counter()
+        new_trace = (model or state["model"], text or state["text"]) != (state["model"],
+                                                                           state["text"])
+        try:
+            tr = trace_of(model or state["model"], text or state["text"])
+        except ValueError as exc:
+            info.value = f"<b style='color:#cf222e'>{html.escape(str(exc))}</b>"
+            return
+        state.update(model=model or state["model"], text=text or state["text"])
+        state["unit"] = min(state["unit"] if unit is None else unit, tr.n_a - 1)
+        with fig.batch_update():
+            (_fill if new_trace else _restyle_unit)(fig, tr, state["unit"])
+        slider.max = tr.n_a - 1
+        note = f" ({tr.replaced} unknown characters read as spaces)" if tr.replaced else ""
+        info.value = highlighted_text(tr, state["unit"]) + note
+        timings["text" if new_trace else "unit"].append(time.perf_counter() - start)
+
+    slider.observe(lambda ch: update(unit=ch["new"]), names="value")
+    picker.observe(lambda ch: update(model=ch["new"]), names="value")
+    examples.observe(lambda ch: update(text=ch["new"]), names="value")
+    box_text.observe(lambda ch: ch["new"] and update(text=ch["new"]), names="value")
+    box = FigureBox([slider, picker, examples, box_text, info], fig, update)
+    box.timings, box.state = timings, state
+    return box
