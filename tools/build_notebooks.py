@@ -74,8 +74,9 @@ def versions(src: Path) -> tuple[nbformat.NotebookNode, nbformat.NotebookNode]:
                    "language_info": {"name": "python"},
                    "seqlab": {"source": f"_sources/{src.name}",
                               "generated_by": "tools/build_notebooks.py; edit the source"}}
-    for cell in nb.cells:
+    for i, cell in enumerate(nb.cells):
         cell.metadata.pop("lines_to_next_cell", None)
+        cell.id = f"{src.stem[:2]}-{i:03d}"  # stable ids: a rebuild changes only what changed
     solution, learner = copy.deepcopy(nb), copy.deepcopy(nb)
     for sol_cell, learn_cell in zip(solution.cells, learner.cells, strict=True):
         if sol_cell.cell_type == "code" and BEGIN in sol_cell.source:
