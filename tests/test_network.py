@@ -133,3 +133,13 @@ def test_many_to_one_last_step_and_its_gradient():
     np.testing.assert_allclose(dz, num, atol=1e-8)
     with pytest.raises(ValueError, match=r"last_step\(lengths\).*\[1, 5\]"):
         last_step(logits, np.array([0, 2, 3]))
+
+
+def test_lstm_memory_is_the_gates_c_without_a_copy():
+    from seqlab.rnn import lstm_gates, lstm_memory
+
+    net = RecurrentNetwork(5, 4, 5, "lstm", 1, rng=7, dtype=np.float64)
+    _, cache = net.forward(np.random.default_rng(5).integers(0, 5, size=(3, 6)))
+    seq = cache.deep.layers[0].caches[0]
+    np.testing.assert_array_equal(lstm_memory(seq), lstm_gates(seq)["c"])
+    assert np.shares_memory(lstm_memory(seq), seq.C)

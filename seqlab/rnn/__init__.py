@@ -43,6 +43,7 @@ from seqlab.rnn.lstm import (
     lstm_cell_forward,
     lstm_forward,
     lstm_gates,
+    lstm_memory,
 )
 from seqlab.rnn.network import (
     NetworkCache,
@@ -100,6 +101,7 @@ __all__ = [
     "lstm_forward",
     "one_hot",
     "lstm_gates",
+    "lstm_memory",
     "output_backward",
     "output_forward",
     "rnn_backward",

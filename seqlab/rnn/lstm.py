@@ -101,7 +101,7 @@ from seqlab.rnn.rnn import _with_zeros, output_forward
 
 __all__ = ["LSTMCache", "LSTMCellCache", "init_lstm_params", "lstm_backward",
            "lstm_backward_full", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
-           "lstm_gates"]
+           "lstm_gates", "lstm_memory"]
 
 LSTM_KEYS = ("W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o")
 PEEPHOLE_KEYS = ("p_f", "p_u", "p_o")
@@ -289,6 +289,12 @@ def _backward(da, cache: LSTMCache, dc, fname: str):
     return dx, da0, dc0, _with_zeros(xp, grads, params)      # (8)-(12), all steps
 
 
+def lstm_memory(cache: LSTMCache):
+    """c<1..T_x> of :func:`lstm_forward`, (n_a, m, T_x): a view into the cache, no copy (do not
+    write to it), e.g. for the last c<t> carried into the next window of truncated BPTT."""
+    return cache.C[:, 1:].transpose(0, 2, 1)
+
+
 def lstm_gates(cache: LSTMCache) -> dict:
     """The gates and states of every step of :func:`lstm_forward`, for plots and exercises.
 
@@ -305,7 +311,7 @@ def lstm_gates(cache: LSTMCache) -> dict:
     n_a = cache.C.shape[0]
     out = {name: cache.G[:, i * n_a:(i + 1) * n_a].transpose(1, 2, 0) for i, name in
            enumerate(("gamma_f", "gamma_u", "gamma_o", "c_tilde"))}  # (T_x, n_a, m) -> lecture
-    out["c"] = cache.C[:, 1:].transpose(0, 2, 1)                    # c<1..T_x> (n_a, m, T_x)
+    out["c"] = lstm_memory(cache)                                   # c<1..T_x> (n_a, m, T_x)
     out["a"] = cache.H[:n_a, 1:].transpose(0, 2, 1)                 # a<1..T_x> (n_a, m, T_x)
     return {k: v.copy() for k, v in out.items()}                    # fresh, C order
 

@@ -42,6 +42,8 @@ from seqlab.rnn.deep import (
     deep_rnn_forward,
     init_deep_rnn_params,
 )
+from seqlab.rnn.gru import gru_gates
+from seqlab.rnn.lstm import lstm_gates, lstm_memory
 from seqlab.rnn.rnn import output_backward, output_forward
 
 __all__ = ["NetworkCache", "RecurrentNetwork", "last_step", "last_step_backward", "one_hot"]
@@ -183,9 +185,7 @@ class RecurrentNetwork:
         a_T = xp.stack([a[:, cols, last] for a in cache.deep.a])
         if self.kind != "lstm":
             return a_T, None
-        from seqlab.rnn.lstm import lstm_gates
-
-        c_T = xp.stack([lstm_gates(layer.caches[0])["c"][:, cols, last]
+        c_T = xp.stack([lstm_memory(layer.caches[0])[:, cols, last]
                         for layer in cache.deep.layers])
         return a_T, c_T
 
@@ -198,9 +198,6 @@ class RecurrentNetwork:
         Γ_u, Γ_r, c̃, c (GRU); unidirectional only."""
         if self.kind == "rnn" or self.bidirectional:
             raise ValueError("RecurrentNetwork.gates: only a unidirectional GRU or LSTM has gates")
-        from seqlab.rnn.gru import gru_gates
-        from seqlab.rnn.lstm import lstm_gates
-
         seq_cache = cache.deep.layers[layer - 1].caches[0]
         return lstm_gates(seq_cache) if self.kind == "lstm" else gru_gates(seq_cache)
 
