@@ -284,3 +284,11 @@ def test_known_mistakes_are_matched_on_untouched_inputs_after_an_in_place_answer
 
     result = check(ex, in_place_forgot_b)
     assert result.mistake == "forgot b", result
+
+
+def test_a_key_error_lists_the_keys_of_the_dicts_given():
+    ex = Exercise(name="look_up", signature="look_up(params) -> w", output_names=("w",),
+                  reference=lambda params: params["W_f"],
+                  cases=[Case("one key", lambda r: {"params": {"W_f": np.ones(2)}})])
+    result = check(ex, lambda params: params["Wf"])
+    assert "KeyError: 'Wf'" in result.message and "`params` has the keys ['W_f']" in result.message

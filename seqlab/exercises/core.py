@@ -313,6 +313,9 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
             lines = _clean_frames(exc)
             details = [f"in your code, {lines[-1]}"] if lines else []
             msg = f"your function raised {type(exc).__name__}: {exc}"
+            if isinstance(exc, KeyError):  # e.g. the course's "Wf" for the library's "W_f"
+                msg += "; " + "; ".join(f"`{k}` has the keys {sorted(map(str, v))}"
+                                        for k, v in pristine.items() if isinstance(v, dict))
             if mistake:
                 msg = mistake.message + f" (It raised {type(exc).__name__}: {exc})"
             return CheckResult(ex.name, "failed", msg, i, total,
