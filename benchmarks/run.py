@@ -6,7 +6,9 @@
 The table (machine, versions, threads, load average, median and spread of several runs, ratio
 to the reference) is printed and written to ``benchmarks/results/latest.md``; the README quotes
 it. A module may set ``REPEATS`` (samples per side) and define ``notes(results) -> list[str]``,
-lines printed under the table (e.g. GFLOP/s computed from the measured times).
+lines printed under the table (e.g. GFLOP/s computed from the measured times). Modules
+``benchmarks/scale_*.py`` are sweeps: their ``run(results_dir) -> list[str]`` adds a table (and
+a plot in ``results/``) under the main one.
 """
 
 from __future__ import annotations
@@ -72,6 +74,10 @@ def main(argv: list[str]) -> int:
                 lines.append(results[-1].row())
         if results and hasattr(module, "notes"):  # extra lines a module computes from its results
             notes += ["", *module.notes(results)]
+    for path in sorted(HERE.glob("scale_*.py")):  # sweeps: a table and a plot, no reference ratio
+        if pattern.lower() in path.stem.lower():
+            notes += ["", *importlib.import_module(path.stem).run(HERE / "results")]
+            print("\n".join(notes[-3:]), flush=True)
     notes += ["", f"Load average at the end: {load()}"]
     print("\n".join(notes), flush=True)
     lines += notes
