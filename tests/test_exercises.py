@@ -292,3 +292,15 @@ def test_a_key_error_lists_the_keys_of_the_dicts_given():
                   cases=[Case("one key", lambda r: {"params": {"W_f": np.ones(2)}})])
     result = check(ex, lambda params: params["Wf"])
     assert "KeyError: 'Wf'" in result.message and "`params` has the keys ['W_f']" in result.message
+
+
+def test_scalar_outputs_compare_with_the_exercise_tolerance():
+    # a float cost computed in another order differs in the last bits: still the same answer
+    from seqlab.exercises.core import _same
+
+    assert _same(0.1 + 0.2, 0.3, 1e-7, 1e-9)
+    assert _same(np.float32(1.0), 1.0 + 1e-12, 1e-7, 1e-9)
+    assert not _same(0.31, 0.3, 1e-7, 1e-9)
+    assert _same(float("nan"), float("nan"), 1e-7, 1e-9)
+    assert _same(True, True, 1e-7, 1e-9) and not _same(True, False, 1e-7, 1e-9)
+    assert _same(["a", "b"], ["a", "b"], 1e-7, 1e-9) and not _same("a", "b", 1e-7, 1e-9)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy as _copy
 import html
+import numbers
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -152,8 +153,13 @@ def _kind(obj: Any) -> str:
     return type(obj).__name__ + (f" of length {len(obj)}" if hasattr(obj, "__len__") else "")
 
 
+def _is_real_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
+
+
 def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
-    """Equal values: arrays allclose (NaN equal to NaN), dicts key by key, anything else by ==."""
+    """Equal values: arrays and real scalars allclose (NaN equal to NaN), dicts key by key,
+    anything else (strings, token lists, booleans) by ==."""
     if isinstance(b, dict):
         return (isinstance(a, dict) and set(a) == set(b)
                 and all(_same(a[k], b[k], rtol, atol) for k in b))
@@ -162,6 +168,8 @@ def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
         if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return a.shape == b.shape and bool(np.allclose(a, b, rtol, atol, equal_nan=True))
+        if _is_real_number(a) and _is_real_number(b):  # a float cost: 1e-16 apart is the same
+            return bool(np.isclose(float(a), float(b), rtol, atol, equal_nan=True))
         return bool(a == b)
     except Exception:
         return False
