@@ -304,3 +304,14 @@ def test_scalar_outputs_compare_with_the_exercise_tolerance():
     assert _same(float("nan"), float("nan"), 1e-7, 1e-9)
     assert _same(True, True, 1e-7, 1e-9) and not _same(True, False, 1e-7, 1e-9)
     assert _same(["a", "b"], ["a", "b"], 1e-7, 1e-9) and not _same("a", "b", 1e-7, 1e-9)
+
+
+def test_a_wrong_word_is_reported_as_the_word_not_a_shape():
+    from seqlab.exercises.core import Case, Exercise, check
+
+    ex = Exercise(name="_pick_word", signature="pick(words)", hints=("h1", "h2", "h3"),
+                  reference=lambda words: words[0], output_names=("word",),
+                  cases=(Case("three words", lambda rng: {"words": ["queen", "king", "man"]}),))
+    result = check(ex, lambda words: words[1])
+    assert result.status == "failed"
+    assert "'king'" in result.message and "'queen'" in result.message, result.message

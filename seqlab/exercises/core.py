@@ -213,9 +213,22 @@ def _match_mistake(ex: Exercise, kwargs: dict, outs: tuple | None, exc: BaseExce
     return None
 
 
+def _numeric(x: np.ndarray) -> bool:
+    return x.dtype.kind in "biufc"
+
+
+def _short(x: np.ndarray) -> str:
+    value = x.item() if x.ndim == 0 else x.tolist()
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _describe_value_error(ex: Exercise, case: Case, name: str, got: np.ndarray,
                           want: np.ndarray) -> tuple[str, list[str]]:
     details = []
+    if not (_numeric(got) and _numeric(want)):  # a word, a token list: say what came back
+        return (f"`{name}` is {_short(got)} on the case '{case.name}', expected "
+                f"{_short(want)}."), details
     if got.shape != want.shape:
         return (f"`{name}` has shape/length {got.shape} on the case '{case.name}', expected "
                 f"{want.shape}."), details
