@@ -89,7 +89,7 @@ def test_repo2docker_generates_a_dockerfile(tmp_path):
     dockerfile = out.stdout + out.stderr
     assert "binder/environment.yml" in dockerfile
     assert "./binder/postBuild" in dockerfile
-    # binder/apt.txt is read: its packages (none yet: an empty install, which apt accepts) are
+    # binder/apt.txt is read: its packages (espeak-ng for the speech notebooks) are
     # the ones in the Dockerfile's only apt-get install without -qq.
     apt = [ln.strip() for ln in (ROOT / "binder" / "apt.txt").read_text().splitlines()
            if ln.strip() and not ln.lstrip().startswith("#")]
