@@ -8,12 +8,15 @@ to the reference) is printed and written to ``benchmarks/results/latest.md``; th
 it. A module may set ``REPEATS`` (samples per side) and define ``notes(results) -> list[str]``,
 lines printed under the table (e.g. GFLOP/s computed from the measured times). Modules
 ``benchmarks/scale_*.py`` are sweeps: their ``run(results_dir) -> list[str]`` adds a table (and
-a plot in ``results/``) under the main one.
+a plot in ``results/``) under the main one. Modules without ``cases()`` (training runs of
+minutes, e.g. word2vec vs gensim) define ``main(argv)``; what it prints goes under the table.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import io
 import os
 import platform
 import sys
@@ -59,6 +62,20 @@ def load() -> str:
         return "n/a"
 
 
+class _Tee(io.StringIO):
+    def write(self, text: str) -> int:
+        sys.__stdout__.write(text)
+        return super().write(text)
+
+
+def _printed(fn, *args) -> list[str]:
+    """Run ``fn(*args)``, showing what it prints and returning it as lines."""
+    tee = _Tee()
+    with contextlib.redirect_stdout(tee):
+        fn(*args)
+    return tee.getvalue().rstrip().splitlines()
+
+
 def main(argv: list[str]) -> int:
     pattern = argv[0] if argv else ""
     lines = [f"Machine: {machine()}; load average at start {load()}", "", HEADER]
@@ -66,6 +83,10 @@ def main(argv: list[str]) -> int:
     notes = []
     for path in sorted(HERE.glob("bench_*.py")):
         module = importlib.import_module(path.stem)
+        if not hasattr(module, "cases"):  # a training run of minutes: its own report
+            if pattern.lower() in path.stem.lower():
+                notes += ["", f"### {path.stem}", "", *_printed(module.main, [])]
+            continue
         results = []
         for case in module.cases():
             if pattern.lower() in case.name.lower():

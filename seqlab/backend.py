@@ -221,6 +221,33 @@ def check_indices(indices: Any, size: int, name: str = "indices"):
 _SORTED_SCATTER_MIN = 64  # below this many indices np.add.at is as fast
 
 
+def row_sums(indices, *values, size: int | None = None):
+    """The distinct ``indices`` and, for each array in ``values``, its rows summed per index.
+
+    ``indices`` (k,) integers; each of ``values`` (k, ...). Returns ``(rows, sums)``: ``rows``
+    (U,) the sorted distinct indices, ``sums`` a list of (U, ...) arrays with
+    ``sums[v][u] = Σ_{i: indices[i] = rows[u]} values[v][i]``. A scatter-add restricted to
+    the rows used (sparse AdaGrad updates only those). NumPy: one stable sort (a radix sort
+    when ``size`` <= 65,536 allows 16-bit keys) and one ``add.reduceat`` per array.
+    """
+    xp = get_array_module(indices, *values)
+    idx = xp.asarray(indices).ravel()
+    key = idx.astype(xp.uint16) if size is not None and size <= 65536 else idx
+    order = xp.argsort(key, kind="stable")
+    sorted_idx = idx[order]
+    starts = xp.flatnonzero(xp.concatenate([xp.ones(1, bool), sorted_idx[1:] != sorted_idx[:-1]]))
+    rows = sorted_idx[starts]
+    if xp is np:
+        return rows, [np.add.reduceat(v[order], starts, axis=0) for v in values]
+    where = xp.searchsorted(rows, idx)  # pragma: no cover - needs a GPU
+    sums = []
+    for v in values:  # pragma: no cover - needs a GPU
+        out = xp.zeros((rows.size, *v.shape[1:]), dtype=v.dtype)
+        importlib.import_module("cupyx").scatter_add(out, where, v)
+        sums.append(out)
+    return rows, sums
+
+
 def scatter_add(target, indices, values, axis: int = 0):
     """Add ``values`` into ``target`` at ``indices`` along ``axis``, in place; return target.
 
@@ -245,11 +272,10 @@ def scatter_add(target, indices, values, axis: int = 0):
     moved_t = xp.moveaxis(target, axis, 0)  # (size, ...) view of target
     moved_v = xp.moveaxis(values, axis, 0)  # (k, ...)
     if xp is np and idx.shape[0] >= _SORTED_SCATTER_MIN and moved_v.ndim > 1:
-        # Sort the indices, sum each run of equal ones with one reduceat, add once per distinct
-        # index: 2-3x faster than np.add.at for embedding-sized gradients (k x d rows).
-        order = np.argsort(idx, kind="stable")
-        uniq, starts = np.unique(idx[order], return_index=True)
-        moved_t[uniq] += np.add.reduceat(moved_v[order], starts, axis=0)
+        # one add per distinct index (exact: no repeats left): 2-3x faster than np.add.at for
+        # embedding-sized gradients (k rows of d floats)
+        rows, (sums,) = row_sums(idx, moved_v, size=moved_t.shape[0])
+        moved_t[rows] += sums
     elif xp is np:
         np.add.at(moved_t, idx, moved_v)
     else:  # pragma: no cover - needs a GPU

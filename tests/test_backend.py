@@ -78,6 +78,29 @@ def test_scatter_add_sorted_path_equals_add_at_on_many_repeated_indices(axis):
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("V", [5, 70_000])  # 16-bit radix-sort keys, and wider ones
+def test_scatter_add_sorted_path_with_small_and_large_targets(V):
+    r = np.random.default_rng(6)
+    idx = r.integers(0, min(V, 50), 400)
+    vals = r.normal(size=(400, 3))
+    a, b = np.zeros((V, 3)), np.zeros((V, 3))
+    backend.scatter_add(a, idx, vals)
+    np.add.at(b, idx, vals)
+    assert np.abs(a - b).max() < 1e-12
+
+
+@pytest.mark.parametrize("size", [7, None])  # 16-bit radix keys, and the plain sort
+def test_row_sums_are_the_per_index_sums_of_a_scatter_add(size):
+    r = np.random.default_rng(0)
+    rows, vals = r.integers(0, 7, 50), r.normal(size=(50, 4))
+    unique, (sums, col) = backend.row_sums(rows, vals, vals[:, 0], size=size)
+    dense = np.zeros((7, 4))
+    np.add.at(dense, rows, vals)
+    assert np.array_equal(unique, np.unique(rows))
+    assert np.allclose(sums, dense[unique], rtol=1e-13, atol=1e-13)
+    assert np.allclose(col, dense[unique, 0], rtol=1e-13, atol=1e-13)
+
+
 def test_scatter_add_errors_name_the_argument():
     with pytest.raises(IndexError, match="scatter_add\\(indices\\).*\\[0, 4\\).*\\[7\\]"):
         backend.scatter_add(np.zeros((4, 2)), np.array([7]), np.ones((1, 2)))

@@ -41,7 +41,7 @@ def _cos(u, v):
 @pytest.fixture(scope="module")
 def glove():
     words, E = load_glove(50_000, dtype=np.float64)
-    return words, E, dict(zip(words, E))
+    return words, E, dict(zip(words, E, strict=True))
 
 
 @pytest.fixture(scope="module")

@@ -61,7 +61,7 @@ def main() -> None:
     words, E = load_glove(TOP)
     lists = load_bolukbasi()
     index = {w: i for i, w in enumerate(words)}
-    w2v = dict(zip(words, E))
+    w2v = dict(zip(words, E, strict=True))
     g = bias_direction(w2v, lists.definitional_pairs, method="pca")
     res = hard_debias(words, E, g, lists.specific_full, lists.equalize_pairs)
     profs = professions(lists, index)

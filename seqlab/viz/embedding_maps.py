@@ -192,9 +192,9 @@ def debias_explorer(words: Sequence[str], E_before, E_neutralized, E_debiased, g
         with fig.batch_update():
             fig.data[0].x, fig.data[0].y = x, y
             fig.data[1].x, fig.data[1].y = P[:, 0], P[:, 1]
-            fig.layout.title.text = (f"t = {state['t']:.1f} of the way to "
-                                     f"{'neutralize + equalize' if state['stage'] == 2 else 'neutralize'}"
-                                     f": mean |projection on g| {np.abs(P[:, 0]).mean():.3f}")
+            target = "neutralize + equalize" if state["stage"] == 2 else "neutralize"
+            fig.layout.title.text = (f"t = {state['t']:.1f} of the way to {target}: mean "
+                                     f"|projection on g| {np.abs(P[:, 0]).mean():.3f}")
 
     update()
     slider.observe(lambda change: update(t=change["new"]), names="value")

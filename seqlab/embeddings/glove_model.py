@@ -1,0 +1,382 @@
+r"""GloVe: global vectors from co-occurrence counts, trained with AdaGrad.
+
+*Sequence Models*, week 2: "GloVe word vectors" (Pennington, Socher & Manning, 2014). Count how
+often word j appears in the context of word i over the whole corpus, X_ij, then fit vectors so
+that their dot product predicts log X_ij, weighting each pair by f(X_ij).
+
+Shapes
+------
+==================  ============  ==========================================================
+name                shape         meaning
+==================  ============  ==========================================================
+ids, segment        (N,)          the corpus as word ids, and the sentence each token is in
+i, j, x             (nnz,)        the nonzero X_ij as triples: word i, context j, X_ij
+W, W_tilde          (V, d)        θ_i (word vectors) and e_j (context vectors), one per row
+b, b_tilde          (V,)          biases b_i and b̃_j
+w_i, w_tilde_j      (B, d)        rows W[i], W_tilde[j] of a minibatch of B pairs
+diff, f             (B,)          the residual (eq. 3) and the weight f(X_ij) of each pair
+vectors             (V, d)        the final vectors (W + W_tilde) / 2 (eq. 6)
+==================  ============  ==========================================================
+
+Equations
+---------
+.. math::
+
+    (1)\quad X_{ij} = \sum_{\text{tokens } t = i} \ \sum_{1 \le |k| \le \text{window}}
+        \frac{[\text{token}_{t+k} = j]}{|k|}  \quad\text{(distance-weighted, symmetric)}
+
+    (2)\quad f(x) = (x / x_{max})^{\alpha} \ \text{if } x < x_{max} \text{ else } 1
+
+    (3)\quad \mathrm{diff}_{ij} = w_i^T \tilde w_j + b_i + \tilde b_j - \log X_{ij}
+
+    (4)\quad J = \textstyle\sum_{X_{ij} > 0} f(X_{ij})\, \mathrm{diff}_{ij}^2
+
+    (5)\quad \frac{\partial J}{\partial w_i} = 2 f \mathrm{diff}\, \tilde w_j, \quad
+        \frac{\partial J}{\partial \tilde w_j} = 2 f \mathrm{diff}\, w_i, \quad
+        \frac{\partial J}{\partial b_i} = \frac{\partial J}{\partial \tilde b_j} = 2 f \mathrm{diff}
+        \quad\text{(summed over the pairs that use each row)}
+
+    (6)\quad e_w^{(final)} = (w_w + \tilde w_w) / 2
+
+AdaGrad on every parameter (the paper's optimizer; :class:`seqlab.optim.Adagrad`'s equations):
+G := G + dW², W := W - α dW / (√G + ε).
+
+Notes
+-----
+Differs from the lecture: the lecture writes θ_c^T e_t; here θ = ``W`` (rows: words) and
+e = ``W_tilde`` (rows: context words), one word per row as in gensim and KeyedVectors. The
+reference C code minimizes ½J and takes one AdaGrad step per pair (asynchronously); here J has
+no ½ (the lecture's formula; same minimizer) and the steps are vectorized over shuffled
+minibatches of B pairs: the gradients of the pairs that share a row are summed first, and only
+the rows a minibatch touches are updated (a dense AdaGrad step with zero gradient elsewhere does
+the same, which the tests check against ``torch.optim.Adagrad``). As in the C code, words under
+``min_count`` are removed before the windows are taken, and windows stop at sentence ends.
+The AdaGrad sums start at 0 (``initial_accumulator``, as in torch), not at 1 as in the C code:
+from 1 the first steps are α·dW, tiny for the small initial vectors, which billions of per-pair
+steps make up for but a few epochs on a 1M-token corpus do not (measured on 362k tokens,
+10 epochs: analogy accuracy 0.3% from 1, 3.2% from 0). For a small corpus x_max = 10 (as in
+GloVe's ``demo.sh``) suits better than the paper's 100: fewer pairs reach full weight.
+
+References
+----------
+Pennington, Socher & Manning, "GloVe: Global Vectors for Word Representation", EMNLP 2014;
+https://github.com/stanfordnlp/GloVe (``cooccur.c``, ``glove.c``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from seqlab.backend import get_array_module, host_rng, row_sums, scatter_add
+from seqlab.data.corpus import build_vocab
+
+__all__ = ["Cooccurrence", "GloveCache", "GloveModel", "adagrad_rows", "cooccurrence",
+           "cooccurrence_matrix", "cooccurrence_probabilities", "encode", "fit_glove",
+           "glove_backward", "glove_forward", "init_glove_params", "train_glove", "weighting"]
+
+GLOVE_KEYS = ("W", "W_tilde", "b", "b_tilde")
+
+
+class Cooccurrence(NamedTuple):
+    """The nonzero entries of X as triples (row-major order), and the vocabulary."""
+
+    i: object        # (nnz,) int64, word ids
+    j: object        # (nnz,) int64, context word ids
+    x: object        # (nnz,) float64, X_ij > 0
+    words: list      # V words, id order (most frequent first)
+    counts: object   # (V,) int64, each word's count in the corpus
+
+
+class GloveCache(NamedTuple):
+    """What :func:`glove_backward` needs from :func:`glove_forward`."""
+
+    i: object          # (B,) word ids
+    j: object          # (B,) context ids
+    w_i: object        # (B, d) W[i]
+    w_tilde_j: object  # (B, d) W_tilde[j]
+    f: object          # (B,) f(X_ij)
+    diff: object       # (B,) eq. (3)
+    shapes: tuple      # ((V, d), (V, d)): the shapes of W and W_tilde
+
+
+class GloveModel(NamedTuple):
+    """What :func:`fit_glove` / :func:`train_glove` return."""
+
+    words: list      # V words, most frequent first
+    vectors: object  # (V, d) final vectors (W + W_tilde) / 2, eq. (6)
+    params: dict     # W, W_tilde, b, b_tilde after training
+    losses: list     # J / nnz after each epoch (the mean weighted squared error)
+
+    @property
+    def wv(self):
+        """The final vectors as :class:`seqlab.embeddings.KeyedVectors` (gensim's ``model.wv``)."""
+        from seqlab.embeddings.keyed_vectors import KeyedVectors
+
+        return KeyedVectors(self.words, self.vectors)
+
+
+# --------------------------------------------------------------------------- counting (1)
+
+
+def encode(sentences: Iterable[Sequence[str]], words: Sequence[str]):
+    """Token ids of every in-vocabulary token, and the sentence each comes from.
+
+    Returns ``ids, segment``: int64 arrays (N,); out-of-vocabulary tokens are dropped (GloVe's
+    ``cooccur.c`` does the same), so a window spans the remaining tokens.
+    """
+    stoi = {w: k for k, w in enumerate(words)}
+    ids, segment = [], []
+    for s, sentence in enumerate(sentences):
+        kept = [stoi[w] for w in sentence if w in stoi]
+        ids += kept
+        segment += [s] * len(kept)
+    xp = get_array_module()
+    return xp.asarray(ids, dtype=xp.int64), xp.asarray(segment, dtype=xp.int64)
+
+
+def cooccurrence(ids, segment, vocab_size: int, window: int = 10,
+                 distance_weighting: bool = True):
+    """The nonzero X_ij of eq. (1) as sorted triples ``(i, j, x)``, counted without loops.
+
+    Parameters
+    ----------
+    ids, segment : int arrays (N,), from :func:`encode`
+    vocab_size : V, every id lies in [0, V)
+    window : int >= 1, context words on each side
+    distance_weighting : count a pair k tokens apart as 1/k (GloVe) or as 1
+
+    Returns
+    -------
+    i, j : int64 arrays (nnz,), sorted by i then j; x : float64 array (nnz,); X is symmetric.
+    """
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"cooccurrence(window): expected an int >= 1, got {window!r}")
+    xp = get_array_module(ids, segment)
+    ids = xp.asarray(ids, dtype=xp.int64)
+    if ids.shape != xp.asarray(segment).shape or ids.ndim != 1:
+        raise ValueError(f"cooccurrence(segment): expected the shape of ids {ids.shape}, got "
+                         f"{xp.asarray(segment).shape}")
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
+        raise ValueError(f"cooccurrence(ids): expected ids in [0, {vocab_size}), got "
+                         f"[{int(ids.min())}, {int(ids.max())}]")
+    keys, weights = [], []
+    for k in range(1, min(window, max(ids.size - 1, 0)) + 1):
+        same = segment[:-k] == segment[k:]          # both tokens in one sentence
+        left, right = ids[:-k][same], ids[k:][same]  # word, and the word k tokens later
+        keys += [left * vocab_size + right, right * vocab_size + left]  # both directions
+        w = 1.0 / k if distance_weighting else 1.0
+        weights += [xp.full(2 * left.size, w)]
+    if not keys:
+        empty = xp.zeros(0, dtype=xp.int64)
+        return empty, empty.copy(), xp.zeros(0)
+    keys = xp.concatenate(keys)                      # (2·pairs,) key = i·V + j
+    unique, inverse = xp.unique(keys, return_inverse=True)
+    x = xp.bincount(inverse.ravel(), weights=xp.concatenate(weights), minlength=unique.size)
+    return unique // vocab_size, unique % vocab_size, x  # (1): X_ij summed over all pairs
+
+
+def cooccurrence_matrix(cooc: Cooccurrence, rows: Sequence[str], cols: Sequence[str]):
+    """The dense block X[rows, cols] (len(rows), len(cols)) of a :class:`Cooccurrence`."""
+    xp = get_array_module(cooc.x)
+    stoi = {w: k for k, w in enumerate(cooc.words)}
+    for w in (*rows, *cols):
+        if w not in stoi:
+            raise KeyError(f"cooccurrence_matrix(rows/cols): {w!r} is not in the vocabulary")
+    V = len(cooc.words)
+    keys = cooc.i * V + cooc.j                                      # sorted, unique
+    r = xp.asarray([stoi[w] for w in rows], dtype=xp.int64)
+    c = xp.asarray([stoi[w] for w in cols], dtype=xp.int64)
+    want = (r[:, None] * V + c[None, :]).ravel()                    # (rows·cols,)
+    pos = xp.clip(xp.searchsorted(keys, want), 0, max(keys.size - 1, 0))
+    found = keys[pos] == want if keys.size else xp.zeros(want.shape, dtype=bool)
+    return xp.where(found, cooc.x[pos] if keys.size else 0.0, 0.0).reshape(len(rows), len(cols))
+
+
+def cooccurrence_probabilities(cooc: Cooccurrence, targets: Sequence[str],
+                               probes: Sequence[str]):
+    """P(k | i) = X_ik / X_i, X_i = Σ_k X_ik (the paper's Table 1): (len(targets), len(probes))."""
+    xp = get_array_module(cooc.x)
+    stoi = {w: k for k, w in enumerate(cooc.words)}
+    X_i = xp.bincount(cooc.i, weights=cooc.x, minlength=len(cooc.words))  # (V,) X_i
+    block = cooccurrence_matrix(cooc, targets, probes)                       # checks the words
+    rows = xp.asarray([stoi[w] for w in targets], dtype=xp.int64)
+    return block / X_i[rows][:, None]
+
+
+# ------------------------------------------------------------------------- the loss (2)-(5)
+
+
+def weighting(x, x_max: float = 100.0, alpha: float = 0.75):
+    """f(x) = (x / x_max)^α for x < x_max, else 1 (eq. 2); f(0) = 0. Same shape as ``x``."""
+    if not x_max > 0:
+        raise ValueError(f"weighting(x_max): expected a number > 0, got {x_max!r}")
+    if not alpha >= 0:
+        raise ValueError(f"weighting(alpha): expected a number >= 0, got {alpha!r}")
+    xp = get_array_module(x)
+    x = xp.asarray(x)
+    return xp.where(x < x_max, (xp.maximum(x, 0) / x_max) ** alpha, 1.0)
+
+
+def init_glove_params(vocab_size: int, vector_size: int, rng=0, dtype=np.float64, xp=None):
+    """W, W_tilde ~ U(-0.5, 0.5) / d and b, b_tilde ~ U(-0.5, 0.5) / d (as in ``glove.c``)."""
+    rng = host_rng(rng)
+    xp = xp or get_array_module()
+    draw = {"W": (vocab_size, vector_size), "W_tilde": (vocab_size, vector_size),
+            "b": (vocab_size,), "b_tilde": (vocab_size,)}
+    return {k: xp.asarray((rng.random(s) - 0.5) / vector_size, dtype=dtype)
+            for k, s in draw.items()}
+
+
+def glove_forward(params: dict, i, j, x, x_max: float = 100.0, alpha: float = 0.75):
+    """J = Σ f(X_ij) (w_i·w̃_j + b_i + b̃_j - log X_ij)² over the B pairs given (eqs. 2-4).
+
+    Parameters
+    ----------
+    params : dict W, W_tilde (V, d), b, b_tilde (V,)
+    i, j : int arrays (B,), x : float array (B,) of X_ij > 0
+
+    Returns
+    -------
+    J : float (a 0-d array on CuPy), cache : :class:`GloveCache`
+    """
+    W, W_tilde, b, b_tilde = (params[k] for k in GLOVE_KEYS)
+    xp = get_array_module(W, x)
+    if W.ndim != 2 or W_tilde.shape != W.shape or b.shape != (W.shape[0],) or (
+            b_tilde.shape != b.shape):
+        raise ValueError(f"glove_forward(params): expected W, W_tilde (V, d) and b, b_tilde "
+                         f"(V,), got {[tuple(params[k].shape) for k in GLOVE_KEYS]}")
+    x = xp.asarray(x, dtype=W.dtype)
+    if x.size and not bool((x > 0).all()):
+        raise ValueError("glove_forward(x): expected X_ij > 0 (only nonzero entries enter J)")
+    w_i, w_tilde_j = W[i], W_tilde[j]                                    # (B, d) each
+    diff = (w_i * w_tilde_j).sum(axis=1) + b[i] + b_tilde[j] - xp.log(x)  # (3)
+    f = weighting(x, x_max, alpha).astype(W.dtype)                       # (2)
+    J = (f * diff * diff).sum()                                          # (4)
+    return J, GloveCache(i, j, w_i, w_tilde_j, f, diff, (W.shape, W_tilde.shape))
+
+
+def _pair_grads(cache: GloveCache, dJ=1.0):
+    """Eq. (5) per pair: (dw_i, dw_tilde_j (B, d), db (B,)), the gradient of each pair's term."""
+    g = 2.0 * dJ * cache.f * cache.diff                 # (B,) ∂J/∂diff = 2 f diff
+    return g[:, None] * cache.w_tilde_j, g[:, None] * cache.w_i, g
+
+
+def glove_backward(cache: GloveCache, dJ=1.0) -> dict:
+    """Dense gradients of J (eq. 5): ``grads`` with the keys and shapes of ``params``.
+
+    A row used by several pairs gets the sum of their gradients (scatter-add).
+    """
+    dw_i, dw_tilde_j, g = _pair_grads(cache, dJ)
+    xp = get_array_module(g)
+    (V, d), _ = cache.shapes
+    grads = {"W": xp.zeros((V, d), dtype=g.dtype), "W_tilde": xp.zeros((V, d), dtype=g.dtype),
+             "b": xp.zeros(V, dtype=g.dtype), "b_tilde": xp.zeros(V, dtype=g.dtype)}
+    scatter_add(grads["W"], cache.i, dw_i)              # (5) Σ over pairs with word i
+    scatter_add(grads["W_tilde"], cache.j, dw_tilde_j)  # (5) Σ over pairs with context j
+    scatter_add(grads["b"], cache.i, g)
+    scatter_add(grads["b_tilde"], cache.j, g)
+    return grads
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def adagrad_rows(param, G, rows, grad_rows, lr: float, eps: float = 1e-10) -> None:
+    """AdaGrad on the given rows only (in place): G[r] += g², param[r] -= lr g / (√G[r] + ε).
+
+    ``rows`` must be unique (use sums); other rows have zero gradient and do not move.
+    """
+    xp = get_array_module(param)
+    G_r = G[rows] + grad_rows * grad_rows            # G := G + dW² on the touched rows
+    G[rows] = G_r
+    param[rows] -= lr * grad_rows / (xp.sqrt(G_r) + eps)  # W := W - α dW / (√G + ε)
+
+
+def fit_glove(cooc: Cooccurrence, vector_size: int = 100, x_max: float = 100.0,
+              alpha: float = 0.75, epochs: int = 15, lr: float = 0.05, batch_size: int = 8192,
+              seed: int = 0, dtype=np.float32, callback: Callable | None = None,
+              progress: bool = True, initial_accumulator: float = 0.0) -> GloveModel:
+    """Train GloVe on precomputed co-occurrences: AdaGrad over shuffled minibatches of X_ij > 0.
+
+    ``callback(epoch, loss, params)`` runs after each epoch (loss = J / nnz of that epoch,
+    measured as the minibatches went by). ``initial_accumulator`` is where the AdaGrad sums G
+    start (``glove.c``: 1; torch: 0). Returns a :class:`GloveModel`.
+    """
+    for name, v in (("vector_size", vector_size), ("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise ValueError(f"fit_glove({name}): expected an int >= 1, got {v!r}")
+    if not lr > 0:
+        raise ValueError(f"fit_glove(lr): expected a number > 0, got {lr!r}")
+    from tqdm.auto import tqdm
+
+    rng = host_rng(seed)
+    xp = get_array_module(cooc.x)
+    V, nnz = len(cooc.words), int(cooc.x.size)
+    if nnz == 0:
+        raise ValueError("fit_glove(cooc): no co-occurrences (empty corpus or window)")
+    params = init_glove_params(V, vector_size, rng, dtype, xp)
+    G = {k: xp.full_like(v, initial_accumulator) for k, v in params.items()}  # AdaGrad sums
+    log_x = xp.log(cooc.x).astype(dtype)                           # (nnz,) log X_ij
+    f_all = weighting(cooc.x, x_max, alpha).astype(dtype)          # (nnz,) f(X_ij), eq. (2)
+    W, W_tilde, b, b_tilde = (params[k] for k in GLOVE_KEYS)
+    losses = []
+    bar = tqdm(total=epochs * nnz, disable=not progress, unit="pair", unit_scale=True,
+               desc="GloVe")
+    for epoch in range(epochs):
+        perm = xp.asarray(rng.permutation(nnz))                    # shuffle the nonzeros
+        total = 0.0
+        for start in range(0, nnz, batch_size):
+            idx = perm[start:start + batch_size]
+            i, j = cooc.i[idx], cooc.j[idx]
+            w_i, w_tilde_j = W[i], W_tilde[j]                      # (B, d)
+            diff = (w_i * w_tilde_j).sum(axis=1) + b[i] + b_tilde[j] - log_x[idx]  # (3)
+            g = 2.0 * f_all[idx] * diff                            # (B,) ∂J/∂diff
+            total += float((f_all[idx] * diff * diff).sum())       # (4)
+            unique, (dW, db) = row_sums(i, g[:, None] * w_tilde_j, g)  # (5) Σ shared rows
+            adagrad_rows(W, G["W"], unique, dW, lr)
+            adagrad_rows(b, G["b"], unique, db, lr)
+            unique, (dW_tilde, db_tilde) = row_sums(j, g[:, None] * w_i, g)
+            adagrad_rows(W_tilde, G["W_tilde"], unique, dW_tilde, lr)
+            adagrad_rows(b_tilde, G["b_tilde"], unique, db_tilde, lr)
+            bar.update(int(idx.size))
+        losses.append(total / nnz)
+        bar.set_postfix(loss=f"{losses[-1]:.4f}")
+        if callback is not None:
+            callback(epoch, losses[-1], params)
+    bar.close()
+    return GloveModel(list(cooc.words), (W + W_tilde) / 2, params, losses)  # (6)
+
+
+def train_glove(sentences: Iterable[Sequence[str]], vector_size: int = 100, window: int = 10,
+                min_count: int = 5, max_vocab: int | None = None, x_max: float = 100.0,
+                alpha: float = 0.75, epochs: int = 15, lr: float = 0.05,
+                batch_size: int = 8192, seed: int = 0, dtype=np.float32,
+                callback: Callable | None = None, progress: bool = True) -> GloveModel:
+    """GloVe from tokenized sentences: vocabulary, co-occurrences (1), then :func:`fit_glove`.
+
+    Parameters
+    ----------
+    sentences : iterable of lists of str (tokens); windows never cross a sentence's end
+    vector_size : d; window : context words on each side; min_count, max_vocab : vocabulary
+    x_max, alpha : the weighting function (2); epochs, lr, batch_size, seed : training
+
+    Returns
+    -------
+    :class:`GloveModel` (words, vectors (V, d), params, losses)
+    """
+    if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
+        raise TypeError("train_glove(sentences): expected token lists (lists of str), got a "
+                        "str; split it into words first")
+    sentences = [list(s) for s in sentences]
+    if not sentences or not all(isinstance(w, str) for s in sentences[:10] for w in s):
+        raise TypeError("train_glove(sentences): expected a non-empty list of token lists "
+                        "(lists of str)")
+    words, counts = build_vocab(sentences, min_count, max_vocab)  # most frequent first
+    ids, segment = encode(sentences, words)
+    i, j, x = cooccurrence(ids, segment, len(words), window)
+    cooc = Cooccurrence(i, j, x, words, counts)
+    return fit_glove(cooc, vector_size, x_max, alpha, epochs, lr, batch_size, seed, dtype,
+                     callback, progress)

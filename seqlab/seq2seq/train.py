@@ -1,0 +1,69 @@
+"""A minibatch training loop for the seq2seq models (Adam, gradient-norm clipping, float32).
+
+Used by ``tools/train_g2p.py`` and ``tools/train_dates.py``; small enough for a notebook.
+Batches are drawn by a seeded host RNG, so one seed gives one run.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from seqlab.backend import host_rng
+from seqlab.optim import Adam, clip_by_norm
+
+__all__ = ["train_seq2seq"]
+
+
+def train_seq2seq(model, sources, targets, *, steps: int = 1000, batch_size: int = 64,
+                  lr: float = 3e-3, clip: float = 5.0, seed: int = 0,
+                  time_limit: float | None = None,
+                  evaluate=None, eval_every: int = 500, log=print, lr_decay_at: float = 0.7):
+    """Train ``model`` in place on (source, target) pairs; returns the history.
+
+    Parameters
+    ----------
+    model : EncoderDecoder or AttentionSeq2Seq (anything with ``batch`` and ``loss``)
+    sources, targets : sequences of str / token lists (targets without eos)
+    steps : int, Adam steps (minibatches)
+    batch_size : int
+    lr : float, Adam's learning rate (divided by 3 after ``lr_decay_at`` of the steps)
+    clip : float, max global gradient norm (:func:`seqlab.optim.clip_by_norm`)
+    seed : int, draws the minibatches
+    time_limit : float seconds or None; stop early when exceeded
+    evaluate : callable(model) -> dict of metrics, called every ``eval_every`` steps and at the end
+    log : callable(str), progress lines
+
+    Returns
+    -------
+    dict with "loss" (per step), "evals" (list of (step, metrics)), "steps" (taken), "seconds"
+    """
+    rng = host_rng(seed)
+    opt = Adam(lr=lr)
+    n = len(sources)
+    history = {"loss": [], "evals": []}
+    start = time.perf_counter()
+    step = 0
+    for step in range(1, steps + 1):
+        if step == int(lr_decay_at * steps):
+            opt.lr = lr / 3
+        idx = rng.choice(n, size=min(batch_size, n), replace=False)
+        batch = model.batch([sources[i] for i in idx], [targets[i] for i in idx])
+        J, grads = model.loss(batch)
+        grads, _ = clip_by_norm(grads, clip)
+        opt.step(model.params, grads)
+        history["loss"].append(float(J))
+        if step % 100 == 0:
+            log(f"step {step}: loss {statistics.fmean(history['loss'][-100:]):.4f} "
+                f"({time.perf_counter() - start:.0f} s)")
+        if evaluate is not None and step % eval_every == 0:
+            history["evals"].append((step, evaluate(model)))
+            log(f"  eval {history['evals'][-1]}")
+        if time_limit is not None and time.perf_counter() - start > time_limit:
+            log(f"time limit reached at step {step}")
+            break
+    if evaluate is not None and (not history["evals"] or history["evals"][-1][0] != step):
+        history["evals"].append((step, evaluate(model)))
+    history["steps"] = step
+    history["seconds"] = time.perf_counter() - start
+    return history

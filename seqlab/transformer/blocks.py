@@ -1,0 +1,263 @@
+r"""Encoder and decoder layers: attention and a feed-forward network, each with Add & Norm.
+
+Week 4, "Transformer Network". An encoder layer is self-attention then a position-wise
+feed-forward network; a decoder layer is masked self-attention, then attention over the
+encoder's output (cross-attention: queries from the decoder, keys and values from the
+encoder), then the feed-forward network. Every sub-layer is wrapped as
+LayerNorm(x + Dropout(Sublayer(x))): the residual lets the input (and its position) pass
+through, the norm keeps the scale steady ("post-LN", as in the paper and the course).
+
+Shapes
+------
+==================  ====================  ==============================================
+name                shape                 meaning
+==================  ====================  ==============================================
+x                   (m, T_x, d_model)     encoder layer input / output
+y                   (m, T_y, d_model)     decoder layer input / output
+enc_out             (m, T_x, d_model)     the encoder stack's output (cross-attention K, V)
+ffn.W_1, ffn.b_1    (d_model, d_ff), (d_ff,)
+ffn.W_2, ffn.b_2    (d_ff, d_model), (d_model,)
+lnN.gamma, .beta    (d_model,)
+mha.* / self.* /    see multi_head.py      attention parameters, prefixed by sub-layer
+cross.*
+==================  ====================  ==============================================
+
+Equations
+---------
+.. math::
+
+    (1)\quad \mathrm{FFN}(x) = \max(0, x W_1 + b_1)\, W_2 + b_2
+
+    (2)\quad x_1 = \mathrm{LN}_1\big(x + \mathrm{Dropout}(\mathrm{MHA}(x, x, \mathrm{pad}_x))\big)
+    \qquad
+    (3)\quad \mathrm{enc} = \mathrm{LN}_2\big(x_1 + \mathrm{Dropout}(\mathrm{FFN}(x_1))\big)
+
+    (4)\quad y_1 = \mathrm{LN}_1\big(y + \mathrm{Dropout}(\mathrm{MHA}(y, y, \mathrm{dec}_y))\big)
+    \qquad
+    (5)\quad y_2 = \mathrm{LN}_2\big(y_1 + \mathrm{Dropout}(\mathrm{MHA}(y_1, \mathrm{enc},
+        \mathrm{pad}_x))\big)
+
+    (6)\quad \mathrm{dec} = \mathrm{LN}_3\big(y_2 + \mathrm{Dropout}(\mathrm{FFN}(y_2))\big)
+
+Backward runs the same lines in reverse; at each residual the gradient splits into the
+sub-layer path and the identity path and the two are added (7): dx = dx_sublayer + d(x + ·).
+
+Notes
+-----
+Parameters are one flat dict per layer with dotted keys ("ffn.W_1", "self.W_q"), so a model
+can prefix them again ("dec.0.self.W_q") and one optimizer serves all (STYLE section 3).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from seqlab.backend import get_array_module, host_rng, to_device, zeros
+from seqlab.layers.dropout import dropout_backward, dropout_forward
+from seqlab.layers.layer_norm import layer_norm_backward, layer_norm_forward
+from seqlab.transformer.multi_head import (
+    init_multi_head_params,
+    multi_head_attention_backward,
+    multi_head_attention_forward,
+)
+
+__all__ = ["FFNCache", "decoder_layer_backward", "decoder_layer_forward",
+           "encoder_layer_backward", "encoder_layer_forward", "feed_forward_backward",
+           "feed_forward_forward", "init_decoder_layer", "init_encoder_layer", "sub"]
+
+LN_EPS = 1e-6   # the course's LayerNormalization(epsilon=1e-6)
+
+
+def sub(params: dict, prefix: str) -> dict:
+    """The entries of ``params`` whose key starts with ``prefix + '.'``, with it removed."""
+    n = len(prefix) + 1
+    return {k[n:]: v for k, v in params.items() if k.startswith(prefix + ".")}
+
+
+def _prefixed(prefix: str, d: dict) -> dict:
+    return {f"{prefix}.{k}": v for k, v in d.items()}
+
+
+# --------------------------------------------------------------------------- feed-forward
+class FFNCache(NamedTuple):
+    """What :func:`feed_forward_backward` needs."""
+
+    x: Any        # (m, T, d_model)
+    hidden: Any   # (m, T, d_ff), relu output
+    params: dict
+
+
+def feed_forward_forward(x, params: dict):
+    """The position-wise feed-forward network (1), the same two dense layers at every position.
+
+    Parameters
+    ----------
+    x : array (m, T, d_model)
+    params : dict with W_1 (d_model, d_ff), b_1 (d_ff,), W_2 (d_ff, d_model), b_2 (d_model,)
+
+    Returns
+    -------
+    out : array (m, T, d_model)
+    cache : FFNCache
+    """
+    xp = get_array_module(x, params["W_1"])
+    if x.shape[-1] != params["W_1"].shape[0]:
+        raise ValueError(f"feed_forward_forward(x): expected (..., {params['W_1'].shape[0]}) "
+                         f"to match W_1 {tuple(params['W_1'].shape)}, got {tuple(x.shape)}")
+    hidden = xp.maximum(x @ params["W_1"] + params["b_1"], 0)   # max(0, x W_1 + b_1) (m, T, d_ff)
+    out = hidden @ params["W_2"] + params["b_2"]                 # (1) (m, T, d_model)
+    return out, FFNCache(x, hidden, params)
+
+
+def feed_forward_backward(dout, cache: FFNCache):
+    """Backward pass of :func:`feed_forward_forward`: returns (dx, grads with its 4 keys)."""
+    x, hidden, p = cache
+    xp = get_array_module(dout, x)
+    d, d_ff = x.shape[-1], hidden.shape[-1]
+    dout2 = dout.reshape(-1, d)                                  # (m·T, d_model)
+    dW_2 = hidden.reshape(-1, d_ff).T @ dout2                    # dW_2 = hiddenᵀ dout
+    db_2 = xp.sum(dout2, axis=0)
+    dz = (dout @ p["W_2"].T) * (hidden > 0)                      # d(x W_1 + b_1), relu' = 1[h>0]
+    dz2 = dz.reshape(-1, d_ff)                                   # (m·T, d_ff)
+    grads = {"W_1": x.reshape(-1, d).T @ dz2, "b_1": xp.sum(dz2, axis=0), "W_2": dW_2,
+             "b_2": db_2}
+    return dz @ p["W_1"].T, grads                                # dx = dz W_1ᵀ (m, T, d_model)
+
+
+# --------------------------------------------------------------------------- Add & Norm
+def _add_norm_forward(x, sublayer_out, params, prefix, dropout, rng, train):
+    """LN(x + Dropout(sublayer_out)) with the layer norm ``prefix``; returns (out, caches)."""
+    dropped, d_cache = dropout_forward(sublayer_out, dropout, rng, train)
+    out, ln_cache = layer_norm_forward(x + dropped, params[f"{prefix}.gamma"],
+                                       params[f"{prefix}.beta"], LN_EPS)
+    return out, (d_cache, ln_cache)
+
+
+def _add_norm_backward(dout, caches, grads, prefix):
+    """(7): returns d(x + ·), the gradient of both the residual input and the sub-layer."""
+    d_cache, ln_cache = caches
+    dsum, g = layer_norm_backward(dout, ln_cache)
+    grads[f"{prefix}.gamma"], grads[f"{prefix}.beta"] = g["gamma"], g["beta"]
+    return dsum, dropout_backward(dsum, d_cache)     # (residual path, sub-layer path)
+
+
+# --------------------------------------------------------------------------- encoder layer
+def encoder_layer_forward(x, params: dict, n_heads: int, mask=None, dropout: float = 0.0,
+                          rng=None, train: bool = False):
+    """One encoder layer (eqs. 2-3).
+
+    Parameters
+    ----------
+    x : array (m, T_x, d_model)
+    params : dict with mha.*, ln1.*, ffn.*, ln2.* (see :func:`init_encoder_layer`)
+    n_heads : int
+    mask : boolean (m, 1, T_x) padding mask or None
+    dropout, rng, train : residual dropout rate, its Generator, training mode
+
+    Returns
+    -------
+    out : array (m, T_x, d_model)
+    weights : array (m, h, T_x, T_x), the self-attention α
+    cache : tuple
+    """
+    rng = host_rng(rng) if train and dropout > 0 else None
+    att, weights, mha_cache = multi_head_attention_forward(x, x, sub(params, "mha"), n_heads, mask)
+    x1, an1 = _add_norm_forward(x, att, params, "ln1", dropout, rng, train)      # (2)
+    f, ffn_cache = feed_forward_forward(x1, sub(params, "ffn"))
+    out, an2 = _add_norm_forward(x1, f, params, "ln2", dropout, rng, train)      # (3)
+    return out, weights, (mha_cache, an1, ffn_cache, an2)
+
+
+def encoder_layer_backward(dout, cache):
+    """Backward pass of :func:`encoder_layer_forward`: (dx (m, T_x, d_model), grads)."""
+    mha_cache, an1, ffn_cache, an2 = cache
+    grads: dict = {}
+    dx1, df = _add_norm_backward(dout, an2, grads, "ln2")
+    dx1_ffn, g = feed_forward_backward(df, ffn_cache)
+    grads.update(_prefixed("ffn", g))
+    dx, datt = _add_norm_backward(dx1 + dx1_ffn, an1, grads, "ln1")
+    dq, dkv, g = multi_head_attention_backward(datt, mha_cache)
+    grads.update(_prefixed("mha", g))
+    return dx + dq + dkv, grads                       # (7) residual + query path + key/value path
+
+
+# --------------------------------------------------------------------------- decoder layer
+def decoder_layer_forward(y, enc_out, params: dict, n_heads: int, self_mask=None,
+                          cross_mask=None, dropout: float = 0.0, rng=None, train: bool = False):
+    """One decoder layer (eqs. 4-6).
+
+    Parameters
+    ----------
+    y : array (m, T_y, d_model)
+    enc_out : array (m, T_x, d_model)
+    params : dict with self.*, ln1.*, cross.*, ln2.*, ffn.*, ln3.*
+    n_heads : int
+    self_mask : boolean (m, T_y, T_y) look-ahead & padding mask, or None
+    cross_mask : boolean (m, 1, T_x) padding mask of the source, or None
+
+    Returns
+    -------
+    out : array (m, T_y, d_model)
+    weights : (self α (m, h, T_y, T_y), cross α (m, h, T_y, T_x))
+    cache : tuple
+    """
+    rng = host_rng(rng) if train and dropout > 0 else None
+    att, w_self, self_cache = multi_head_attention_forward(y, y, sub(params, "self"), n_heads,
+                                                           self_mask)
+    y1, an1 = _add_norm_forward(y, att, params, "ln1", dropout, rng, train)         # (4)
+    att2, w_cross, cross_cache = multi_head_attention_forward(y1, enc_out, sub(params, "cross"),
+                                                              n_heads, cross_mask)
+    y2, an2 = _add_norm_forward(y1, att2, params, "ln2", dropout, rng, train)       # (5)
+    f, ffn_cache = feed_forward_forward(y2, sub(params, "ffn"))
+    out, an3 = _add_norm_forward(y2, f, params, "ln3", dropout, rng, train)         # (6)
+    return out, (w_self, w_cross), (self_cache, an1, cross_cache, an2, ffn_cache, an3)
+
+
+def decoder_layer_backward(dout, cache):
+    """Backward pass of :func:`decoder_layer_forward`: (dy, denc_out, grads)."""
+    self_cache, an1, cross_cache, an2, ffn_cache, an3 = cache
+    grads: dict = {}
+    dy2, df = _add_norm_backward(dout, an3, grads, "ln3")
+    dy2_ffn, g = feed_forward_backward(df, ffn_cache)
+    grads.update(_prefixed("ffn", g))
+    dy1, datt2 = _add_norm_backward(dy2 + dy2_ffn, an2, grads, "ln2")
+    dy1_q, denc_out, g = multi_head_attention_backward(datt2, cross_cache)
+    grads.update(_prefixed("cross", g))
+    dy, datt = _add_norm_backward(dy1 + dy1_q, an1, grads, "ln1")
+    dq, dkv, g = multi_head_attention_backward(datt, self_cache)
+    grads.update(_prefixed("self", g))
+    return dy + dq + dkv, denc_out, grads
+
+
+# --------------------------------------------------------------------------- initialisation
+def _ffn_params(d_model: int, d_ff: int, rng, dtype) -> dict:
+    """Glorot-uniform W_1, W_2 and zero biases."""
+    lim = (6.0 / (d_model + d_ff)) ** 0.5
+    return {"W_1": to_device(rng.uniform(-lim, lim, (d_model, d_ff)).astype(dtype)),
+            "b_1": zeros((d_ff,), dtype=dtype),
+            "W_2": to_device(rng.uniform(-lim, lim, (d_ff, d_model)).astype(dtype)),
+            "b_2": zeros((d_model,), dtype=dtype)}
+
+
+def _ln_params(d_model: int, dtype) -> dict:
+    return {"gamma": zeros((d_model,), dtype=dtype) + 1, "beta": zeros((d_model,), dtype=dtype)}
+
+
+def init_encoder_layer(d_model: int, d_ff: int, rng, dtype="float64") -> dict:
+    """Parameters of one encoder layer: mha.*, ln1.*, ffn.*, ln2.* (drawn on the host)."""
+    rng = host_rng(rng)
+    return {**_prefixed("mha", init_multi_head_params(d_model, rng, dtype)),
+            **_prefixed("ln1", _ln_params(d_model, dtype)),
+            **_prefixed("ffn", _ffn_params(d_model, d_ff, rng, dtype)),
+            **_prefixed("ln2", _ln_params(d_model, dtype))}
+
+
+def init_decoder_layer(d_model: int, d_ff: int, rng, dtype="float64") -> dict:
+    """Parameters of one decoder layer: self.*, ln1.*, cross.*, ln2.*, ffn.*, ln3.*."""
+    rng = host_rng(rng)
+    return {**_prefixed("self", init_multi_head_params(d_model, rng, dtype)),
+            **_prefixed("ln1", _ln_params(d_model, dtype)),
+            **_prefixed("cross", init_multi_head_params(d_model, rng, dtype)),
+            **_prefixed("ln2", _ln_params(d_model, dtype)),
+            **_prefixed("ffn", _ffn_params(d_model, d_ff, rng, dtype)),
+            **_prefixed("ln3", _ln_params(d_model, dtype))}

@@ -1,0 +1,88 @@
+"""The BLEU explainer: the hypothesis and its references with the matched n-grams highlighted,
+the clip table, the modified precisions p_n and the brevity penalty (eqs. 1-3 of
+:mod:`seqlab.seq2seq.bleu`).
+
+Colours, for the chosen order n: in the hypothesis, a token covered by a *matched* n-gram is
+green, one covered only by *clipped* n-grams (in a reference, but more often in the hypothesis
+than in any one reference) orange, the rest grey; in the references, tokens covered by an
+n-gram the hypothesis also has are green.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+
+from seqlab.seq2seq.bleu import BleuExplanation, bleu_explain
+
+__all__ = ["bleu_explainer", "bleu_html"]
+
+_GREEN, _ORANGE, _GREY = "#aceebb", "#ffd8a8", "#eaeef2"
+
+
+def _span(token: str, colour: str, tip: str = "") -> str:
+    return (f'<span title="{html.escape(tip)}" style="background:{colour};padding:1px 4px;'
+            f'margin:1px;border-radius:3px;display:inline-block">{html.escape(str(token))}</span>')
+
+
+def _hyp_colours(ex: BleuExplanation, n: int) -> list[str]:
+    order = ex.orders[n - 1]
+    colour = [_GREY] * len(ex.hypothesis)
+    for occ in order.occurrences:                        # clipped first, matched wins
+        if occ.clipped:
+            for p in range(occ.start, occ.start + n):
+                colour[p] = _ORANGE if colour[p] == _GREY else colour[p]
+    for occ in order.occurrences:
+        if occ.matched:
+            for p in range(occ.start, occ.start + n):
+                colour[p] = _GREEN
+    return colour
+
+
+def bleu_html(ex: BleuExplanation, n: int = 1) -> str:
+    """HTML of an explanation (from :func:`seqlab.seq2seq.bleu.bleu_explain`) at order ``n``."""
+    if not 1 <= n <= len(ex.orders):
+        raise ValueError(f"bleu_html(n): expected an order in 1..{len(ex.orders)}, got {n}")
+    order = ex.orders[n - 1]
+    hyp = "".join(_span(t, c) for t, c in zip(ex.hypothesis, _hyp_colours(ex, n), strict=True))
+    refs = []
+    for i, (ref, starts) in enumerate(zip(ex.references, order.ref_starts, strict=True)):
+        covered = {p for s in starts for p in range(s, s + n)}
+        refs.append(f"<div><b>reference {i + 1}</b> ({len(ref)} tokens): "
+                    + "".join(_span(t, _GREEN if p in covered else _GREY)
+                              for p, t in enumerate(ref)) + "</div>")
+    rows = "".join(
+        f"<tr><td>{html.escape(' '.join(map(str, g)))}</td><td>{k}</td><td>{r}</td>"
+        f"<td><b>{c}</b></td></tr>" for g, (k, r, c) in order.clip.items())
+    prec = " · ".join(f"p<sub>{o.n}</sub> = {o.matched}/{o.total}"
+                      + ("" if o.n != n else " ◀") for o in ex.orders)
+    b = ex.bleu
+    return (f"<div style='font-family:sans-serif;line-height:1.9'>"
+            f"<div><b>hypothesis</b> ({ex.hyp_len} tokens): {hyp}</div>{''.join(refs)}"
+            f"<div style='margin-top:6px'>{prec}</div>"
+            f"<div>brevity penalty: c = {ex.hyp_len}, closest reference r = {ex.ref_len}, "
+            f"BP = {ex.brevity_penalty:.4f}; BLEU = BP · exp(mean log p<sub>n</sub>) = "
+            f"<b>{b.score:.4f}</b></div>"
+            f"<table style='margin-top:6px'><tr><th>{n}-gram</th><th>count in ŷ</th>"
+            f"<th>max count in a reference</th><th>clipped count</th></tr>{rows}</table></div>")
+
+
+def bleu_explainer(hypothesis: Sequence, references: Sequence[Sequence], max_n: int = 4,
+                   n: int = 1) -> widgets.VBox:
+    """An order slider (1..``max_n``) above :func:`bleu_html` of one hypothesis.
+
+    The returned box has ``update(n=...)`` (what the slider calls) and ``explanation``.
+    """
+    ex = bleu_explain(hypothesis, references, max_n)
+    out = widgets.HTML(bleu_html(ex, n))
+    slider = widgets.IntSlider(value=n, min=1, max=max_n, description="n-gram order")
+    box = widgets.VBox([slider, out])
+
+    def update(n: int) -> None:
+        out.value = bleu_html(ex, n)
+
+    slider.observe(lambda c: update(c["new"]), names="value")
+    box.update, box.explanation, box.html = update, ex, out
+    return box

@@ -1,0 +1,54 @@
+"""The attention heatmap explorer (seqlab.viz.attention) on a small untrained model."""
+
+import time
+
+import numpy as np
+import pytest
+
+from seqlab.data.dates import date_vocabs
+from seqlab.seq2seq.attention_model import AttentionSeq2Seq
+from seqlab.viz.attention import (
+    attention_explorer,
+    attention_figure,
+    decode_with_attention,
+    length_accuracy_plot,
+)
+
+
+@pytest.fixture(scope="module")
+def model():
+    src, tgt = date_vocabs()
+    return AttentionSeq2Seq(src, tgt, n_a=8, n_s=16, feed_previous=True, rng=0)
+
+
+def test_figure_holds_alpha_and_the_selected_row(model):
+    inp, out, alpha = decode_with_attention(model, "3 may 1979")
+    assert alpha.shape == (len(out), len(inp))
+    fig = attention_figure(inp, out, alpha, step=2)
+    np.testing.assert_allclose(fig.data[0].z, np.round(alpha, 3))
+    np.testing.assert_allclose(fig.data[1].y, np.round(alpha[2], 3))
+    with pytest.raises(ValueError, match="alpha"):
+        attention_figure(inp, out, alpha[:, :3])
+
+
+def test_explorer_updates_step_text_and_what_if(model):
+    box = attention_explorer(model, ["3 may 1979", "tuesday july 8 2008"])
+    box.update(step=1)
+    _, out, alpha = decode_with_attention(model, "3 may 1979")
+    np.testing.assert_allclose(box.figure.data[1].y, np.round(alpha[1], 3))
+    box.update(text="tuesday july 8 2008")
+    assert len(box.figure.data[0].x) == len("tuesday july 8 2008")
+    box.update(step=0, focus=3)       # what-if: step 1 looks only at input 4
+    assert "what-if" in box.info.value
+    box.update(text="3 maz 1979 ✗")    # an unknown character: a message, no exception
+    assert "vocabulary" in box.info.value
+    start = time.perf_counter()
+    for t in range(5):
+        box.update(step=t)
+    assert (time.perf_counter() - start) / 5 < 0.2 and max(box.timings["step"]) < 0.2
+
+
+def test_length_accuracy_plot():
+    fig = length_accuracy_plot({"attention": {"1-10": [5, 1.0], "11-15": [7, 0.9]},
+                                "plain": {"1-10": [5, 0.8], "11-15": [7, 0.5]}})
+    assert [list(t.y) for t in fig.data] == [[1.0, 0.9], [0.8, 0.5]]
