@@ -1,5 +1,16 @@
-"""Building blocks shared by every week: forward/backward pairs with returned caches."""
+"""Building blocks shared by every week: forward/backward pairs with returned caches.
 
+dense (week 0), embedding lookup with a scatter-add backward (week 2), 2-D convolution (week 3,
+image captioning), layer normalization and dropout (week 4).
+"""
+
+from seqlab.layers.conv2d import Conv2DCache, conv2d_backward, conv2d_forward
 from seqlab.layers.dense import DenseCache, dense_backward, dense_forward
+from seqlab.layers.dropout import DropoutCache, dropout_backward, dropout_forward
+from seqlab.layers.embedding import EmbeddingCache, embedding_backward, embedding_forward
+from seqlab.layers.layer_norm import LayerNormCache, layer_norm_backward, layer_norm_forward
 
-__all__ = ["DenseCache", "dense_backward", "dense_forward"]
+__all__ = ["Conv2DCache", "DenseCache", "DropoutCache", "EmbeddingCache", "LayerNormCache",
+           "conv2d_backward", "conv2d_forward", "dense_backward", "dense_forward",
+           "dropout_backward", "dropout_forward", "embedding_backward", "embedding_forward",
+           "layer_norm_backward", "layer_norm_forward"]
