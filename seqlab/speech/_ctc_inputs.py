@@ -1,0 +1,101 @@
+"""Checks and padding of CTC's targets and lengths (host side), and the extended labels l'.
+
+Used by :mod:`seqlab.speech.ctc`; see its Shapes table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seqlab.backend import get_array_module, to_numpy
+
+__all__ = ["check_input_lengths", "extend_labels", "prepare_targets"]
+
+hp = get_array_module()   # NumPy: host-side work (lengths, labels)
+
+
+def prepare_targets(targets, target_lengths, m: int, n_y: int, blank: int,
+                    name: str = "ctc_loss"):
+    """Validate ``targets`` and return them as a padded host (m, S) int64 array and (m,) lengths.
+
+    ``targets`` is a padded (m, S) int array (with ``target_lengths``, or None: all S) or a
+    list of m int sequences (``target_lengths`` None or equal to their lengths).
+    """
+    if isinstance(targets, list | tuple):
+        seqs = [hp.asarray(to_numpy(t)).reshape(-1) for t in targets]
+        if len(seqs) != m:
+            raise ValueError(f"{name}(targets): expected {m} sequences (one per example), got "
+                             f"{len(seqs)}")
+        bad = [s.dtype for s in seqs if s.size and s.dtype.kind not in "iu"]
+        if bad:
+            raise TypeError(f"{name}(targets): expected integer labels, got {bad[0]}")
+        S = max([len(s) for s in seqs], default=0)
+        padded = hp.full((m, S), blank, np.int64)
+        for b, s in enumerate(seqs):
+            padded[b, :len(s)] = s
+        lens = hp.array([len(s) for s in seqs], np.int64)
+        if target_lengths is not None and not hp.array_equal(
+                hp.asarray(to_numpy(target_lengths)).reshape(-1), lens):
+            raise ValueError(f"{name}(target_lengths): expected the lengths of the target "
+                             f"sequences {lens.tolist()}, got {to_numpy(target_lengths)}")
+        targets, target_lengths = padded, lens
+    targets = hp.asarray(to_numpy(targets))
+    if targets.ndim != 2 or targets.shape[0] != m:
+        raise ValueError(f"{name}(targets): expected a padded (m={m}, S) int array or a list "
+                         f"of {m} sequences, got shape {targets.shape}")
+    if targets.size and targets.dtype.kind not in "iu":
+        raise TypeError(f"{name}(targets): expected integer labels, got {targets.dtype}")
+    S = targets.shape[1]
+    if target_lengths is None:
+        lens = hp.full(m, S, np.int64)
+    else:
+        lens = hp.asarray(to_numpy(target_lengths)).reshape(-1)
+        if lens.shape != (m,) or (lens.size and lens.dtype.kind not in "iu"):
+            raise ValueError(f"{name}(target_lengths): expected (m={m},) ints, got "
+                             f"{lens.dtype} {lens.shape}")
+        if lens.size and (lens.min() < 0 or lens.max() > S):
+            raise ValueError(f"{name}(target_lengths): expected values in [0, S={S}], got "
+                             f"{lens.tolist()}")
+    lens = lens.astype(np.int64)
+    real = hp.arange(S)[None, :] < lens[:, None]                          # (m, S)
+    labels = targets.astype(np.int64)
+    if hp.any(real & ((labels < 0) | (labels >= n_y))):
+        raise ValueError(f"{name}(targets): labels must be in [0, n_y={n_y}), got "
+                         f"{sorted(set(labels[real].tolist()))[:10]}")
+    if hp.any(real & (labels == blank)):
+        raise ValueError(f"{name}(targets): a target contains the blank index {blank}; the "
+                         "blank is not a label (use another index for it, or remove it)")
+    return hp.where(real, labels, blank), lens
+
+
+def extend_labels(targets, target_lengths, blank: int = 0):
+    """The extended label sequences l' = (_, y1, _, y2, ..., _, yS, _), blank-padded.
+
+    Parameters
+    ----------
+    targets : (m, S) int (host), target_lengths : (m,) int
+
+    Returns
+    -------
+    ext : (m, 2S + 1) int64, l'_{2i+1} = y_{i+1}, blank elsewhere (and past 2·S_b + 1)
+    """
+    targets = hp.asarray(targets)
+    m, S = targets.shape
+    ext = hp.full((m, 2 * S + 1), blank, np.int64)
+    ext[:, 1::2] = hp.where(hp.arange(S)[None, :] < hp.asarray(target_lengths)[:, None],
+                            targets, blank)                             # odd positions: labels
+    return ext
+
+
+def check_input_lengths(input_lengths, m, T, name):
+    """(m,) int64 input lengths in [0, T] (None: all T)."""
+    if input_lengths is None:
+        return hp.full(m, T, np.int64)
+    lens = hp.asarray(to_numpy(input_lengths)).reshape(-1)
+    if lens.shape != (m,) or lens.dtype.kind not in "iu":
+        raise ValueError(f"{name}(input_lengths): expected (m={m},) ints, got {lens.dtype} "
+                         f"{lens.shape}")
+    if lens.size and (lens.min() < 0 or lens.max() > T):
+        raise ValueError(f"{name}(input_lengths): expected values in [0, T_x={T}], got "
+                         f"{lens.tolist()}")
+    return lens.astype(np.int64)

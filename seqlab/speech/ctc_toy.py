@@ -1,0 +1,120 @@
+r"""A stand-in for spoken digits, and a small bidirectional GRU trained on it with CTC.
+
+Notebook 20 needs a *trained* CTC model to show a lattice and compare decoders, in seconds and
+without audio (real synthesized speech is notebook 21's). Each digit 0-9 has its own random
+"sound": a fixed feature vector (n_x bins, like one spectrogram column). An utterance of digits
+is their sounds, each held for 2-4 frames with a random loudness, separated by 0-2 frames of
+silence (at least one between two equal digits, as a speaker pauses between "5 5"), all in
+Gaussian noise. Nobody tells the model which frame belongs to which digit: CTC finds out.
+
+Shapes
+------
+=============  ==================  =======================================================
+name           shape               meaning
+=============  ==================  =======================================================
+x              (n_x, m, T_x)       features per frame, zero-padded past each length
+lengths        (m,) int            frames T_b
+targets        list of m lists     digit labels 1..10 (label k + 1 is digit k; 0 = blank)
+logits         (11, m, T_x)        blank + 10 digits
+=============  ==================  =======================================================
+
+Equations
+---------
+(1) x<t> = g_t · v_{digit(t)} + ε_t,   ε_t ~ N(0, σ² I),  g_t ~ U(0.7, 1.3) per digit
+(2) z<t> = W_ya [a→<t>; a←<t>] + b_y   (bidirectional GRU, :class:`seqlab.rnn.RecurrentNetwork`)
+(3) J = (1/m) Σ_i CTC(z_i, y_i)         (:func:`seqlab.speech.ctc_loss`), Adam, norm clipping
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from seqlab.backend import get_array_module, host_rng
+from seqlab.optim import Adam, clip_by_norm
+from seqlab.rnn.network import RecurrentNetwork
+from seqlab.seq2seq.metrics import edit_distance
+from seqlab.speech.ctc import ctc_loss
+
+__all__ = ["DIGITS", "ToyBatch", "character_error_rate", "digit_sounds", "make_utterances",
+           "train_toy_ctc"]
+
+hp = get_array_module()   # NumPy: host-side work (lengths, labels, search, data)
+
+DIGITS = "0123456789"
+LABELS = ["_", *DIGITS]      # output k: blank (0), then the digits
+
+
+@dataclass
+class ToyBatch:
+    x: np.ndarray            # (n_x, m, T_x) float32
+    lengths: np.ndarray      # (m,) int64
+    targets: list            # m lists of labels in 1..10
+    frames: list = field(default_factory=list)   # m lists: the digit label of each frame
+
+
+def digit_sounds(n_x: int = 16, seed: int = 20) -> np.ndarray:
+    """(10, n_x) one unit-norm non-negative "sound" per digit (fixed by ``seed``)."""
+    v = hp.abs(host_rng(seed).normal(size=(10, n_x))) ** 2
+    return v / hp.linalg.norm(v, axis=1, keepdims=True) * 2.0
+
+
+def make_utterances(m: int, rng, n_x: int = 16, digits: tuple[int, int] = (3, 6),
+                    noise: float = 0.35, texts=None) -> ToyBatch:
+    """m random digit strings of ``digits`` = (min, max) length, rendered by eq. (1); or the
+    given ``texts`` (m strings of digits, e.g. "1234")."""
+    rng = host_rng(rng)
+    sounds = digit_sounds(n_x)
+    if texts is not None and (len(texts) != m or not all(str(t).isdigit() for t in texts)):
+        raise ValueError(f"make_utterances(texts): expected {m} non-empty strings of digits, "
+                         f"got {list(texts)[:3]}...")
+    seqs, frames = [], []
+    for i_utt in range(m):
+        y = ([int(d) for d in texts[i_utt]] if texts is not None else
+             [int(d) for d in rng.integers(0, 10, size=rng.integers(digits[0], digits[1] + 1))])
+        lab = [0] * int(rng.integers(0, 3))                          # leading silence
+        for i, d in enumerate(y):
+            if i and (y[i - 1] == d or rng.random() < 0.5):
+                lab += [0] * int(rng.integers(1, 3))                 # pause (always for repeats)
+            lab += [d + 1] * int(rng.integers(2, 5))                 # the digit, 2-4 frames
+        lab += [0] * int(rng.integers(0, 3))
+        seqs.append([d + 1 for d in y])
+        frames.append(lab)
+    lengths = hp.array([len(f) for f in frames], np.int64)
+    x = hp.zeros((n_x, m, int(lengths.max())), np.float32)
+    for b, lab in enumerate(frames):
+        lab = hp.array(lab)
+        gain = rng.uniform(0.7, 1.3, size=len(lab))
+        clean = hp.where(lab[:, None] > 0, sounds[hp.maximum(lab - 1, 0)], 0.0) * gain[:, None]
+        x[:, b, :len(lab)] = (clean + noise * rng.normal(size=clean.shape)).T   # (1)
+    return ToyBatch(x, lengths, seqs, frames)
+
+
+def character_error_rate(hyps, refs) -> float:
+    """Σ edit distance / Σ reference length, over label lists."""
+    return sum(edit_distance(list(h), list(r)) for h, r in zip(hyps, refs, strict=True)) / max(
+        1, sum(len(r) for r in refs))
+
+
+def train_toy_ctc(steps: int = 300, m: int = 32, n_a: int = 32, lr: float = 0.01,
+                  seed: int = 0, progress=None):
+    """Train a 1-layer bidirectional GRU with CTC on fresh toy batches (eqs. 2-3).
+
+    Returns (net, losses): the network and the mean CTC loss of every step. ``progress``: an
+    optional wrapper of the step range (``tqdm.auto.tqdm``).
+    """
+    rng = host_rng(seed)
+    net = RecurrentNetwork(16, n_a, len(LABELS), "gru", 1, bidirectional=True, rng=seed)
+    opt = Adam(lr=lr)
+    losses = []
+    steps_iter = range(steps) if progress is None else progress(range(steps))
+    for _ in steps_iter:
+        batch = make_utterances(m, rng)
+        logits, cache = net.forward(batch.x, lengths=batch.lengths)
+        loss, dlogits = ctc_loss(logits, batch.targets, batch.lengths)      # (3)
+        grads = net.backward(dlogits / m, cache)
+        clip_by_norm(grads, 5.0)
+        opt.step(net.params, grads)
+        losses.append(float(loss.mean()))
+    return net, losses
