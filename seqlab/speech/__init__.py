@@ -1,4 +1,6 @@
-"""Week 3 (part 2), speech: CTC loss and decoding.
+"""Week 3 (part 2), speech: audio features, CTC loss and decoding, recognition, trigger words.
+
+- :mod:`seqlab.speech.features`: framing, STFT, power spectrogram, mel filterbank, log-mel;
 
 - :mod:`seqlab.speech.ctc`: the CTC loss by forward-backward in log space (loss, gradient, and
   the α/β lattice for pictures);
@@ -6,7 +8,10 @@
   prefix beam search;
 - :mod:`seqlab.speech.ctc_align`: counting and listing the alignments of a transcript, and the
   most likely one (Viterbi);
-- :mod:`seqlab.speech.ctc_lm`: character language models as prefix-beam-search scorers.
+- :mod:`seqlab.speech.ctc_lm`: character language models as prefix-beam-search scorers;
+- :mod:`seqlab.speech.recognition`: a deep bidirectional GRU/LSTM + CTC speech recognizer;
+- :mod:`seqlab.speech.trigger`: the course's trigger-word detector (Conv1D, GRUs, a sigmoid
+  per step), detection, F1 and the chime.
 """
 
 from seqlab.speech.ctc import CTCLattice, ctc_alpha_step, ctc_lattice, ctc_loss, extend_labels
@@ -25,13 +30,26 @@ from seqlab.speech.ctc_decode import (
     ctc_prefix_beam_search,
 )
 from seqlab.speech.ctc_lm import CharNGramLM, char_lm_scorer
+from seqlab.speech.features import log_mel, mel_filterbank, spectrogram, stft
+from seqlab.speech.recognition import SpeechRecognizer, character_error_rate, load_pretrained
+from seqlab.speech.trigger import (
+    chime_on_activate,
+    detect,
+    load_trigger_model,
+    trigger_backward,
+    trigger_forward,
+    trigger_loss,
+)
 
 __all__ = [
     "BeamResult",
     "CTCLattice",
     "CharNGramLM",
     "ForcedAlignment",
+    "SpeechRecognizer",
     "char_lm_scorer",
+    "character_error_rate",
+    "chime_on_activate",
     "ctc_alignments",
     "ctc_alpha_step",
     "ctc_best_path",
@@ -42,6 +60,16 @@ __all__ = [
     "ctc_lattice",
     "ctc_loss",
     "ctc_prefix_beam_search",
+    "detect",
     "extend_labels",
     "extended_sequence",
+    "load_pretrained",
+    "load_trigger_model",
+    "log_mel",
+    "mel_filterbank",
+    "spectrogram",
+    "stft",
+    "trigger_backward",
+    "trigger_forward",
+    "trigger_loss",
 ]

@@ -17,6 +17,9 @@
 - week 3: :mod:`~seqlab.viz.beam` (beam-tree explorer), :mod:`~seqlab.viz.bleu` (BLEU
   explainer), :mod:`~seqlab.viz.attention` (attention heatmap explorer),
   :mod:`~seqlab.viz.captioning` (captions of images).
+- week 3 speech: :mod:`~seqlab.viz.speech` (waveform, spectrogram, log-mel, posteriors; the
+  module is not called ``audio``: :func:`audio` is the music player), :mod:`~seqlab.viz.ctc`
+  (collapse typer, CTC lattice), :mod:`~seqlab.viz.trigger` (trigger-word timeline).
 - week 4: :mod:`~seqlab.viz.transformer` (positional encoding, masks, attention heads).
 """
 
@@ -30,6 +33,7 @@ from seqlab.viz.beam import beam_explorer, beam_tree_figure
 from seqlab.viz.bleu import bleu_explainer, bleu_html
 from seqlab.viz.bptt import BPTTTrace, bptt_problem, bptt_stepper, bptt_trace
 from seqlab.viz.captioning import caption_explorer, caption_grid
+from seqlab.viz.ctc import alignment_explorer, collapse_typer, lattice_explorer, lattice_figure
 from seqlab.viz.embedding_maps import debias_explorer, load_tsne_maps, tsne_explorer, tsne_figure
 from seqlab.viz.embeddings import analogy_explorer, analogy_figure, analogy_view
 from seqlab.viz.gates import gate_explorer, gate_figure, gate_trace, load_gate_model
@@ -45,6 +49,12 @@ from seqlab.viz.sentiment import (
     word_contribution_bars,
 )
 from seqlab.viz.source import Source, show_source
+from seqlab.viz.speech import (
+    log_mel_figure,
+    posteriors_figure,
+    spectrogram_figure,
+    waveform_figure,
+)
 from seqlab.viz.tasks import (
     accuracy_vs_gap_figure,
     layer_states_figure,
@@ -60,6 +70,7 @@ from seqlab.viz.transformer import (
     mask_visualizer,
     positional_encoding_explorer,
 )
+from seqlab.viz.trigger import trigger_figure, trigger_timeline
 from seqlab.viz.widgets import FigureBox, softmax_temperature_explorer, widget_frontend_check
 from seqlab.viz.word2vec import (
     huffman_explorer,
@@ -70,20 +81,22 @@ from seqlab.viz.word2vec import (
     training_animation,
 )
 
-__all__ = ["accuracy_vs_gap_figure", "activation_curves", "analogy_explorer", "analogy_figure",
-           "analogy_view", "attention_explorer", "attention_figure", "attention_heads_view",
-           "attention_heatmap", "attention_trace", "audio", "beam_explorer", "beam_tree_figure",
-           "bleu_explainer", "bleu_html", "bptt_problem", "bptt_stepper", "bptt_trace",
-           "BPTTTrace", "caption_explorer", "caption_grid", "compare_histograms",
-           "confusion_heatmap", "cooccurrence_heatmap", "debias_explorer", "FigureBox",
-           "gate_explorer", "gate_figure", "gate_trace", "glove_loss_curve",
-           "hidden_state_heatmap", "huffman_explorer", "huffman_figure", "layer_states_figure",
-           "length_accuracy_plot", "live_loss_curve", "load_gate_model", "load_long_range_results",
-           "load_tsne_maps", "loss_curves", "mask_visualizer", "name_probability_figure",
+__all__ = ["accuracy_vs_gap_figure", "activation_curves", "alignment_explorer", "analogy_explorer",
+           "analogy_figure", "analogy_view", "attention_explorer", "attention_figure",
+           "attention_heads_view", "attention_heatmap", "attention_trace", "audio",
+           "beam_explorer", "beam_tree_figure", "bleu_explainer", "bleu_html", "bptt_problem",
+           "bptt_stepper", "bptt_trace", "BPTTTrace", "caption_explorer", "caption_grid",
+           "collapse_typer", "compare_histograms", "confusion_heatmap", "cooccurrence_heatmap",
+           "debias_explorer", "FigureBox", "gate_explorer", "gate_figure", "gate_trace",
+           "glove_loss_curve", "hidden_state_heatmap", "huffman_explorer", "huffman_figure",
+           "lattice_explorer", "lattice_figure", "layer_states_figure", "length_accuracy_plot",
+           "live_loss_curve", "load_gate_model", "load_long_range_results", "load_tsne_maps",
+           "log_mel_figure", "loss_curves", "mask_visualizer", "name_probability_figure",
            "negation_figure", "noise_explorer", "noise_figure", "norm_curves", "piano_roll",
-           "positional_encoding_explorer", "probability_bars", "projection_recorder",
-           "sampling_explorer", "sentiment_explorer", "show_source",
-           "softmax_temperature_explorer", "Source", "tagging_comparison_figure",
-           "tagging_explorer", "token_logprob_bars", "training_animation", "training_curve_plot",
-           "tsne_explorer", "tsne_figure", "weighting_explorer", "widget_frontend_check",
-           "word_contribution_bars"]
+           "positional_encoding_explorer", "posteriors_figure", "probability_bars",
+           "projection_recorder", "sampling_explorer", "sentiment_explorer", "show_source",
+           "softmax_temperature_explorer", "Source", "spectrogram_figure",
+           "tagging_comparison_figure", "tagging_explorer", "token_logprob_bars",
+           "training_animation", "training_curve_plot", "trigger_figure", "trigger_timeline",
+           "tsne_explorer", "tsne_figure", "waveform_figure", "weighting_explorer",
+           "widget_frontend_check", "word_contribution_bars"]
