@@ -25,6 +25,7 @@ $(VENV)/.test-installed: pyproject.toml constraints.txt data-packages.txt | $(PY
 	touch $@ $(VENV)/.lab-installed
 
 lab: $(VENV)/.lab-installed
+	@command -v espeak-ng >/dev/null || echo "note: notebooks 19-22 (speech) need espeak-ng: sudo apt-get install espeak-ng"
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 # The whole suite: lint, unit + gradient + PyTorch reference tests, nbval over every notebook
