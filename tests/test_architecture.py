@@ -73,3 +73,26 @@ def test_arrows_point_down(path):
 def test_files_stay_readable(path):
     n = len(path.read_text().splitlines())
     assert n <= 400, f"{_rel(path)} has {n} lines: split it by lecture object (STYLE section 2)"
+
+
+# Package attributes named like one of the package's modules hide that module from
+# `import pkg.mod as m` (which reads the attribute). These three are the API the issues ask for
+# (`from seqlab.embeddings import tsne`, ...); any other one is an accident (e.g. a function
+# `audio` in seqlab.viz beside a module viz/audio.py).
+SHADOWING_ALLOWED = {"seqlab.embeddings.tsne", "seqlab.seq2seq.error_analysis", "seqlab.lm.train"}
+
+
+def test_no_package_attribute_hides_a_module_of_the_same_name():
+    import importlib
+    import pkgutil
+    import types
+
+    hidden = set()
+    for info in pkgutil.walk_packages(importlib.import_module("seqlab").__path__, "seqlab."):
+        if info.ispkg:
+            pkg = importlib.import_module(info.name)
+            for sub in pkgutil.iter_modules(pkg.__path__):
+                attr = getattr(pkg, sub.name, None)
+                if attr is not None and not isinstance(attr, types.ModuleType):
+                    hidden.add(f"{info.name}.{sub.name}")
+    assert hidden <= SHADOWING_ALLOWED, sorted(hidden - SHADOWING_ALLOWED)

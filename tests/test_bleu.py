@@ -181,6 +181,43 @@ def test_bleu_explainer_html_highlights_and_updates():
     box = bleu_explainer(hyp, refs)
     html1 = box.html.value
     assert html1.count("#aceebb") >= 5 + 5 and "#ffd8a8" in html1   # matched and clipped
-    box.update(2)
+    box.update(n=2)
     assert box.html.value != html1 and "p<sub>2</sub> = 4/6 ◀" in box.html.value
     assert f"{box.explanation.bleu.score:.4f}" in box.html.value
+
+
+def test_bleu_explainer_bars_follow_the_slider_in_place():
+    import time
+
+    from seqlab.viz.bleu import bleu_bars, bleu_explainer
+    from seqlab.viz.widgets import FigureBox
+
+    hyp = "the cat the cat on the mat".split()
+    refs = ["the cat is on the mat".split(), "there is a cat on the mat".split()]
+    box = bleu_explainer(hyp, refs, max_n=4, n=2)
+    assert isinstance(box, FigureBox)
+    slider = box.controls[0]
+    assert slider.description == "n-gram order" and box.children[0] is slider
+    bar = box.figure.data[0]
+    ex = box.explanation
+    assert list(bar.x) == ["p_1", "p_2", "p_3", "p_4", "BP", "BLEU"]
+    assert np.allclose(bar.y, [o.matched / o.total for o in ex.orders]
+                       + [ex.brevity_penalty, ex.bleu.score])
+    assert list(bar.text[:4]) == ["5/7", "4/6", "2/5", "1/4"]
+    colours = list(bar.marker.color)
+    assert colours[1] != colours[0] == colours[2] == colours[3]      # order 2 highlighted
+    trace = box.figure.data[0]
+    start = time.perf_counter()
+    slider.value = 4                                                 # what a slider move does
+    elapsed = time.perf_counter() - start
+    assert box.figure.data[0] is trace                               # updated, not rebuilt
+    new = list(box.figure.data[0].marker.color)
+    assert new[3] == colours[1] and new[1] == colours[0] and new[4:] == colours[4:]
+    assert "p<sub>4</sub> = 1/4 ◀" in box.html.value and "p_4 = 1/4" in \
+        box.figure.layout.title.text
+    assert elapsed < 0.2, f"a slider move took {1000 * elapsed:.0f} ms"
+    with pytest.raises(ValueError, match=r"bleu_bars\(n\)"):
+        bleu_bars(ex, 5)
+    bundle = box._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.plotly.v1+json" in data                  # a static copy too

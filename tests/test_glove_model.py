@@ -230,3 +230,80 @@ def test_training_on_a_tiny_corpus_lowers_the_loss():
 def test_bad_arguments_raise_naming_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def _random_corpus(seed, n_tokens=20_000, vocab=300):
+    """Zipf-like ids in sentences of 1-40 tokens: a small stand-in for the summary corpus."""
+    r = np.random.default_rng(seed)
+    ids = np.minimum(r.zipf(1.3, n_tokens) - 1, vocab - 1).astype(np.int64)
+    segment = np.repeat(np.arange(n_tokens), r.integers(1, 41, n_tokens))[:n_tokens]
+    return ids, segment
+
+
+@pytest.mark.parametrize("max_pairs", [1, 7, 500, 30_000])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_counting_a_range_of_words_at_a_time_equals_one_shot_counting_bit_for_bit(max_pairs,
+                                                                                   weighted):
+    ids, segment = _random_corpus(max_pairs)
+    one_shot = cooccurrence(ids, segment, 300, 5, weighted, max_pairs=10**12)
+    chunked = cooccurrence(ids, segment, 300, 5, weighted, max_pairs=max_pairs)
+    for a, b in zip(chunked, one_shot, strict=True):
+        assert a.dtype == b.dtype and np.array_equal(a, b)   # same sums in the same order
+    keys = one_shot[0] * 300 + one_shot[1]
+    assert np.all(np.diff(keys) > 0)                         # sorted, unique
+    from seqlab.embeddings.cooccurrence import _word_ranges
+    if max_pairs < 30_000:                                    # several ranges really were used
+        assert len(_word_ranges(ids, 300, 5, max_pairs, np)) > 3
+
+
+def test_chunked_counting_equals_the_brute_force_loop():
+    words = ["is", "water", "ice", "steam", "the", "and", "solid", "gas", "fashion"]
+    ids, seg = encode(CORPUS, words)
+    want = brute_force(CORPUS, words, 3)
+    i, j, x = cooccurrence(ids, seg, len(words), 3, max_pairs=4)
+    got = {(a, b): v for a, b, v in zip(i.tolist(), j.tolist(), x.tolist(), strict=True)}
+    assert got == pytest.approx(dict(want), rel=1e-15)
+
+
+def test_chunked_counting_needs_far_less_memory():
+    import tracemalloc
+
+    ids, segment = _random_corpus(0, n_tokens=200_000, vocab=5000)
+    peaks = {}
+    for max_pairs in (10**12, 200_000):
+        tracemalloc.start()
+        cooccurrence(ids, segment, 5000, 10, max_pairs=max_pairs)
+        peaks[max_pairs] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert peaks[200_000] < 0.4 * peaks[10**12], peaks
+
+
+def test_glove_model_re_exports_the_counting_names():
+    import seqlab.embeddings.cooccurrence as counting
+    import seqlab.embeddings.glove_model as glove
+
+    for name in counting.__all__:
+        assert getattr(glove, name) is getattr(counting, name)
+    with pytest.raises(ValueError, match=r"cooccurrence\(max_pairs\)"):
+        cooccurrence(np.array([0, 1]), np.array([0, 0]), 3, max_pairs=0)
+
+
+def test_the_summary_corpus_is_counted_in_about_105_mb_instead_of_770():
+    """The numbers notebook 09 and seqlab.embeddings.cooccurrence state (tracemalloc peaks)."""
+    import tracemalloc
+
+    from seqlab.data.corpus import build_vocab, load_corpus
+
+    sentences = load_corpus("ovos")
+    words, _ = build_vocab(sentences, min_count=5)
+    ids, segment = encode(sentences, words)
+    del sentences
+    peaks, results = {}, {}
+    for max_pairs in (1_000_000, 10**12):              # the default, and everything at once
+        tracemalloc.start()
+        results[max_pairs] = cooccurrence(ids, segment, len(words), 10, max_pairs=max_pairs)
+        peaks[max_pairs] = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    assert 95 < peaks[1_000_000] < 115 and 700 < peaks[10**12] < 850, peaks
+    for a, b in zip(results[1_000_000], results[10**12], strict=True):
+        assert np.array_equal(a, b)

@@ -13,8 +13,10 @@
 # 300 dimensions. To *look* at them, the lecture maps them to a 2-D page with **t-SNE**, "a very
 # non-linear mapping": words that are neighbours in 50-D should stay neighbours on the page.
 # In this notebook you
-# 1. read how t-SNE turns distances into probabilities and what **perplexity** means;
-# 2. run seqlab's t-SNE live on a few words and watch its loss fall;
+# 1. read how t-SNE turns distances into probabilities and what **perplexity** means, and
+#    write it for one word (exercise 1);
+# 2. write t-SNE's gradient (exercise 2), then run seqlab's t-SNE live on a few words and
+#    watch its loss fall;
 # 3. explore a precomputed map of 205 words with a perplexity slider, beside PCA, the linear
 #    map, and measure which keeps neighbours better.
 #
@@ -28,11 +30,15 @@ from seqlab import backend
 from seqlab.data.glove import load_glove
 from seqlab.embeddings.tsne import (
     conditional_probabilities,
+    joint_probabilities,
+    kl_divergence,
+    kl_divergence_and_gradient,
     pca_fit,
     sq_distances,
     trustworthiness,
     tsne,
 )
+from seqlab.exercises import check_conditional_row, check_tsne_gradient, hint, progress
 from seqlab.viz.embedding_maps import load_tsne_maps, tsne_explorer, tsne_figure
 from seqlab.viz.source import show_source
 
@@ -62,7 +68,44 @@ rng = backend.host_rng(10)    # one seeded generator: Run All gives the same num
 # \quad (5)$$
 #
 # The heavy tail lets moderately far words sit far apart on the page, so clusters separate
-# (the "crowding problem" of the paper). Here is the bisection, from the library:
+# (the "crowding problem" of the paper).
+#
+# ### Exercise 1: `conditional_row`
+# One row of (1)-(2): `d` is the $(N,)$ vector of squared distances $\|x_i - x_j\|^2$ from
+# point $i$ to every point ($d_i = 0$), `beta` is $\beta_i$, `i` the point's own index.
+# Return `p`, the $(N,)$ vector of $p_{j|i}$ with $p_{i|i} = 0$ (a point is not its own
+# neighbour), and `perplexity` $= 2^{H(P_i)}$, a float, with $H$ in **bits**
+# ($0 \log 0 = 0$).
+
+# %%
+def conditional_row(d, beta, i):
+    """p_{j|i} of eq. (1) for one point i at precision beta, and its perplexity 2^H (2)."""
+    ### BEGIN SOLUTION
+    e = np.exp(-beta * d)                 # Gaussian numerators, (N,)
+    e[i] = 0.0                            # j = i is not a neighbour
+    p = e / e.sum()                       # (1)
+    nz = p[p > 0]                         # 0 log 0 = 0
+    H = -np.sum(nz * np.log2(nz))         # (2) entropy in bits
+    return p, 2.0 ** H
+    ### END SOLUTION
+
+
+# %%
+check_conditional_row(conditional_row)
+
+# %% [markdown]
+# Stuck? `hint("conditional_row")` gives the next of three hints; `reveal("conditional_row")`
+# would show the answer. A check of your own: $\beta = 0$ makes every other point equally
+# likely, so the perplexity must be exactly $N - 1$.
+
+# %%
+hint("conditional_row")
+
+# %% [markdown]
+# The library computes every row at once and finds each $\beta_i$ by bisection: the entropy
+# falls as $\beta$ grows, so it doubles $\beta$ until the entropy is below the target, then
+# halves the interval until $H(P_i) = \log(\text{perplexity})$ (in nats there, which is the
+# same condition):
 
 # %%
 show_source(conditional_probabilities)
@@ -92,7 +135,54 @@ for perp in (3.0, 50.0):
 assert mass[3.0] < mass[50.0]
 
 # %% [markdown]
-# ## 2. t-SNE live
+# ## 2. The gradient, and t-SNE live
+# t-SNE moves the points $y_i$ down the gradient (5) of the KL divergence (4). With
+# $W_{ij} = (1 + \|y_i - y_j\|^2)^{-1}$ (zero diagonal), $q_{ij} = W_{ij} / \sum_{k \ne l}
+# W_{kl}$ and the gradient is $4 \sum_j (p_{ij} - q_{ij}) W_{ij} (y_i - y_j)$: pairs with
+# $p_{ij} > q_{ij}$ (closer in 50-D than on the page) pull $y_i$ towards $y_j$, the others push
+# it away.
+#
+# ### Exercise 2: `tsne_gradient`
+# `P` is the joint $(N, N)$ table $p_{ij}$ (symmetric, zero diagonal, sums to 1), `Y` the
+# $(N, d)$ map. Compute $Q$ from `Y` with (3), then return `dY` $= \partial C / \partial Y$,
+# $(N, d)$, row $i$ by (5). Do not change `P` or `Y` in place.
+
+# %%
+def tsne_gradient(P, Y):
+    """dC/dY (N, d) of eq. (5), with q_ij from eq. (3)."""
+    ### BEGIN SOLUTION
+    diff = Y[:, None, :] - Y[None, :, :]              # (N, N, d) y_i - y_j
+    W = 1.0 / (1.0 + (diff ** 2).sum(axis=2))         # (N, N) Student-t kernel
+    np.fill_diagonal(W, 0.0)                          # k != l
+    Q = W / W.sum()                                   # (3)
+    return 4.0 * (((P - Q) * W)[:, :, None] * diff).sum(axis=1)   # (5)
+    ### END SOLUTION
+
+
+# %%
+check_tsne_gradient(tsne_gradient)
+
+# %%
+hint("tsne_gradient")
+
+# %% [markdown]
+# The library's gradient, `kl_divergence_and_gradient`, against central differences of the
+# KL divergence (4) itself, on 20 of the map's words and a random page:
+
+# %%
+P20 = joint_probabilities(X[:20], perplexity=5.0)
+Y20 = rng.normal(size=(20, 2))
+_, grad = kl_divergence_and_gradient(P20, Y20)
+h, numeric = 1e-6, np.zeros_like(Y20)
+for idx in np.ndindex(Y20.shape):
+    step = np.zeros_like(Y20)
+    step[idx] = h
+    numeric[idx] = (kl_divergence(P20, Y20 + step) - kl_divergence(P20, Y20 - step)) / (2 * h)
+err = np.abs(numeric - grad).max() / np.abs(grad).max()
+assert err < 1e-6
+print(f"{grad.size} partial derivatives: largest difference / largest gradient entry < 1e-6")
+
+# %% [markdown]
 # seqlab's `tsne` follows the paper and van der Maaten's reference code: exact gradient (5),
 # early exaggeration (for 250 iterations $P$ is multiplied by 12, which pulls clusters
 # together first), momentum 0.5 then 0.8, and per-coordinate adaptive gains. A `callback`
@@ -160,3 +250,6 @@ assert np.all(maps["trustworthiness"][maps["perplexity"] >= 5] > t_pca + 0.05)
 # seed or perplexity can move whole clusters around. Also, `tests/test_tsne.py` checks that
 # seqlab's t-SNE matches scikit-learn's on the same data (trustworthiness within 0.02, KL
 # within 3%), and `benchmarks/bench_tsne.py` times the two side by side.
+
+# %%
+print(progress())

@@ -29,6 +29,7 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.exercises import check_sequence_log_probability, hint, progress
 from seqlab.seq2seq import beam_search, exhaustive_search, greedy_decode, sequence_log_prob
 from seqlab.viz import show_source
 
@@ -122,12 +123,46 @@ print(f"greedy found P = {np.exp(greedy.log_prob):.4f}, the best sentence has "
       "more likely")
 
 # %% [markdown]
-# The sum of log-probabilities is the same number as the product of probabilities, read on a
-# log scale (a product of 30 probabilities underflows; a sum does not):
+# ### Exercise: `sequence_log_probability`
+# Score a given output $y$ (a list of token ids that ends with `<eos>`) under the model: feed
+# `bos`, read $\log P(y^{\langle 1 \rangle} \mid x)$ from the $(1, V)$ log-probabilities, feed
+# $y^{\langle 1 \rangle}$ back in (with the *new* state), read
+# $\log P(y^{\langle 2 \rangle} \mid x, y^{\langle 1 \rangle})$, and so on, `<eos>` included
+# (*teacher forcing*). Return
+#
+# $$\log P(y \mid x) = \sum_{t=1}^{T_y} \log P(y^{\langle t \rangle} \mid x,
+#   y^{\langle 1 \rangle}, \dots, y^{\langle t-1 \rangle}) \quad (2)$$
+#
+# as a float. `step_fn` takes `last_tokens` as an array of shape $(1,)$.
+
+# %%
+def sequence_log_probability(step_fn, init_state, bos, tokens):
+    """log P(tokens | x) by the chain rule (2), feeding each token back into step_fn."""
+    ### BEGIN SOLUTION
+    total, state, last = 0.0, init_state, bos
+    for y in tokens:
+        log_probs, state = step_fn(np.array([last]), state)   # (1, V), and the new state
+        total += float(log_probs[0, y])                        # log P(y<t> | x, y<1..t-1>)
+        last = y                                               # teacher forcing
+    return total
+    ### END SOLUTION
+
+
+# %%
+check_sequence_log_probability(sequence_log_probability)
+
+# %%
+hint("sequence_log_probability")
+
+# %% [markdown]
+# The library's `sequence_log_prob` does the same. The sum of log-probabilities is the same
+# number as the product of probabilities, read on a log scale (a product of 30 probabilities
+# underflows; a sum does not):
 
 # %%
 lp = sequence_log_prob(step_fn, init_state, BOS, best.tokens)
 print(f"log P = {lp:.4f} = log of {np.exp(lp):.4f}")
+assert abs(lp - best.log_prob) < 1e-12
 
 # %% [markdown]
 # ## 4. Beam search: in between
@@ -146,3 +181,6 @@ assert beam_search(step_fn, init_state, BOS, EOS, 2, 6, 0.0).best == best.tokens
 # **Summary.** Translation = a conditional language model + a search for its most likely
 # output. Greedy search is fast but short-sighted; exhaustive search is exact but
 # exponential; beam search trades between them with one knob, $B$.
+
+# %%
+print(progress())

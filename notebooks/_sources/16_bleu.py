@@ -172,8 +172,9 @@ show_source(corpus_bleu)
 # ## 3. The BLEU explainer
 # The output and its references, with the output's n-grams that match green (within the
 # clip) or orange (in a reference, but more often in the output than in any one reference:
-# clipped), the clip table, the four precisions and the brevity penalty. The slider chooses
-# the n-gram order to highlight.
+# clipped), the clip table, the four precisions and the brevity penalty; below, the same
+# numbers as bars. The slider chooses the n-gram order to highlight, in the text and among
+# the bars.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -182,6 +183,10 @@ assert "p<sub>2</sub> = 4/6 ◀" in box.html.value
 box.update(n=1)
 assert "p<sub>1</sub> = 5/7 ◀" in box.html.value and "#ffd8a8" in box.html.value  # clipped
 box.update(n=2)
+bars = box.figure.data[0]
+assert list(bars.x) == ["p_1", "p_2", "p_3", "p_4", "BP", "BLEU"] and list(bars.text[:2]) == [
+    "5/7", "4/6"]
+assert bars.marker.color[1] != bars.marker.color[0]       # order 2 highlighted
 box
 
 # %% [markdown]

@@ -18,6 +18,7 @@ module                                 lecture object
 =====================================  ==========================================================
 """
 
+from seqlab.embeddings.cooccurrence import Cooccurrence
 from seqlab.embeddings.debias import bias_direction, equalize, neutralize
 from seqlab.embeddings.evaluation import CorrelationResult, pearsonr, spearmanr
 from seqlab.embeddings.glove_model import (
@@ -44,10 +45,10 @@ from seqlab.embeddings.similarity import complete_analogy, cosine_similarity
 from seqlab.embeddings.tsne import pca, tsne
 from seqlab.embeddings.word2vec import Word2VecResult, train_word2vec
 
-__all__ = ["CorrelationResult", "GloveModel", "KeyedVectors", "Word2VecResult", "WordVecMap",
-           "bias_direction", "build_huffman", "complete_analogy", "cosine_similarity", "equalize",
-           "glove_backward", "glove_forward", "hierarchical_softmax_backward",
-           "hierarchical_softmax_forward", "hs_probabilities", "negative_sampling_backward",
+__all__ = ["bias_direction", "build_huffman", "complete_analogy", "Cooccurrence",
+           "CorrelationResult", "cosine_similarity", "equalize", "glove_backward", "glove_forward",
+           "GloveModel", "hierarchical_softmax_backward", "hierarchical_softmax_forward",
+           "hs_probabilities", "KeyedVectors", "negative_sampling_backward",
            "negative_sampling_forward", "neutralize", "noise_distribution", "nplm_backward",
-           "nplm_forward", "pca", "pearsonr", "spearmanr", "train_glove", "train_word2vec",
-           "tsne", "weighting"]
+           "nplm_forward", "pca", "pearsonr", "spearmanr", "train_glove", "train_word2vec", "tsne",
+           "weighting", "Word2VecResult", "WordVecMap"]

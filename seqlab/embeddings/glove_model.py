@@ -57,6 +57,9 @@ steps make up for but a few epochs on a 1M-token corpus do not (measured on 362k
 10 epochs: analogy accuracy 0.3% from 1, 3.2% from 0). For a small corpus x_max = 10 (as in
 GloVe's ``demo.sh``) suits better than the paper's 100: fewer pairs reach full weight.
 
+Counting (1) lives in :mod:`seqlab.embeddings.cooccurrence` (a range of words at a time, so the
+773k-token corpus is counted in about 105 MB instead of 770 MB); its names are re-exported here.
+
 References
 ----------
 Pennington, Socher & Manning, "GloVe: Global Vectors for Word Representation", EMNLP 2014;
@@ -72,22 +75,19 @@ import numpy as np
 
 from seqlab.backend import get_array_module, host_rng, row_sums, scatter_add
 from seqlab.data.corpus import build_vocab
+from seqlab.embeddings.cooccurrence import (  # re-exported: counting (1) lives there
+    Cooccurrence,
+    cooccurrence,
+    cooccurrence_matrix,
+    cooccurrence_probabilities,
+    encode,
+)
 
 __all__ = ["Cooccurrence", "GloveCache", "GloveModel", "adagrad_rows", "cooccurrence",
            "cooccurrence_matrix", "cooccurrence_probabilities", "encode", "fit_glove",
            "glove_backward", "glove_forward", "init_glove_params", "train_glove", "weighting"]
 
 GLOVE_KEYS = ("W", "W_tilde", "b", "b_tilde")
-
-
-class Cooccurrence(NamedTuple):
-    """The nonzero entries of X as triples (row-major order), and the vocabulary."""
-
-    i: object        # (nnz,) int64, word ids
-    j: object        # (nnz,) int64, context word ids
-    x: object        # (nnz,) float64, X_ij > 0
-    words: list      # V words, id order (most frequent first)
-    counts: object   # (V,) int64, each word's count in the corpus
 
 
 class GloveCache(NamedTuple):
@@ -116,94 +116,6 @@ class GloveModel(NamedTuple):
         from seqlab.embeddings.keyed_vectors import KeyedVectors
 
         return KeyedVectors(self.words, self.vectors)
-
-
-# --------------------------------------------------------------------------- counting (1)
-
-
-def encode(sentences: Iterable[Sequence[str]], words: Sequence[str]):
-    """Token ids of every in-vocabulary token, and the sentence each comes from.
-
-    Returns ``ids, segment``: int64 arrays (N,); out-of-vocabulary tokens are dropped (GloVe's
-    ``cooccur.c`` does the same), so a window spans the remaining tokens.
-    """
-    stoi = {w: k for k, w in enumerate(words)}
-    ids, segment = [], []
-    for s, sentence in enumerate(sentences):
-        kept = [stoi[w] for w in sentence if w in stoi]
-        ids += kept
-        segment += [s] * len(kept)
-    xp = get_array_module()
-    return xp.asarray(ids, dtype=xp.int64), xp.asarray(segment, dtype=xp.int64)
-
-
-def cooccurrence(ids, segment, vocab_size: int, window: int = 10,
-                 distance_weighting: bool = True):
-    """The nonzero X_ij of eq. (1) as sorted triples ``(i, j, x)``, counted without loops.
-
-    Parameters
-    ----------
-    ids, segment : int arrays (N,), from :func:`encode`
-    vocab_size : V, every id lies in [0, V)
-    window : int >= 1, context words on each side
-    distance_weighting : count a pair k tokens apart as 1/k (GloVe) or as 1
-
-    Returns
-    -------
-    i, j : int64 arrays (nnz,), sorted by i then j; x : float64 array (nnz,); X is symmetric.
-    """
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"cooccurrence(window): expected an int >= 1, got {window!r}")
-    xp = get_array_module(ids, segment)
-    ids = xp.asarray(ids, dtype=xp.int64)
-    if ids.shape != xp.asarray(segment).shape or ids.ndim != 1:
-        raise ValueError(f"cooccurrence(segment): expected the shape of ids {ids.shape}, got "
-                         f"{xp.asarray(segment).shape}")
-    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
-        raise ValueError(f"cooccurrence(ids): expected ids in [0, {vocab_size}), got "
-                         f"[{int(ids.min())}, {int(ids.max())}]")
-    keys, weights = [], []
-    for k in range(1, min(window, max(ids.size - 1, 0)) + 1):
-        same = segment[:-k] == segment[k:]          # both tokens in one sentence
-        left, right = ids[:-k][same], ids[k:][same]  # word, and the word k tokens later
-        keys += [left * vocab_size + right, right * vocab_size + left]  # both directions
-        w = 1.0 / k if distance_weighting else 1.0
-        weights += [xp.full(2 * left.size, w)]
-    if not keys:
-        empty = xp.zeros(0, dtype=xp.int64)
-        return empty, empty.copy(), xp.zeros(0)
-    keys = xp.concatenate(keys)                      # (2·pairs,) key = i·V + j
-    unique, inverse = xp.unique(keys, return_inverse=True)
-    x = xp.bincount(inverse.ravel(), weights=xp.concatenate(weights), minlength=unique.size)
-    return unique // vocab_size, unique % vocab_size, x  # (1): X_ij summed over all pairs
-
-
-def cooccurrence_matrix(cooc: Cooccurrence, rows: Sequence[str], cols: Sequence[str]):
-    """The dense block X[rows, cols] (len(rows), len(cols)) of a :class:`Cooccurrence`."""
-    xp = get_array_module(cooc.x)
-    stoi = {w: k for k, w in enumerate(cooc.words)}
-    for w in (*rows, *cols):
-        if w not in stoi:
-            raise KeyError(f"cooccurrence_matrix(rows/cols): {w!r} is not in the vocabulary")
-    V = len(cooc.words)
-    keys = cooc.i * V + cooc.j                                      # sorted, unique
-    r = xp.asarray([stoi[w] for w in rows], dtype=xp.int64)
-    c = xp.asarray([stoi[w] for w in cols], dtype=xp.int64)
-    want = (r[:, None] * V + c[None, :]).ravel()                    # (rows·cols,)
-    pos = xp.clip(xp.searchsorted(keys, want), 0, max(keys.size - 1, 0))
-    found = keys[pos] == want if keys.size else xp.zeros(want.shape, dtype=bool)
-    return xp.where(found, cooc.x[pos] if keys.size else 0.0, 0.0).reshape(len(rows), len(cols))
-
-
-def cooccurrence_probabilities(cooc: Cooccurrence, targets: Sequence[str],
-                               probes: Sequence[str]):
-    """P(k | i) = X_ik / X_i, X_i = Σ_k X_ik (the paper's Table 1): (len(targets), len(probes))."""
-    xp = get_array_module(cooc.x)
-    stoi = {w: k for k, w in enumerate(cooc.words)}
-    X_i = xp.bincount(cooc.i, weights=cooc.x, minlength=len(cooc.words))  # (V,) X_i
-    block = cooccurrence_matrix(cooc, targets, probes)                       # checks the words
-    rows = xp.asarray([stoi[w] for w in targets], dtype=xp.int64)
-    return block / X_i[rows][:, None]
 
 
 # ------------------------------------------------------------------------- the loss (2)-(5)

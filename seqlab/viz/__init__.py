@@ -30,7 +30,7 @@ from seqlab.viz.attention import (
     training_curve_plot,
 )
 from seqlab.viz.beam import beam_explorer, beam_tree_figure
-from seqlab.viz.bleu import bleu_explainer, bleu_html
+from seqlab.viz.bleu import bleu_bars, bleu_explainer, bleu_html
 from seqlab.viz.bptt import BPTTTrace, bptt_problem, bptt_stepper, bptt_trace
 from seqlab.viz.captioning import caption_explorer, caption_grid
 from seqlab.viz.ctc import alignment_explorer, collapse_typer, lattice_explorer, lattice_figure
@@ -84,18 +84,18 @@ from seqlab.viz.word2vec import (
 __all__ = ["accuracy_vs_gap_figure", "activation_curves", "alignment_explorer", "analogy_explorer",
            "analogy_figure", "analogy_view", "attention_explorer", "attention_figure",
            "attention_heads_view", "attention_heatmap", "attention_trace", "audio",
-           "beam_explorer", "beam_tree_figure", "bleu_explainer", "bleu_html", "bptt_problem",
-           "bptt_stepper", "bptt_trace", "BPTTTrace", "caption_explorer", "caption_grid",
-           "collapse_typer", "compare_histograms", "confusion_heatmap", "cooccurrence_heatmap",
-           "debias_explorer", "FigureBox", "gate_explorer", "gate_figure", "gate_trace",
-           "glove_loss_curve", "hidden_state_heatmap", "huffman_explorer", "huffman_figure",
-           "lattice_explorer", "lattice_figure", "layer_states_figure", "length_accuracy_plot",
-           "live_loss_curve", "load_gate_model", "load_long_range_results", "load_tsne_maps",
-           "log_mel_figure", "loss_curves", "mask_visualizer", "name_probability_figure",
-           "negation_figure", "noise_explorer", "noise_figure", "norm_curves", "piano_roll",
-           "positional_encoding_explorer", "posteriors_figure", "probability_bars",
-           "projection_recorder", "sampling_explorer", "sentiment_explorer", "show_source",
-           "softmax_temperature_explorer", "Source", "spectrogram_figure",
+           "beam_explorer", "beam_tree_figure", "bleu_bars", "bleu_explainer", "bleu_html",
+           "bptt_problem", "bptt_stepper", "bptt_trace", "BPTTTrace", "caption_explorer",
+           "caption_grid", "collapse_typer", "compare_histograms", "confusion_heatmap",
+           "cooccurrence_heatmap", "debias_explorer", "FigureBox", "gate_explorer", "gate_figure",
+           "gate_trace", "glove_loss_curve", "hidden_state_heatmap", "huffman_explorer",
+           "huffman_figure", "lattice_explorer", "lattice_figure", "layer_states_figure",
+           "length_accuracy_plot", "live_loss_curve", "load_gate_model", "load_long_range_results",
+           "load_tsne_maps", "log_mel_figure", "loss_curves", "mask_visualizer",
+           "name_probability_figure", "negation_figure", "noise_explorer", "noise_figure",
+           "norm_curves", "piano_roll", "positional_encoding_explorer", "posteriors_figure",
+           "probability_bars", "projection_recorder", "sampling_explorer", "sentiment_explorer",
+           "show_source", "softmax_temperature_explorer", "Source", "spectrogram_figure",
            "tagging_comparison_figure", "tagging_explorer", "token_logprob_bars",
            "training_animation", "training_curve_plot", "trigger_figure", "trigger_timeline",
            "tsne_explorer", "tsne_figure", "waveform_figure", "weighting_explorer",

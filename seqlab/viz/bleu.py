@@ -6,6 +6,10 @@ Colours, for the chosen order n: in the hypothesis, a token covered by a *matche
 green, one covered only by *clipped* n-grams (in a reference, but more often in the hypothesis
 than in any one reference) orange, the rest grey; in the references, tokens covered by an
 n-gram the hypothesis also has are green.
+
+Below the text, a bar chart of p_1..p_max_n (unsmoothed, matched / total), the brevity penalty
+and BLEU, with the chosen order's bar highlighted; the order slider recolours it in place
+(:class:`~seqlab.viz.widgets.FigureBox`) and rewrites the text.
 """
 
 from __future__ import annotations
@@ -14,12 +18,16 @@ import html
 from collections.abc import Sequence
 
 import ipywidgets as widgets
+import plotly.graph_objects as go
 
 from seqlab.seq2seq.bleu import BleuExplanation, bleu_explain
+from seqlab.viz.plots import COLOURS, styled
+from seqlab.viz.widgets import FigureBox
 
-__all__ = ["bleu_explainer", "bleu_html"]
+__all__ = ["bleu_bars", "bleu_explainer", "bleu_html"]
 
 _GREEN, _ORANGE, _GREY = "#aceebb", "#ffd8a8", "#eaeef2"
+_DIM = "#c9d1d9"   # the orders not chosen
 
 
 def _span(token: str, colour: str, tip: str = "") -> str:
@@ -69,20 +77,51 @@ def bleu_html(ex: BleuExplanation, n: int = 1) -> str:
             f"<th>max count in a reference</th><th>clipped count</th></tr>{rows}</table></div>")
 
 
-def bleu_explainer(hypothesis: Sequence, references: Sequence[Sequence], max_n: int = 4,
-                   n: int = 1) -> widgets.VBox:
-    """An order slider (1..``max_n``) above :func:`bleu_html` of one hypothesis.
+def _bar_colours(ex: BleuExplanation, n: int) -> list[str]:
+    """One colour per bar: the chosen order highlighted, the other orders dim, BP and BLEU."""
+    return ([COLOURS[0] if o.n == n else _DIM for o in ex.orders] + [COLOURS[1], COLOURS[2]])
 
-    The returned box has ``update(n=...)`` (what the slider calls) and ``explanation``.
+
+def bleu_bars(ex: BleuExplanation, n: int = 1) -> go.Figure:
+    """Bars p_1..p_N (matched / total, unsmoothed), BP and BLEU; order ``n`` highlighted."""
+    if not 1 <= n <= len(ex.orders):
+        raise ValueError(f"bleu_bars(n): expected an order in 1..{len(ex.orders)}, got {n}")
+    labels = [f"p_{o.n}" for o in ex.orders] + ["BP", "BLEU"]
+    values = [o.precision for o in ex.orders] + [ex.brevity_penalty, ex.bleu.score]
+    text = [f"{o.matched}/{o.total}" for o in ex.orders] + [
+        f"{ex.brevity_penalty:.3f}", f"{ex.bleu.score:.3f}"]
+    fig = go.Figure(go.Bar(x=labels, y=values, text=text, textposition="outside",
+                           marker_color=_bar_colours(ex, n),
+                           hovertemplate="%{x} = %{y:.4f}<extra></extra>"))
+    return styled(fig, _title(ex, n), height=300, yaxis=dict(range=[0, 1.15], title="value"))
+
+
+def _title(ex: BleuExplanation, n: int) -> str:
+    o = ex.orders[n - 1]
+    return (f"p_{n} = {o.matched}/{o.total} clipped matches; BLEU = BP · exp(mean log p_n) = "
+            f"{ex.bleu.score:.3f}")
+
+
+def bleu_explainer(hypothesis: Sequence, references: Sequence[Sequence], max_n: int = 4,
+                   n: int = 1) -> FigureBox:
+    """An order slider (1..``max_n``) above :func:`bleu_html` of one hypothesis and
+    :func:`bleu_bars` (the chosen order's bar highlighted).
+
+    The returned box has ``update(n=...)`` (what the slider calls; it rewrites the HTML and
+    recolours the bars in place), ``explanation``, ``html`` and ``figure``.
     """
     ex = bleu_explain(hypothesis, references, max_n)
     out = widgets.HTML(bleu_html(ex, n))
     slider = widgets.IntSlider(value=n, min=1, max=max_n, description="n-gram order")
-    box = widgets.VBox([slider, out])
+    fig = go.FigureWidget(bleu_bars(ex, n))
 
     def update(n: int) -> None:
         out.value = bleu_html(ex, n)
+        with fig.batch_update():
+            fig.data[0].marker.color = _bar_colours(ex, n)
+            fig.layout.title.text = _title(ex, n)
 
     slider.observe(lambda c: update(c["new"]), names="value")
-    box.update, box.explanation, box.html = update, ex, out
+    box = FigureBox([slider, out], fig, update)
+    box.explanation, box.html = ex, out
     return box
