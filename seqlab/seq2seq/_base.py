@@ -35,6 +35,7 @@ import numpy as np
 from seqlab.backend import get_array_module, load_arrays, save_arrays, to_numpy
 from seqlab.rnn.deep import deep_rnn_backward, deep_rnn_forward
 from seqlab.rnn.network import one_hot
+from seqlab.seq2seq.search import greedy_batch
 from seqlab.seq2seq.vocab import TokenVocab
 
 __all__ = ["EncoderCache", "Seq2SeqBase", "encoder_backward", "encoder_forward", "sub_params"]
@@ -106,21 +107,8 @@ class Seq2SeqBase:
         """Greedy decoding (eq. 3) of a batch: per example the token ids without bos, ending in
         eos unless ``max_len`` steps were taken. Same as beam search with width 1."""
         x_ids, x_lengths = self._source(x_ids, x_lengths, "greedy")
-        xp = get_array_module(x_ids)
-        m = x_ids.shape[0]
-        states = self.init_state(x_ids, x_lengths)
-        last = xp.full((m,), self.bos_id, dtype=xp.int64)
-        out, done = [[] for _ in range(m)], [False] * m
-        for _ in range(max_len):
-            log_probs, states = self.decoder_step(last, states)
-            last = xp.argmax(log_probs, axis=1)                 # (3) y<t> = argmax
-            for i, tok in enumerate(to_numpy(last).tolist()):
-                if not done[i]:
-                    out[i].append(int(tok))
-                    done[i] = tok == self.eos_id
-            if all(done):
-                break
-        return out
+        return greedy_batch(self.decoder_step, self.init_state(x_ids, x_lengths),  # (3) argmax
+                            x_ids.shape[0], self.bos_id, self.eos_id, max_len)
 
     def log_prob(self, x_ids, y_seqs, x_lengths=None):
         """log P(y | x) (eq. 2) for a batch: ``y_seqs`` lists of target ids (eos appended when

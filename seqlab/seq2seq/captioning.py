@@ -67,7 +67,6 @@ from seqlab.backend import (
     load_arrays,
     randn,
     save_arrays,
-    to_numpy,
     zeros,
 )
 from seqlab.functional import log_softmax
@@ -82,6 +81,7 @@ from seqlab.rnn.rnn import output_backward, output_forward, rnn_cell_forward
 from seqlab.seq2seq._base import sub_params
 from seqlab.seq2seq.beam import beam_search
 from seqlab.seq2seq.bleu import corpus_bleu
+from seqlab.seq2seq.search import greedy_batch
 from seqlab.seq2seq.train import train_seq2seq
 from seqlab.seq2seq.vocab import TokenVocab
 
@@ -294,20 +294,8 @@ class ImageCaptioner:
         """Greedy captions of a batch: per image the ids without bos, ending in eos unless
         ``max_len`` tokens were emitted (the same as beam search with width 1)."""
         states = self.init_state(images)
-        xp = get_array_module(states[0])
-        m = states[0].shape[0]
-        last, out = xp.full((m,), self.bos_id, dtype=xp.int64), [[] for _ in range(m)]
-        done = [False] * m
-        for _ in range(max_len):
-            log_probs, states = self.decoder_step(last, states)
-            last = xp.argmax(log_probs, axis=1)                 # y<t> = argmax_v P(v | ...)
-            for i, tok in enumerate(to_numpy(last).tolist()):
-                if not done[i]:
-                    out[i].append(int(tok))
-                    done[i] = tok == self.eos_id
-            if all(done):
-                break
-        return out
+        return greedy_batch(self.decoder_step, states, states[0].shape[0], self.bos_id,
+                            self.eos_id, max_len)
 
     def beam(self, image, beam_width: int = 3, alpha: float = 0.7, max_len: int = 16):
         """:func:`seqlab.seq2seq.beam_search` over this decoder for one image (3, H, W)."""

@@ -77,6 +77,29 @@ def greedy_decode(step_fn: Callable, init_state: Any, bos: int, eos: int,
     return Decoded(tokens, total, total)
 
 
+def greedy_batch(step_fn: Callable, init_state: Any, m: int, bos: int, eos: int,
+                 max_len: int) -> list[list[int]]:
+    """Greedy search for a batch of m inputs at once: one ``step_fn`` call per step for all.
+
+    ``init_state`` carries a leading axis of size m (as for :func:`beam_search` with k = m).
+    Returns per input the token ids without bos, ending in eos unless ``max_len`` tokens were
+    emitted. Each row equals :func:`greedy_decode` of that input (width-1 beam search).
+    """
+    xp = get_array_module(*_leaves(init_state))
+    last = xp.full((m,), bos, dtype=xp.int64)
+    out, done, state = [[] for _ in range(m)], [False] * m, init_state
+    for _ in range(max_len):
+        log_probs, state = step_fn(last, state)
+        last = xp.argmax(log_probs, axis=1)                   # ŷ<t> = argmax_v P(v | x, ŷ<t)
+        for i, tok in enumerate(to_numpy(last).tolist()):
+            if not done[i]:
+                out[i].append(int(tok))
+                done[i] = tok == eos
+        if all(done):
+            break
+    return out
+
+
 def exhaustive_search(step_fn: Callable, init_state: Any, bos: int, eos: int,
                       max_len: int = 5, alpha: float = 0.0, limit: int = 200_000
                       ) -> list[Decoded]:
