@@ -50,6 +50,10 @@ def cooccurrence_heatmap(cooc, rows: Sequence[str], cols: Sequence[str] | None =
                   yaxis_title="word i")
 
 
+def _curve(x, x_max: float, alpha: float) -> list[float]:
+    return to_numpy(weighting(x, x_max, alpha)).tolist()
+
+
 def weighting_explorer(x_max: float = 100.0, alpha: float = 0.75, x_values=None,
                        x_range: tuple[float, float] = (0.0, 250.0)) -> FigureBox:
     """f(x) = (x / x_max)^α (capped at 1) with an ``x_max`` slider (first) and an ``α`` slider.
@@ -68,9 +72,11 @@ def weighting_explorer(x_max: float = 100.0, alpha: float = 0.75, x_values=None,
     if sampled:                       # every k-th pair: a slider move stays well under 100 ms
         counts = counts[:: -(-counts.size // SAMPLE)]
     fig = go.FigureWidget()
-    fig.add_trace(go.Scatter(x=x, y=weighting(x, x_max, alpha), mode="lines",
+    # lists, not arrays: plotly's FigureWidget fails on the front end's typed-array deltas for
+    # NumPy-valued x/y ("truth value of an array is ambiguous" in _remove_overlapping_props)
+    fig.add_trace(go.Scatter(x=x.tolist(), y=_curve(x, x_max, alpha), mode="lines",
                              name="f(x)", line=dict(color=COLOURS[0], width=3)))
-    fig.add_trace(go.Scatter(x=x, y=np.minimum(x / x_max, 1.0), mode="lines",
+    fig.add_trace(go.Scatter(x=x.tolist(), y=np.minimum(x / x_max, 1.0).tolist(), mode="lines",
                              name="α = 1 (linear)", line=dict(color=COLOURS[2], dash="dot")))
     fig.add_trace(go.Scatter(x=[x_max, x_max], y=[0, 1.05], mode="lines", name="x_max",
                              line=dict(color=COLOURS[1], dash="dash")))
@@ -94,8 +100,8 @@ def weighting_explorer(x_max: float = 100.0, alpha: float = 0.75, x_values=None,
                       f"get f = 1; mean f = {f.mean():.3f}"
                       + (f" (a sample of {counts.size:,} pairs)" if sampled else ""))
         with fig.batch_update():
-            fig.data[0].y = weighting(x, x_max, alpha)
-            fig.data[1].y = np.minimum(x / x_max, 1.0)
+            fig.data[0].y = _curve(x, x_max, alpha)
+            fig.data[1].y = np.minimum(x / x_max, 1.0).tolist()
             fig.data[2].x = [x_max, x_max]
             fig.layout.title.text = title
 
