@@ -8,6 +8,8 @@
 - :mod:`~seqlab.transformer.label_smoothing`: the smoothed cross-entropy.
 - :mod:`~seqlab.transformer.model`: the encoder-decoder :class:`Transformer`.
 - :mod:`~seqlab.transformer.schedule`: the warm-up learning-rate schedule.
+- :mod:`~seqlab.transformer.tasks`: training on real seq2seq tasks (dates, number words) and
+  decoding with Week 3's beam search.
 
 Layer norm and dropout live in :mod:`seqlab.layers.layer_norm` and :mod:`seqlab.layers.dropout`.
 """
@@ -40,13 +42,14 @@ from seqlab.transformer.multi_head import (
 )
 from seqlab.transformer.positional import get_angles, positional_encoding, relative_shift_matrix
 from seqlab.transformer.schedule import WarmupSchedule, transformer_lr
+from seqlab.transformer.tasks import TaskModel, train_task
 
-__all__ = ["MHA_KEYS", "AttentionCache", "DecoderState", "Transformer", "TransformerConfig",
-           "WarmupSchedule", "decoder_layer_backward", "decoder_layer_forward", "decoder_mask",
-           "encoder_layer_backward", "encoder_layer_forward", "feed_forward_backward",
-           "feed_forward_forward", "get_angles", "init_decoder_layer", "init_encoder_layer",
-           "init_multi_head_params", "label_smoothed_cross_entropy", "look_ahead_mask",
-           "merge_heads", "multi_head_attention_backward", "multi_head_attention_forward",
-           "padding_mask", "positional_encoding", "relative_shift_matrix",
-           "scaled_dot_product_attention", "scaled_dot_product_attention_backward",
-           "split_heads", "transformer_lr"]
+__all__ = ["AttentionCache", "decoder_layer_backward", "decoder_layer_forward", "decoder_mask",
+           "DecoderState", "encoder_layer_backward", "encoder_layer_forward",
+           "feed_forward_backward", "feed_forward_forward", "get_angles", "init_decoder_layer",
+           "init_encoder_layer", "init_multi_head_params", "label_smoothed_cross_entropy",
+           "look_ahead_mask", "merge_heads", "MHA_KEYS", "multi_head_attention_backward",
+           "multi_head_attention_forward", "padding_mask", "positional_encoding",
+           "relative_shift_matrix", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_backward", "split_heads", "TaskModel", "train_task",
+           "Transformer", "transformer_lr", "TransformerConfig", "WarmupSchedule"]
