@@ -50,3 +50,23 @@ def test_training_animation_has_one_frame_per_snapshot():
         cb(p, r.normal(size=(len(WORDS), 5)).astype(np.float32))
     fig = training_animation(log)
     assert len(fig.frames) == 3 and list(fig.data[0].text) == ["king", "queen", "paris"]
+
+
+def test_live_projection_moves_the_points_in_place_while_training_runs():
+    from seqlab.viz.word2vec import live_projection
+
+    vocab = ["a", "b", "c", "d", "e"]
+    box = live_projection(["a", "b", "c"], vocab, {"first": ["a"]})
+    fig = box.figure
+    r = np.random.default_rng(0)
+    seen = []
+    for p in (0.5, 1.0):
+        box.callback(p, r.normal(size=(5, 4)))
+        assert box.figure is fig                       # updated in place, not rebuilt
+        seen.append((fig.data[0].x, fig.data[0].y))
+    assert fig.layout.title.text == "skip-gram training: 100% done"
+    assert seen[0] != seen[1] and len(seen[1][0]) == 3
+    assert box.recorded["progress"] == [0.5, 1.0] and len(box.recorded["vectors"]) == 2
+    X = box.recorded["vectors"][-1]                         # the points are the PCA of the rows
+    centred = X - X.mean(axis=0)
+    assert np.allclose(np.var(seen[1][0]), np.linalg.svd(centred, compute_uv=False)[0] ** 2 / 3)

