@@ -125,7 +125,7 @@ print(f"{res.step_calls} decoder calls (one per step for the whole beam), "
 # NBVAL_IGNORE_OUTPUT
 step_fn, state, bos = lm_decoder(wiki, "in 1066 the")
 labels = [t if t != "<EOS>" else "⏎" for t in wiki.vocab.itos]
-box = beam_explorer(step_fn, state, bos, DOT, max_len=30, labels=labels, beam_width=3,
+box = beam_explorer(step_fn, state, bos, DOT, max_len=20, labels=labels, beam_width=3,
                     alpha=0.7)
 n_nodes = len(box.figure.data[2].x)
 box.update(beam_width=1)
@@ -225,6 +225,20 @@ for (name, alpha), v in per.items():
 for w, g, b in list(zip(words, outputs[("greedy", 0.0)], outputs[("beam 10", 0.7)],
                         strict=True))[:4]:
     print(f"  {w:<12} greedy: {' '.join(g):<20} beam 10, α = 0.7: {' '.join(b)}")
+
+# %% [markdown]
+# The tree of one word, on the same model. A pronunciation is short and its vocabulary small,
+# so the whole search fits on the page: move $B$ and watch other pronunciations enter the beam
+# and finish (squares); move $\alpha$ and see which finished candidate wins.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+word = "thoroughly"
+g2p_box = beam_explorer(g2p.decoder_step, g2p.init_state(np.array(g2p.src_vocab.encode(word))),
+                        g2p.bos_id, g2p.eos_id, max_len=15, labels=PH.itos, beam_width=3,
+                        alpha=0.7)
+assert g2p_box.state["result"].best[-1] == g2p.eos_id
+g2p_box
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -60,7 +60,10 @@ def _traces(result: BeamResult, labels: Callable[[int], str]) -> list[dict]:
         xs += [x0, x1, None]
         ys += [y0, y1, None]
     nodes = result.tree
-    text = [labels(n.token) if n.parent >= 0 else "<bos>" for n in nodes]
+    # pruned runners-up (grey crosses) keep their hover text but no label: B x T labels of
+    # kept hypotheses are already as many as a page can show
+    text = ["" if n.status == "pruned" else labels(n.token) if n.parent >= 0 else "<bos>"
+            for n in nodes]
     hover = [f"{'→'.join(_path(result, n.id, labels))}<br>{n.status}<br>"
              f"log P = {n.log_prob:.3f}<br>score = log P / {max(n.step, 1)}^{result.alpha:g}"
              f" = {n.score:.3f}" for n in nodes]
@@ -86,9 +89,15 @@ def _path(result: BeamResult, node: int, labels) -> list[str]:
 
 def _title(result: BeamResult, labels) -> str:
     best = " ".join(labels(t) for t in result.best)
-    return (f"B = {result.beam_width}, α = {result.alpha:.2f}: best '{best}' "
-            f"(log P = {result.best_log_prob:.3f}, score = {result.best_score:.3f}); "
-            f"{len(result.hypotheses)} candidates")
+    return (f"B = {result.beam_width}, α = {result.alpha:.2f}: best '{best}'<br>"
+            f"<sup>log P = {result.best_log_prob:.3f}, score = {result.best_score:.3f}; "
+            f"{len(result.hypotheses)} finished candidates</sup>")
+
+
+def _height(result: BeamResult) -> int:
+    """About 12 px per leaf of the drawn tree, so that labels do not overlap (380-1000 px)."""
+    leaves = len(result.tree) - len({n.parent for n in result.tree[1:]})
+    return int(min(max(80 + 12 * leaves, 380), 1000))
 
 
 def beam_tree_figure(result: BeamResult, labels: Sequence[str] | Callable | None = None,
@@ -112,7 +121,8 @@ def beam_tree_figure(result: BeamResult, labels: Sequence[str] | Callable | None
                                                       "symbol": "circle-open"},
                    hoverinfo="skip", name="chosen"),
     ])
-    fig.update_layout(title=title or _title(result, lab), height=480, showlegend=False,
+    fig.update_layout(title=title or _title(result, lab), height=_height(result),
+                      showlegend=False,
                       margin={"l": 20, "r": 20, "t": 50, "b": 40},
                       xaxis={"title": "time step t", "dtick": 1}, yaxis={"visible": False})
     return fig
@@ -160,6 +170,7 @@ def beam_explorer(step_fn: Callable, init_state, bos: int, eos: int, max_len: in
             for trace, props in zip(fig.data, _traces(res, lab), strict=True):
                 trace.update(props)
             fig.layout.title.text = _title(res, lab)
+            fig.layout.height = _height(res)
 
     w_slider.observe(lambda c: update(beam_width=c["new"]), names="value")
     a_slider.observe(lambda c: update(alpha=c["new"]), names="value")
