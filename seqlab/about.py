@@ -1,10 +1,12 @@
-"""The environment check shown at the top of the getting-started notebook."""
+"""The environment check shown at the top of the getting-started notebook, and memory use."""
 
 from __future__ import annotations
 
 import os
 import platform
+import sys
 from importlib import metadata
+from pathlib import Path
 
 from seqlab import backend
 
@@ -36,3 +38,22 @@ def environment_report() -> EnvironmentReport:
     report["backend"] = backend.device_name()
     report["CPU cores"] = str(os.cpu_count())
     return report
+
+
+def peak_memory_mb() -> float:
+    """The peak resident memory of this process (this kernel) so far, in MB.
+
+    Linux: ``VmHWM`` from ``/proc/self/status``, which starts afresh when the process starts.
+    Elsewhere: ``getrusage``'s ``ru_maxrss`` (bytes on macOS, kilobytes on other systems). Not
+    ``ru_maxrss`` on Linux: it survives ``execve``, so a kernel started by a big process (a
+    test runner) would report its parent's peak.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024

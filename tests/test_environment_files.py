@@ -97,3 +97,14 @@ def test_repo2docker_generates_a_dockerfile(tmp_path):
                           dockerfile, re.MULTILINE)
     assert [line.split() for line in installs] == [apt], installs
     assert "python=3.11" in dockerfile  # the Python version the environment file asks for
+
+
+def test_peak_memory_is_this_process_own_and_grows_with_an_allocation():
+    import numpy as np
+
+    from seqlab.about import peak_memory_mb
+
+    before = peak_memory_mb()
+    block = np.ones(64 * 2**20 // 8)          # 64 MB, touched
+    after = peak_memory_mb()
+    assert 0 < before <= after and after >= block.nbytes / 2**20

@@ -24,11 +24,10 @@
 # Run it top to bottom (**Run ▸ Run All Cells**); it takes about 15 seconds.
 
 # %%
-import resource
-
 import numpy as np
 
 from seqlab import backend, embeddings
+from seqlab.about import peak_memory_mb
 from seqlab.data.glove import gensim_test_file, load_glove
 from seqlab.embeddings import KeyedVectors
 from seqlab.embeddings.evaluation import analogy_predictions
@@ -295,7 +294,7 @@ assert 0.5 < spearman.statistic < 0.55 and spearman_sl.statistic < spearman.stat
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak_mb = peak_memory_mb()
 print(f"vectors: {vectors.nbytes / 2**20:.1f} MB; peak memory of this kernel: {peak_mb:.0f} MB")
 assert vectors.nbytes < 11 * 2**20 and peak_mb < 1500
 
