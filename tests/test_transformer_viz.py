@@ -73,3 +73,21 @@ def test_attention_heatmap_checks_its_labels():
     np.testing.assert_array_equal(np.asarray(fig.data[0].z), np.eye(2))
     with pytest.raises(ValueError, match=r"attention_heatmap\(weights\)"):
         attention_heatmap(np.eye(2), ["a"], ["c", "d"])
+
+
+def test_heads_view_update_from_code_moves_its_controls_too():
+    # notebook 26 calls heads.update(layer=1) for its asserts; the slider must then say 1, or a
+    # learner's move to 1 changes nothing (the real-browser test caught exactly that)
+    model, _ = load_reversal_model()
+
+    def prepare(text):
+        src = np.array([encode_digits(text)])
+        tgt_in = np.concatenate([[BOS], src[0][::-1]])[None]
+        return src, tgt_in, [str(t) for t in src[0]], [str(t) for t in tgt_in[0]]
+
+    box = attention_heads_view(model, prepare, "1 2 3")
+    box.update(layer=1, kind=KINDS[0])
+    assert box.controls[0].value == 1 and box.controls[1].value == KINDS[0]
+    before = np.asarray(box.figure.data[0].z).copy()
+    box.controls[0].value = 0                            # the learner's move redraws
+    assert not np.array_equal(np.asarray(box.figure.data[0].z), before)

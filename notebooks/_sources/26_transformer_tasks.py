@@ -422,6 +422,8 @@ heads.update(layer=1)
 z = np.asarray(heads.figure.data[0].z)
 assert len(heads.figure.data) == 4 and z.shape == (len(labels), len(tokens))
 assert np.allclose(z.sum(axis=1), 1, atol=0.01)
+heads.update(layer=0)                                  # shown at layer 0: move the slider
+assert heads.controls[0].value == 0
 heads
 
 # %% [markdown]

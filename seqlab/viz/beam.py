@@ -141,8 +141,9 @@ def beam_explorer(step_fn: Callable, init_state, bos: int, eos: int, max_len: in
                   alpha: float = 0.7, max_width: int = 10) -> FigureBox:
     """The beam tree with a beam-width slider (1..``max_width``) and an α slider (0..1).
 
-    Each width is decoded once (``beam_search`` with α = 0, cached); α re-ranks the cached
-    candidates (``rerank``): the search does not depend on α (module docstring).
+    Every width is decoded once, when the explorer is made (``beam_search`` with α = 0,
+    cached), so a slider move only re-ranks (``rerank``: the search does not depend on α, see
+    the module docstring) and redraws.
     ``box.update(beam_width=..., alpha=...)`` redraws (what a slider move calls).
     """
     lab = _labeller(labels)
@@ -153,6 +154,8 @@ def beam_explorer(step_fn: Callable, init_state, bos: int, eos: int, max_len: in
             cache[width] = beam_search(step_fn, init_state, bos, eos, width, max_len, 0.0)
         return cache[width].rerank(a)
 
+    for width in range(1, max_width + 1):  # decode every width now: a slider move only redraws
+        result_for(width, alpha)
     first = result_for(beam_width, alpha)
     fig = go.FigureWidget(beam_tree_figure(first, lab))
     w_slider = widgets.IntSlider(value=beam_width, min=1, max=max_width, description="beam B",

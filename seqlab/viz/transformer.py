@@ -249,6 +249,7 @@ def attention_heads_view(model, prepare: Callable, text: str, kind: str = KINDS[
             info.value = _info(s_lab, t_lab)
         state["layer"] = state["layer"] if layer is None else layer
         state["kind"] = kind or state["kind"]
+        slider.value, picker.value = state["layer"], state["kind"]  # a call from code shows too
         new = heads_figure(state["trace"], state["kind"], state["layer"], *state["labels"])
         with fig.batch_update():
             for old, trace in zip(fig.data, new.data, strict=True):
