@@ -28,7 +28,7 @@ AXES = {"T_x": (5, 10, 25, 50, 100, 200), "n_a": (16, 32, 64, 128, 256, 512),
 EXPECTED = {"T_x": 1, "n_a": 2, "m": 1}  # the flop count's exponent on each axis
 
 
-def _step_seconds(m, T_x, n_x, n_a, repeats=5) -> tuple[float, float]:
+def _step_seconds(m, T_x, n_x, n_a, repeats=9) -> tuple[float, float]:
     """Median seconds of one training step: (seqlab, torch), calls interleaved."""
     rng = np.random.default_rng(0)
     params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
@@ -94,6 +94,7 @@ def run(out_dir: Path) -> list[str]:
 
 def _plot(curves, path: Path) -> None:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -105,6 +106,8 @@ def _plot(curves, path: Path) -> None:
         k = EXPECTED[axis]
         ideal = [1e3 * ours[-1] * (v / values[-1]) ** k for v in values]
         ax.loglog(values, ideal, ":", color="gray", label=f"∝ {axis}^{k} (flops)")
+        ax.set_xticks(values, [str(v) for v in values])       # the measured sizes, plainly
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel(axis)
         ax.set_ylabel("ms per training step")
         ax.grid(True, which="both", alpha=0.3)
