@@ -1,7 +1,8 @@
 """Run every side-by-side benchmark in benchmarks/ and write one results table.
 
     make bench                       # all benchmarks
-    python benchmarks/run.py lstm    # only cases whose name contains "lstm" (any case)
+    python benchmarks/run.py lstm    # only cases whose name contains "lstm" (any case),
+                                     # written to results/latest-lstm.md
 
 The table (machine, versions, threads, load average, median and spread of several runs, ratio
 to the reference) is printed and written to ``benchmarks/results/latest.md``; the README quotes
@@ -102,7 +103,8 @@ def main(argv: list[str]) -> int:
     notes += ["", f"Load average at the end: {load()}"]
     print("\n".join(notes), flush=True)
     lines += notes
-    out = HERE / "results" / "latest.md"
+    # a filtered run must not overwrite the full table the README quotes
+    out = HERE / "results" / (f"latest-{pattern}.md" if pattern else "latest.md")
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines) + "\n")
     print(f"\nwritten to {out.relative_to(HERE.parent)}")
