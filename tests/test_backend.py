@@ -137,3 +137,21 @@ def test_blas_threads_limits_inside_and_restores_after():
         assert all(n == 1 for n in blas())
     assert blas() == before
     assert 1 <= backend.cpu_quota() <= (os.cpu_count() or 1)
+
+
+def test_scratch_reuses_one_buffer_per_name_shape_and_thread():
+    import threading
+
+    a = backend.scratch("test.a", (3, 4))
+    assert a.shape == (3, 4) and a.dtype == np.float64 and np.all(a == 0)
+    a[...] = 7.0
+    assert backend.scratch("test.a", (3, 4)) is a                    # kept, contents too
+    assert backend.scratch("test.b", (3, 4)) is not a                # another name
+    b = backend.scratch("test.a", 5, np.int64)                       # another shape: new
+    assert b.shape == (5,) and b.dtype == np.int64 and np.all(b == 0)
+    other = []
+    thread = threading.Thread(target=lambda: other.append(backend.scratch("test.a", 5,
+                                                                          np.int64)))
+    thread.start()
+    thread.join()
+    assert other[0] is not b                                         # one set per thread

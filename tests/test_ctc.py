@@ -15,6 +15,9 @@ import torch
 
 from seqlab.gradcheck import numerical_gradient_array, rel_error
 from seqlab.speech import ctc_collapse, ctc_count_alignments, ctc_lattice, ctc_loss
+from seqlab.speech._ctc_inputs import extend_labels, prepare_targets
+from seqlab.speech._ctc_scaled import scaled_posteriors
+from seqlab.speech.ctc import _softmax_both_layouts
 
 
 def _torch(z, targets, x_lens, y_lens, blank=0, zero_infinity=False):
@@ -178,6 +181,66 @@ def test_lattice_alpha_beta_posteriors_are_consistent():
         ab = lat.log_alpha[b, :L_b, :T_b] + lat.log_beta[b, :L_b, :T_b] - e
         np.testing.assert_allclose(np.logaddexp.reduce(ab, axis=0), lat.log_likelihood[b],
                                    atol=1e-10)
+
+
+def _fast_path_ok(z, targets, x_lens, y_lens, blank=0):
+    """Which examples the scaled probability-space path accepts (the rest go to log space)."""
+    n_y, m, _ = z.shape
+    tgt, t_lens = prepare_targets(targets, y_lens, m, n_y, blank)
+    y_tm = _softmax_both_layouts(z)[1]
+    return scaled_posteriors(y_tm, extend_labels(tgt, t_lens, blank), t_lens, x_lens, blank)[2]
+
+
+@pytest.mark.parametrize(("n_y", "m", "T", "S", "scale"), [
+    (30, 8, 400, 60, 2.0),            # long: 100 rescalings, many labels
+    (29, 6, 250, 30, 4.0),            # peaky, as a trained model
+    (5, 4, 200, 10, 1.0),             # few classes: many repeats
+])
+def test_scaled_fast_path_is_taken_and_equals_torch_on_long_sequences(n_y, m, T, S, scale):
+    rng = np.random.default_rng(T + S)
+    z, targets, x_lens, y_lens = _random_case(rng, n_y, m, T, S, 0, few_labels=n_y == 5)
+    z *= scale / 2.0
+    assert _fast_path_ok(z, targets, x_lens, y_lens).all()
+    losses, dz = ctc_loss(z, targets, x_lens, y_lens)
+    t_losses, t_dz = _torch(z, targets, x_lens, y_lens)
+    np.testing.assert_allclose(losses, t_losses, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(dz, t_dz, rtol=1e-9, atol=1e-9)
+
+
+def test_confidently_wrong_model_falls_back_to_log_space_and_still_equals_torch():
+    rng = np.random.default_rng(11)
+    z, targets, x_lens, y_lens = _random_case(rng, 30, 6, 200, 40, 0)
+    z[:, :3] *= 50.0                  # logits in the hundreds: scaled products underflow
+    ok = _fast_path_ok(z, targets, x_lens, y_lens)
+    assert not ok[:3].any() and ok[3:].all()                        # a mixed batch
+    losses, dz = ctc_loss(z, targets, x_lens, y_lens)
+    t_losses, t_dz = _torch(z, targets, x_lens, y_lens)
+    assert np.all(np.isfinite(losses))
+    np.testing.assert_allclose(losses, t_losses, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(dz, t_dz, rtol=1e-9, atol=1e-9)
+
+
+def test_results_are_not_overwritten_by_the_next_call():
+    rng = np.random.default_rng(12)
+    z, targets, x_lens, y_lens = _random_case(rng, 6, 3, 12, 4, 0)
+    losses, dz = ctc_loss(z, targets, x_lens, y_lens)
+    kept = losses.copy(), dz.copy()
+    ctc_loss(z * 3.0, targets, x_lens, y_lens)                      # same shapes, new values
+    np.testing.assert_array_equal(losses, kept[0])
+    np.testing.assert_array_equal(dz, kept[1])
+
+
+def test_threads_calling_ctc_loss_at_once_get_their_own_results():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(13)
+    cases = [_random_case(rng, 8, 4, 40, 6, 0) for _ in range(4)]
+    expected = [ctc_loss(*c) for c in cases]
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(lambda c: ctc_loss(*c), cases * 5))
+    for i, (losses, dz) in enumerate(got):
+        np.testing.assert_array_equal(losses, expected[i % 4][0])
+        np.testing.assert_array_equal(dz, expected[i % 4][1])
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [

@@ -168,8 +168,12 @@ check_ctc_alpha_step(ctc_alpha_step)
 # %% [markdown]
 # The library runs this step for a whole batch and all nodes at once: only time is a Python
 # loop. Its backward twin $\beta_t(s)$ sums the path *suffixes* from node $s$ at frame $t$.
-# Here is the forward-backward as `ctc_loss` runs it (a finite "log 0" inside the loop keeps
-# the max-shifted logsumexp clear of $-\infty - (-\infty)$):
+# Here is the forward-backward in log space, as `ctc_lattice` runs it for the pictures below
+# (a finite "log 0" inside the loop keeps the max-shifted logsumexp clear of
+# $-\infty - (-\infty)$). `ctc_loss` computes the same sums twice as fast in probability
+# space, rescaling $\alpha$ so that it sums to 1 every few frames, and running $\beta$ as
+# the $\alpha$ of the time-reversed problem in the same loop (`seqlab/speech/_ctc_scaled.py`);
+# an example whose products would underflow there falls back to this code.
 
 # %%
 show_source(_forward_backward)

@@ -69,6 +69,14 @@ extended labels: only time is a Python loop. Inside the loop impossible states h
 negative *finite* number (``_NEG`` = -1e30) instead of -inf, so that the max-shifted logsumexp
 never computes -inf - (-inf); the returned lattices show -inf there.
 
+:func:`ctc_loss` runs the same sums in *probability* space with per-frame rescaling (Rabiner's
+scaling), α and β as one loop over a batch of 2m (β is α of the reversed problem): a third of
+the array operations per frame, which is what decides the speed at course sizes (about 2x
+faster, at torch's speed in ``benchmarks/bench_ctc.py``). See :mod:`seqlab.speech._ctc_scaled`.
+An example whose products underflow there (a model that is confidently wrong by hundreds of
+nats) is recomputed by the log-space code in this module, which :func:`ctc_lattice` (the
+pictures) always uses.
+
 An **impossible** transcript (more labels, plus the blanks its repeats need, than frames) has
 p(y | x) = 0: its loss is +inf and its gradient NaN, as ``torch.nn.functional.ctc_loss``;
 ``zero_infinity=True`` makes both 0 (as torch's option), so one bad example does not spoil a
@@ -86,9 +94,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module
+from seqlab.backend import get_array_module, scratch
 from seqlab.functional import log_softmax
 from seqlab.speech._ctc_inputs import check_input_lengths, extend_labels, prepare_targets
+from seqlab.speech._ctc_scaled import scaled_posteriors
 
 __all__ = ["CTCLattice", "ctc_alpha_step", "ctc_lattice", "ctc_loss", "extend_labels",
            "prepare_targets"]
@@ -159,8 +168,8 @@ def _lse3(a, b, c, xp):
     return total
 
 
-def _forward_backward(logits, targets, input_lengths, target_lengths, blank, name):
-    """The shared work of :func:`ctc_loss` and :func:`ctc_lattice`, in the internal layout."""
+def _prepare(logits, targets, input_lengths, target_lengths, blank, name):
+    """Check the arguments; return (xp, blank, padded targets, target and input lengths)."""
     xp = get_array_module(logits)
     if getattr(logits, "ndim", None) != 3 or logits.dtype.kind != "f":
         raise ValueError(f"{name}(logits): expected a float (n_y, m, T_x) array, got "
@@ -172,20 +181,26 @@ def _forward_backward(logits, targets, input_lengths, target_lengths, blank, nam
     blank = int(blank)
     tgt, t_lens = prepare_targets(targets, target_lengths, m, n_y, blank, name)
     x_lens = check_input_lengths(input_lengths, m, T, name)
+    return xp, blank, tgt, t_lens, x_lens
+
+
+def _forward_backward(lp, tgt, t_lens, x_lens, blank):
+    """Eqs. (2)-(6) in log space for lp = log ŷ as (T, m, n_y); host targets and lengths."""
+    xp = get_array_module(lp)
+    T, m, n_y = lp.shape
     ext_h = extend_labels(tgt, t_lens, blank)                        # (m, L) host
     L = ext_h.shape[1]
     valid_h = hp.arange(L)[None, :] < (2 * t_lens + 1)[:, None]      # (m, L) real nodes
     skip_h = hp.zeros((m, L), bool)                                  # (4) s-2 -> s allowed
     skip_h[:, 2:] = (ext_h[:, 2:] != blank) & (ext_h[:, 2:] != ext_h[:, :-2])
     ext, valid = xp.asarray(ext_h), xp.asarray(valid_h)
-    skip_add = xp.asarray(hp.where(skip_h, 0.0, _NEG).astype(logits.dtype))  # (m, L)
+    skip_add = xp.asarray(hp.where(skip_h, 0.0, _NEG).astype(lp.dtype))  # (m, L)
 
-    lp = log_softmax(xp.ascontiguousarray(logits.transpose(2, 1, 0)), axis=-1)  # (T, m, n_y)
     e = lp[:, xp.arange(m)[:, None], ext]                            # (T, m, L) log ŷ_{l'_s}
     e = xp.where(valid[None], xp.maximum(e, _NEG), _NEG)            # finite "log 0" off-lattice
 
     # forward (2)-(3): A holds log α with two "log 0" columns in front (s-1, s-2 at s = 0, 1)
-    A = xp.full((T, m, L + 2), _NEG, dtype=logits.dtype)
+    A = xp.full((T, m, L + 2), _NEG, dtype=lp.dtype)
     if T:
         A[0, :, 2:4] = e[0, :, :2]                                   # (2) start: _ or y1
     for t in range(1, T):
@@ -193,14 +208,14 @@ def _forward_backward(logits, targets, input_lengths, target_lengths, blank, nam
         xp.add(e[t], _lse3(prev[:, 2:], prev[:, 1:-1], prev[:, :-2] + skip_add, xp),
                out=A[t, :, 2:])
     # backward (5): B holds log β with two "log 0" columns behind (s+1, s+2 at s = L-2, L-1)
-    B = xp.full((T + 1, m, L + 2), _NEG, dtype=logits.dtype)
-    skip_next = xp.concatenate([skip_add[:, 2:], xp.full((m, 2), _NEG, logits.dtype)],
+    B = xp.full((T + 1, m, L + 2), _NEG, dtype=lp.dtype)
+    skip_next = xp.concatenate([skip_add[:, 2:], xp.full((m, 2), _NEG, lp.dtype)],
                                axis=1)[:, :L]                        # (m, L): s -> s+2 allowed
     last = 2 * t_lens                                                # (m,) index of final _
     end_h = hp.full((m, L), _NEG)
     end_h[hp.arange(m), last] = 0.0
     end_h[hp.arange(m)[t_lens > 0], last[t_lens > 0] - 1] = 0.0
-    end = xp.asarray(end_h.astype(logits.dtype))                     # (m, L): 0 at the 2 ends
+    end = xp.asarray(end_h.astype(lp.dtype))                     # (m, L): 0 at the 2 ends
     starts = xp.asarray(x_lens - 1)[:, None]                         # (m, 1) last real frame
     start_times = set((x_lens - 1).tolist())
     for t in range(T - 1, -1, -1):
@@ -214,15 +229,15 @@ def _forward_backward(logits, targets, input_lengths, target_lengths, blank, nam
     # (6) log p(y|x) at each example's last real frame
     rows = xp.arange(m)
     t_last = xp.asarray(hp.maximum(x_lens - 1, 0))
-    a_end = log_alpha[t_last, rows] if T else xp.full((m, L), _NEG, logits.dtype)  # (m, L)
+    a_end = log_alpha[t_last, rows] if T else xp.full((m, L), _NEG, lp.dtype)  # (m, L)
     end_pair = xp.where(xp.asarray(end_h == 0.0), a_end, _NEG)
     mx = end_pair.max(axis=1, keepdims=True)
     ll = (mx + xp.log(xp.exp(end_pair - mx).sum(axis=1, keepdims=True)))[:, 0]   # (m,)
     zero_frames = xp.asarray(x_lens == 0)
-    empty_ll = xp.asarray(hp.where(t_lens == 0, 0.0, _NEG).astype(logits.dtype))
+    empty_ll = xp.asarray(hp.where(t_lens == 0, 0.0, _NEG).astype(lp.dtype))
     ll = xp.where(zero_frames, empty_ll, ll)                         # no frames: p = [S_b = 0]
     impossible = ll < _NEG / 2
-    ll = xp.where(impossible, -xp.inf, ll).astype(logits.dtype)
+    ll = xp.where(impossible, -xp.inf, ll).astype(lp.dtype)
     return dict(xp=xp, lp=lp, e=e, ext=ext, log_alpha=log_alpha, log_beta=log_beta, ll=ll,
                 impossible=impossible, x_lens=x_lens, t_lens=t_lens, n_y=n_y)
 
@@ -264,20 +279,52 @@ def ctc_loss(logits, targets, input_lengths=None, target_lengths=None, blank: in
     ------
     ValueError / TypeError : bad shapes, lengths, a label equal to the blank or out of range.
     """
-    r = _forward_backward(logits, targets, input_lengths, target_lengths, blank, "ctc_loss")
-    xp = r["xp"]
-    T = logits.shape[2]
-    _, post = _posteriors(r)                                         # (T, m, n_y)
-    frames = xp.asarray(hp.arange(T)[:, None] < r["x_lens"][None, :])[:, :, None]  # (T, m, 1)
-    grad = xp.where(frames, xp.exp(r["lp"]) - post, 0.0)            # (8), zero past T_b
-    losses = -r["ll"]
-    bad = r["impossible"]
-    if zero_infinity:
-        losses = xp.where(bad, 0.0, losses)
-        grad = xp.where(bad[None, :, None], 0.0, grad)
-    else:
-        grad = xp.where(bad[None, :, None] & frames, xp.nan, grad)
-    return losses.astype(logits.dtype), grad.transpose(2, 1, 0).astype(logits.dtype)
+    xp, blank, tgt, t_lens, x_lens = _prepare(logits, targets, input_lengths, target_lengths,
+                                              blank, "ctc_loss")
+    y, y_tm = _softmax_both_layouts(logits)                          # (n_y, m, T), padded
+    m, T = y.shape[1:]
+    ll, post, ok = scaled_posteriors(y_tm, extend_labels(tgt, t_lens, blank), t_lens, x_lens,
+                                     blank)                          # the fast path
+    bad = xp.zeros(m, bool)
+    if not ok.all():                                                 # underflow: log space
+        idx = hp.flatnonzero(~ok)
+        lp = _time_major_log_softmax(logits[:, xp.asarray(idx)], xp.float64)
+        r = _forward_backward(lp, tgt[idx], t_lens[idx], x_lens[idx], blank)
+        ll[xp.asarray(idx)] = r["ll"]
+        post[:, xp.asarray(idx)] = _posteriors(r)[1]
+        bad[xp.asarray(idx)] = r["impossible"]
+    grad = y                                                         # (8) in place:
+    grad -= post.transpose(2, 1, 0)                                  # ŷ - Σ_{l'_s = k} γ
+    frames = xp.asarray(hp.arange(T)[None, :] < x_lens[:, None])[None]  # (1, m, T)
+    xp.copyto(grad, 0.0, where=~frames)                              # zero past T_b
+    losses = -ll
+    if bad.any():                                                    # impossible transcripts
+        xp.copyto(grad, 0.0 if zero_infinity else xp.nan, where=frames & bad[None, :, None])
+        if zero_infinity:
+            losses = xp.where(bad, 0.0, losses)
+    return losses.astype(logits.dtype), grad.astype(logits.dtype)
+
+
+def _softmax_both_layouts(logits):
+    """ŷ = softmax(z) as (n_y, m, T) and as (T, m, n_y + 1) with a last column of zeros
+    (the gather's "off the lattice" class), float64 scratch buffers."""
+    xp = get_array_module(logits)
+    n_y, m, T = logits.shape
+    y = scratch("ctc.y", (n_y, m, T), xp=xp)
+    y[...] = logits
+    y -= y.max(axis=0)
+    xp.exp(y, out=y)
+    y *= 1.0 / y.sum(axis=0)
+    padded = scratch("ctc.y_tm", (T, m, n_y + 1), xp=xp)
+    padded[:, :, :n_y] = y.transpose(2, 1, 0)
+    padded[:, :, n_y] = 0.0
+    return y, padded
+
+
+def _time_major_log_softmax(logits, dtype):
+    """log ŷ as (T, m, n_y) from (n_y, m, T) logits."""
+    xp = get_array_module(logits)
+    return log_softmax(xp.ascontiguousarray(logits.transpose(2, 1, 0), dtype=dtype), axis=-1)
 
 
 def ctc_lattice(logits, targets, input_lengths=None, target_lengths=None,
@@ -287,8 +334,10 @@ def ctc_lattice(logits, targets, input_lengths=None, target_lengths=None,
     Same arguments as :func:`ctc_loss`. Log values that are impossible (off the lattice,
     past the input length) are -inf. Returns a :class:`CTCLattice` (shapes in its fields).
     """
-    r = _forward_backward(logits, targets, input_lengths, target_lengths, blank, "ctc_lattice")
-    xp = r["xp"]
+    xp, blank, tgt, t_lens, x_lens = _prepare(logits, targets, input_lengths, target_lengths,
+                                              blank, "ctc_lattice")
+    r = _forward_backward(_time_major_log_softmax(logits, logits.dtype), tgt, t_lens, x_lens,
+                          blank)
     gamma, post = _posteriors(r)
     T = logits.shape[2]
     inside = xp.asarray(hp.arange(T)[:, None] < r["x_lens"][None, :])[:, :, None]
