@@ -52,7 +52,23 @@ def machine() -> str:
     blas = os.environ.get("OPENBLAS_CORETYPE")
     blas = f" (OPENBLAS_CORETYPE={blas})" if blas else ""
     return (f"{cpu}, {os.cpu_count()} cores, {THREADS} threads; Python "
-            f"{platform.python_version()}; {', '.join(versions)}{blas}")
+            f"{platform.python_version()}; {', '.join(versions)}{blas}; SIMD kernels: {isa()}")
+
+
+def isa() -> str:
+    """The instruction set each side's kernels use (they may differ: see bench_lstm_isa)."""
+    import numpy as np  # noqa: F401  (loads OpenBLAS for threadpoolctl to see)
+    from threadpoolctl import threadpool_info
+
+    blas = [i.get("architecture") for i in threadpool_info() if i.get("user_api") == "blas"]
+    out = [f"OpenBLAS {blas[0]}" if blas else "BLAS ?"]
+    try:
+        import torch
+
+        out.append(f"torch {torch.backends.cpu.get_cpu_capability()}")
+    except ImportError:
+        pass
+    return ", ".join(out)
 
 
 def load() -> str:
