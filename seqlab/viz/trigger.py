@@ -99,8 +99,8 @@ def trigger_timeline(x, wave, probs, labels=None, threshold: float = 0.5, true_e
                                  description="threshold", continuous_update=True,
                                  layout=widgets.Layout(width="520px"))
     info = widgets.HTML()
-    button = widgets.Button(description="▶ play with chimes", icon="play")
-    plain = widgets.Button(description="▶ play the clip", icon="play")
+    button = widgets.Button(description="play with chimes", icon="play")
+    plain = widgets.Button(description="play the clip", icon="play")
     out = widgets.Output()
     state = {"threshold": threshold, "detections_s": []}
     timings: list = []
