@@ -18,6 +18,7 @@ import numpy as np
 import sacrebleu
 from harness import Case
 
+from seqlab.data.synthetic import perturb_tokens
 from seqlab.seq2seq.bleu import corpus_bleu
 
 N = 10_000
@@ -38,27 +39,12 @@ def _sentences(n: int) -> list[list[str]]:
     return sents[:n]
 
 
-def _perturb(tokens, r, vocab, rate=0.3):
-    out = list(tokens)
-    for _ in range(int(rate * len(out)) + 1):
-        i, op = int(r.integers(len(out))), int(r.integers(4))
-        if op == 0 and len(out) > 1:
-            del out[i]
-        elif op == 1:
-            out[i] = vocab[int(r.integers(len(vocab)))]
-        elif op == 2 and i + 1 < len(out):
-            out[i], out[i + 1] = out[i + 1], out[i]
-        else:
-            out.insert(i, vocab[int(r.integers(len(vocab)))])
-    return out
-
-
 def data(n_refs: int, n: int = N):
     r = np.random.default_rng(0)
     sents = _sentences(n)
     vocab = sorted({t for s in sents[:2000] for t in s})
-    refs = [[s] + [_perturb(s, r, vocab, 0.2) for _ in range(n_refs - 1)] for s in sents]
-    hyps = [_perturb(s, r, vocab) for s in sents]
+    refs = [[s] + [perturb_tokens(s, r, vocab, 0.2) for _ in range(n_refs - 1)] for s in sents]
+    hyps = [perturb_tokens(s, r, vocab) for s in sents]
     return hyps, refs
 
 

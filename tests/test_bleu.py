@@ -12,6 +12,7 @@ import pytest
 
 sacrebleu = pytest.importorskip("sacrebleu")
 
+from seqlab.data.synthetic import perturb_tokens  # noqa: E402
 from seqlab.data.text import load_sonnets, load_wiki  # noqa: E402
 from seqlab.seq2seq.bleu import (  # noqa: E402
     bleu_explain,
@@ -32,25 +33,6 @@ def _sentences():
     return [s for s in sents if 4 <= len(s) <= 40][:300]
 
 
-def _perturb(tokens, r, vocab, rate):
-    """A fake system output / extra reference: drop, substitute, swap, insert tokens."""
-    out = list(tokens)
-    for _ in range(int(rate * len(out)) + 1):
-        op = r.integers(4)
-        if not out:
-            break
-        i = int(r.integers(len(out)))
-        if op == 0 and len(out) > 1:
-            del out[i]
-        elif op == 1:
-            out[i] = vocab[int(r.integers(len(vocab)))]
-        elif op == 2 and i + 1 < len(out):
-            out[i], out[i + 1] = out[i + 1], out[i]
-        else:
-            out.insert(i, vocab[int(r.integers(len(vocab)))])
-    return out
-
-
 def _corpus(seed=0, max_refs=3, rate=0.3):
     r = np.random.default_rng(seed)
     sents = _sentences()
@@ -58,8 +40,8 @@ def _corpus(seed=0, max_refs=3, rate=0.3):
     hyps, refs = [], []
     for s in sents:
         n_refs = int(r.integers(1, max_refs + 1))
-        refs.append([s] + [_perturb(s, r, vocab, 0.2) for _ in range(n_refs - 1)])
-        hyps.append(_perturb(s, r, vocab, rate))
+        refs.append([s] + [perturb_tokens(s, r, vocab, 0.2) for _ in range(n_refs - 1)])
+        hyps.append(perturb_tokens(s, r, vocab, rate))
     return hyps, refs
 
 

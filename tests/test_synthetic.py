@@ -17,6 +17,7 @@ from seqlab.data.synthetic import (
     agreement_label,
     decode,
     name_tagging_batch,
+    perturb_tokens,
     tag_sentence,
 )
 
@@ -162,3 +163,14 @@ def test_tagging_rejects_bad_arguments():
         name_tagging_batch(0)
     with pytest.raises(ValueError, match=r"tag_sentence\(sentence\).*zebra"):
         tag_sentence("he said zebra")
+
+
+def test_perturb_tokens_is_seeded_edits_from_the_vocabulary_and_keeps_the_input():
+    tokens, vocab = "the cat sat on the mat".split(), ["a", "b"]
+    kept = list(tokens)
+    a = perturb_tokens(tokens, np.random.default_rng(3), vocab, rate=0.5)
+    assert a == perturb_tokens(tokens, np.random.default_rng(3), vocab, rate=0.5)
+    assert tokens == kept and a != tokens
+    assert set(a) <= set(tokens) | set(vocab)
+    assert abs(len(a) - len(tokens)) <= int(0.5 * len(tokens)) + 1   # one token per edit at most
+    assert perturb_tokens([], np.random.default_rng(0), vocab) == []

@@ -40,7 +40,8 @@ import numpy as np
 from seqlab.backend import host_rng
 
 __all__ = ["AGREEMENT_VOCAB", "AMBIGUOUS", "TAGGING_VOCAB", "TaggingBatch", "agreement_batch",
-           "agreement_label", "decode", "encode", "name_tagging_batch", "tag_sentence"]
+           "agreement_label", "decode", "encode", "name_tagging_batch", "perturb_tokens",
+           "tag_sentence"]
 
 # ---------------------------------------------------------------- agreement (many-to-one)
 NOUNS = (("cat", "cats"), ("dog", "dogs"), ("child", "children"), ("key", "keys"),
@@ -251,3 +252,24 @@ def decode(ids, vocab=TAGGING_VOCAB, length=None) -> list[str]:
     """Ids (n,) -> words, the first ``length`` of them (all when None)."""
     ids = np.asarray(ids).ravel()[:length]
     return [vocab[int(i)] for i in ids]
+
+
+def perturb_tokens(tokens, rng, vocab, rate: float = 0.3) -> list:
+    """A noisy copy of a token list, like a system output or another reference for BLEU:
+    ``int(rate·len) + 1`` random edits, each a deletion, a substitution or an insertion of a
+    ``vocab`` word, or a swap of two neighbours. ``rng`` is a numpy Generator (deterministic)."""
+    out = list(tokens)
+    for _ in range(int(rate * len(out)) + 1):
+        op = rng.integers(4)
+        if not out:
+            break
+        i = int(rng.integers(len(out)))
+        if op == 0 and len(out) > 1:
+            del out[i]
+        elif op == 1:
+            out[i] = vocab[int(rng.integers(len(vocab)))]
+        elif op == 2 and i + 1 < len(out):
+            out[i], out[i + 1] = out[i + 1], out[i]
+        else:
+            out.insert(i, vocab[int(rng.integers(len(vocab)))])
+    return out
