@@ -49,6 +49,12 @@ def test_each_known_mistake_gets_its_own_message(name, mistake):
 
 
 @pytest.mark.parametrize("name", EXERCISES)
+def test_every_exercise_has_three_hints_and_at_least_five_known_mistakes(name):
+    ex = REGISTRY[name]
+    assert len(ex.hints) == 3 and len(ex.mistakes) >= 5   # hint() numbers them "Hint k/3"
+
+
+@pytest.mark.parametrize("name", EXERCISES)
 def test_stub_as_shipped_is_open_not_failed(name):
     def stub(*args, **kwargs):
         # YOUR CODE HERE
