@@ -43,13 +43,13 @@ DRY_LSTM, DRY_TRANSFORMER = (4, 5, 6, 8), (4, 6, 16)
 REPEATS = 9
 
 
-def _sync(xp_name: str, device: str):
-    """A function that waits for the device of one side (a no-op on the CPU)."""
-    if xp_name == "cupy":
+def _sync(side: str):
+    """A function that waits for one side's device: "cupy", "cuda" (torch), else a no-op."""
+    if side == "cupy":
         import cupy
 
         return cupy.cuda.Device().synchronize
-    if device == "cuda":
+    if side == "cuda":
         return torch.cuda.synchronize
     return lambda: None
 
@@ -64,7 +64,7 @@ def lstm_case(size, xp_name: str, device: str) -> Case:
         params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
         x_d, da_d = backend.to_device(x, xp), backend.to_device(da, xp)
         a0 = backend.zeros((n_a, m), np.float32)
-    sync_ours, sync_ref = _sync(xp_name, "cpu"), _sync("torch", device)
+    sync_ours, sync_ref = _sync(xp_name), _sync(device)
     lstm = torch.nn.LSTM(n_x, n_a).to(device)
     t_x = torch.tensor(x.transpose(2, 1, 0).copy(), device=device, requires_grad=True)
     t_da = torch.tensor(da.transpose(2, 1, 0).copy(), device=device)
@@ -96,7 +96,7 @@ def transformer_case(size, xp_name: str, device: str) -> Case:
         model = Transformer(config, seed=0, dtype="float32")
         batch_d = tuple(backend.to_device(a, backend.xp_default()) for a in batch)
     t_src, t_in, t_out = (torch.tensor(a, device=device) for a in batch)
-    sync_ours, sync_ref = _sync(xp_name, "cpu"), _sync("torch", device)
+    sync_ours, sync_ref = _sync(xp_name), _sync(device)
 
     def ours():
         model.loss(batch_d, train=True)

@@ -69,10 +69,10 @@ extended labels: only time is a Python loop. Inside the loop impossible states h
 negative *finite* number (``_NEG`` = -1e30) instead of -inf, so that the max-shifted logsumexp
 never computes -inf - (-inf); the returned lattices show -inf there.
 
-:func:`ctc_loss` runs the same sums in *probability* space with per-frame rescaling (Rabiner's
-scaling), α and β as one loop over a batch of 2m (β is α of the reversed problem): a third of
-the array operations per frame, which is what decides the speed at course sizes (about 2x
-faster, at torch's speed in ``benchmarks/bench_ctc.py``). See :mod:`seqlab.speech._ctc_scaled`.
+:func:`ctc_loss` runs the same sums in *probability* space, rescaled every 4 frames (Rabiner's
+scaling), α and β as one loop over a batch of 2m (β is α of the reversed problem): about 5
+array operations per frame instead of 34, which is what decides the speed at course sizes
+(0.9-2x torch's in ``benchmarks/bench_ctc.py``). See :mod:`seqlab.speech._ctc_scaled`.
 An example whose products underflow there (a model that is confidently wrong by hundreds of
 nats) is recomputed by the log-space code in this module, which :func:`ctc_lattice` (the
 pictures) always uses.
@@ -215,7 +215,7 @@ def _forward_backward(lp, tgt, t_lens, x_lens, blank):
     end_h = hp.full((m, L), _NEG)
     end_h[hp.arange(m), last] = 0.0
     end_h[hp.arange(m)[t_lens > 0], last[t_lens > 0] - 1] = 0.0
-    end = xp.asarray(end_h.astype(lp.dtype))                     # (m, L): 0 at the 2 ends
+    end = xp.asarray(end_h.astype(lp.dtype))                         # (m, L): 0 at the 2 ends
     starts = xp.asarray(x_lens - 1)[:, None]                         # (m, 1) last real frame
     start_times = set((x_lens - 1).tolist())
     for t in range(T - 1, -1, -1):
