@@ -7,6 +7,8 @@ import base64
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from plotly.basedatatypes import Undefined
+from plotly.basewidget import BaseFigureWidget
 
 from seqlab.functional import softmax
 from seqlab.viz import (
@@ -68,6 +70,29 @@ def test_figure_box_falls_back_to_a_static_figure_without_widgets():
     y = np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]) if isinstance(y, dict) else y
     np.testing.assert_allclose(y, box.figure.data[0].y)
     assert "static snapshot" in data["text/plain"]
+
+
+def test_figure_box_batches_send_every_touched_trace_its_values(monkeypatch):
+    """plotly's placeholders for the traces a batch leaves alone are filled in (complete_updates:
+    with them, a view made after the message lost those properties)."""
+    sent = []
+    monkeypatch.setattr(BaseFigureWidget, "_send_update_msg",
+                        lambda self, style, layout, traces=None, view=None:
+                        sent.append((style, layout, traces)))
+    fig = go.FigureWidget([go.Scatter(y=[1, 2, 3]), go.Heatmap(z=[[1, 2]], colorscale="Viridis")])
+    box = FigureBox([], fig, lambda: None)
+    with box.figure.batch_update():
+        fig.data[0].y = [5, 5, 5]
+        fig.data[1].name = "b"
+        fig.data[1].zmin = 0
+        fig.layout.title = "t"
+    (style, layout, traces), = sent
+    assert traces == [0, 1] and layout == {"title": {"text": "t"}}
+    assert list(style["y"][0]) == [5, 5, 5] and style["y"][1] is None  # the heatmap has no y
+    assert style["name"] == [None, "b"]
+    assert style["zmin"][0] is Undefined and style["zmin"][1] == 0  # a scatter has no zmin
+    assert not any(v is Undefined for k in ("y", "name") for v in style[k])
+    np.testing.assert_array_equal(fig.data[0].y, [5, 5, 5])     # Python's figure as before
 
 
 def test_widget_frontend_check_explains_the_fix_in_text():

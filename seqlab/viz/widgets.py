@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
+from plotly.basedatatypes import Undefined
 
 from seqlab.backend import to_numpy
 from seqlab.functional import softmax
@@ -19,15 +20,19 @@ from seqlab.viz.plots import probability_bars
 
 
 class FigureBox(widgets.VBox):
-    """Controls above a ``FigureWidget``; also carries a static copy of the figure.
+    """Controls above a ``FigureWidget`` (and any widgets ``below`` it); also carries a static
+    copy of the figure.
 
     ``update(**values)`` redraws from the given control values: the controls' observers call it,
     and tests call it directly to check what a slider move does.
     """
 
     def __init__(self, controls: Sequence[widgets.Widget], figure: go.FigureWidget,
-                 update: Callable[..., None], **kwargs):
-        super().__init__(children=[*controls, figure], **kwargs)
+                 update: Callable[..., None], below: Sequence[widgets.Widget] = (), **kwargs):
+        super().__init__(children=[*controls, figure, *below], **kwargs)
+        for child in self.children:
+            if isinstance(child, go.FigureWidget):
+                complete_updates(child)
         self.figure, self.controls, self._update = figure, list(controls), update
 
     def update(self, **values) -> None:
@@ -41,6 +46,37 @@ class FigureBox(widgets.VBox):
         data["text/plain"] = ("Interactive figure: it needs a running Jupyter kernel with "
                               "ipywidgets (JupyterLab or Binder); a static snapshot is shown.")
         return bundle
+
+
+def complete_updates(fig: go.FigureWidget) -> go.FigureWidget:
+    """Make ``fig``'s batch updates send every property they set to every trace they touch.
+
+    In a ``batch_update`` that sets a property on only some of the traces it edits, plotly
+    sends an "undefined" placeholder for the others, and a view of the widget created after
+    that message (a figure inside a box, shown after an ``update`` in the same cell, as the
+    notebooks do) loses the property on those traces: the gate explorer's heatmaps lost their
+    colour scales, a line could lose its y values. Each placeholder is replaced by that trace's
+    current value, so every view draws the figure Python holds.
+    """
+    send = fig._send_update_msg
+
+    def current(trace, key):
+        try:
+            return trace[key]
+        except KeyError:               # a property this trace's type does not have (a
+            return Undefined           # heatmap's z in a batch that also edits a scatter)
+
+    def complete(restyle_data, relayout_data, trace_indexes=None, source_view_id=None):
+        indexes = fig._normalize_trace_indexes(trace_indexes)
+        restyle_data = {key: ([current(fig.data[t], key) if v is Undefined else v
+                               for t, v in zip(indexes, values, strict=True)]
+                              if isinstance(values, list) and len(values) == len(indexes)
+                              else values)
+                        for key, values in restyle_data.items()}
+        send(restyle_data, relayout_data, trace_indexes, source_view_id)
+
+    fig._send_update_msg = complete
+    return fig
 
 
 def widget_frontend_check() -> widgets.HTML:
