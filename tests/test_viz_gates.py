@@ -3,9 +3,10 @@
 - ``gru_gates`` returns exactly the per-step values of the GRU cell (eqs. 1-4), as copies;
 - ``gate_trace`` is the network's forward pass on the one-hot text, ``unit_profile`` and
   ``unit_correlations`` compute what they say on hand-made values;
-- the figure holds the trace's values with the characters as tick labels; the widget's first
-  control is the unit slider, a slider move changes the figure's data without running the
-  model again, a new text or model refills the same figure;
+- the figures hold the trace's values with the characters in a strip under each; the widget's first
+  control is the unit slider, a slider move changes the unit figure's data and the heatmaps'
+  marker shapes, not the heatmaps, without running the model again; a new text or model
+  refills the same figures;
 - the shipped weights are under 1 MB and give the validation loss their metadata claims.
 """
 
@@ -123,19 +124,31 @@ def test_unit_correlations_pick_the_planted_unit():
 
 # --------------------------------------------------------------------------- figure, widget
 
-def test_figure_holds_the_trace_with_characters_as_ticks(tiny):
+def _marker_rows(heatmaps) -> list:
+    """The unit each heatmap's marker line sits on."""
+    return [(shape.y0, shape.y1) for shape in heatmaps.layout.shapes]
+
+
+def test_figures_hold_the_trace_with_the_characters_under_it(tiny):
     trace = G.gate_trace(tiny["LSTM"], "ab c\nd")
-    fig = G.gate_figure(trace, unit=3)
-    assert len(fig.data) == 13
+    heat = G.gate_figure(trace, unit=3)
+    assert len(heat.data) == 5 and _marker_rows(heat) == [(3, 3)] * 4
     for i, key in enumerate(G.PANELS["lstm"]):
-        z = np.asarray(fig.data[i].z)                               # stored as float32
+        z = np.asarray(heat.data[i].z)                              # stored as float32
         assert z.dtype == np.float32
         np.testing.assert_allclose(z, trace.values[key].astype(np.float32))
-        assert fig.layout.annotations[i].text.startswith(G.LABELS[key])
-    assert list(fig.layout.xaxis6.ticktext) == ["a", "b", "␣", "c", "↵", "d"]
-    assert all(list(fig.data[i].y) == [3, 3] for i in range(4, 8))
-    np.testing.assert_allclose(fig.data[11].y, trace.values["c"][3])
-    np.testing.assert_allclose(fig.data[8].y, trace.values["gamma_f"][3])
+        assert heat.layout.annotations[i].text.startswith(G.LABELS[key])
+        assert heat.layout.shapes[i].yref == heat.data[i].yaxis  # one marker on each heatmap
+    chars = ["a", "b", "␣", "c", "↵", "d"]
+    assert list(heat.data[4].text) == chars and heat.data[4].mode == "text"
+    unit = G.unit_figure(trace, unit=3)
+    assert len(unit.data) == 6 and list(unit.data[5].text) == chars
+    assert list(unit.data[5].x) == list(unit.data[3].x) == list(heat.data[0].x) == list(range(6))
+    np.testing.assert_allclose(unit.data[3].y, trace.values["c"][3])
+    np.testing.assert_allclose(unit.data[0].y, trace.values["gamma_f"][3])
+    assert unit.layout.annotations[0].text.startswith("unit 3")
+    # the same plot area in both, so the characters line up one above the other
+    assert heat.layout.margin == unit.layout.margin and heat.layout.margin.autoexpand is False
 
 
 def test_slider_moves_restyle_without_running_the_model(tiny, monkeypatch):
@@ -146,40 +159,45 @@ def test_slider_moves_restyle_without_running_the_model(tiny, monkeypatch):
     slider = box.controls[0]
     assert isinstance(slider, widgets.IntSlider) and slider.max == 4
     assert calls == ["abc de"]
-    fig = box.figure
-    heat = np.array(fig.data[3].z)
-    before = _data(fig)
+    assert box.children.index(box.heatmaps) == box.children.index(box.figure) + 1
+    fig, heatmaps = box.figure, box.heatmaps
+    heat = np.array(heatmaps.data[3].z)
+    before, heat_before = _data(fig), _data(heatmaps)
     slider.value = 2                                                # a slider move
-    assert _data(fig) != before                   # the figure's data changed
-    assert list(fig.data[4].y) == [2, 2]
-    np.testing.assert_allclose(fig.data[11].y, heat[2], rtol=1e-6)  # heat is float32
-    np.testing.assert_array_equal(np.array(fig.data[3].z), heat)
+    assert _data(fig) != before                   # the unit's lines changed
+    assert _data(heatmaps) == heat_before         # the heatmaps did not: only the marker moved
+    assert _marker_rows(heatmaps) == [(2, 2)] * 4
+    np.testing.assert_allclose(fig.data[3].y, heat[2], rtol=1e-6)  # heat is float32
     assert calls == ["abc de"] and len(box.timings["unit"]) == 1
-    assert "unit 2" in box.controls[4].value
+    assert "unit 2" in box.controls[4].value and fig.layout.annotations[0].text.startswith(
+        "unit 2")
 
 
-def test_new_text_and_model_refill_the_same_figure(tiny):
+def test_new_text_and_model_refill_the_same_figures(tiny):
     box = G.gate_explorer(tiny, texts=("abc de", "edcba"), unit=1)
-    fig = box.figure
+    fig, heatmaps = box.figure, box.heatmaps
     box.controls[2].value = "edcba"                                 # the example dropdown
-    assert list(fig.layout.xaxis6.ticktext) == list("edcba")
-    np.testing.assert_allclose(np.array(fig.data[3].z),
+    assert list(heatmaps.data[4].text) == list("edcba") == list(fig.data[5].text)
+    np.testing.assert_allclose(np.array(heatmaps.data[3].z),
                                G.gate_trace(tiny["LSTM"], "edcba").values["c"].astype(np.float32))
     box.controls[1].value = "GRU"                                   # the model buttons
-    assert fig.layout.annotations[1].text == G.LABELS["gamma_r"]
+    assert heatmaps.layout.annotations[1].text == G.LABELS["gamma_r"]
     want = G.gate_trace(tiny["GRU"], "edcba").values["gamma_r"]
-    np.testing.assert_allclose(np.array(fig.data[1].z), want.astype(np.float32))
+    np.testing.assert_allclose(np.array(heatmaps.data[1].z), want.astype(np.float32))
+    np.testing.assert_allclose(np.array(fig.data[1].y), want[1])   # the unit's Γr line
+    assert fig.data[1].name == "Γr" and _marker_rows(heatmaps) == [(1, 1)] * 4
     box.controls[3].value = "a b"                                   # a typed text
-    assert list(fig.layout.xaxis6.ticktext) == ["a", "␣", "b"] and box.figure is fig
+    assert list(fig.data[5].text) == ["a", "␣", "b"] == list(heatmaps.data[4].text)
+    assert box.figure is fig and box.heatmaps is heatmaps
     assert len(box.timings["text"]) == 3
 
 
-def test_a_bad_typed_text_shows_a_message_and_keeps_the_figure(tiny):
+def test_a_bad_typed_text_shows_a_message_and_keeps_the_figures(tiny):
     box = G.gate_explorer(tiny, texts=("abc",))
-    before = _data(box.figure)
+    before = _data(box.figure), _data(box.heatmaps)
     box.controls[3].value = "a" * (G.WIDGET_CHARS + 5)
     assert f"1 to {G.WIDGET_CHARS} characters" in box.controls[4].value
-    assert _data(box.figure) == before
+    assert (_data(box.figure), _data(box.heatmaps)) == before
 
 
 # ------------------------------------------------------------------------ shipped weights

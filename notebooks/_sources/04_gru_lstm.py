@@ -317,31 +317,34 @@ for name in models:
 
 # %% [markdown]
 # ## 4. The gate explorer
-# Below: the LSTM reading a text. The four heatmaps show every unit (rows) at every character
-# (columns) for $\Gamma_f$, $\Gamma_u$, $\Gamma_o$ and $c^{\langle t \rangle}$ (the GRU shows
-# $\Gamma_u$, $\Gamma_r$, $\tilde c^{\langle t \rangle}$ and $c^{\langle t \rangle}$). The
-# **slider picks a unit** (the orange line): the two plots at the bottom show that unit's gates
-# and memory per character, and the text above the figure is coloured by its $\tanh c^{\langle
-# t \rangle}$, with the characters where its memory changes most ($|\Delta c^{\langle t
-# \rangle}|$). Switch the model, pick an example or type your own text and press Enter.
+# Below: the LSTM reading a text. The **slider picks a unit**: the text is coloured by its
+# $\tanh c^{\langle t \rangle}$, with the characters where its memory changes most
+# ($|\Delta c^{\langle t \rangle}|$), and the two plots under it show that unit's gates and
+# memory per character. The four heatmaps at the bottom show every unit (rows) at every
+# character (columns) for $\Gamma_f$, $\Gamma_u$, $\Gamma_o$ and $c^{\langle t \rangle}$ (the
+# GRU shows $\Gamma_u$, $\Gamma_r$, $\tilde c^{\langle t \rangle}$ and $c^{\langle t \rangle}$),
+# with the chosen unit marked by the orange line. Switch the model, pick an example or type
+# your own text and press Enter.
 #
 # It opens on the LSTM's line clock. The model runs once per text and model; a slider move
-# only restyles the figure, and the cell measures how long that takes in Python.
+# only redraws the unit's plots and moves the orange lines, and the cell measures how long
+# that takes in Python.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
 line_unit = found["LSTM"]["position in the line"][0]
 explorer = gate_explorer(models, EXAMPLES, unit=line_unit)
-fig = explorer.figure
-np.testing.assert_allclose(fig.data[3].z, gate_trace(models["LSTM"], EXAMPLES[0]).values["c"],
-                           rtol=1e-6)                         # the heatmap holds c<t> (float32)
-assert list(fig.data[4].y) == [line_unit, line_unit]          # the marker on unit line_unit
-before = np.array(fig.data[11].y)
+fig, heatmaps = explorer.figure, explorer.heatmaps            # the unit's plots, the heatmaps
+c_values = gate_trace(models["LSTM"], EXAMPLES[0]).values["c"]
+np.testing.assert_allclose(heatmaps.data[3].z, c_values, rtol=1e-6)  # c<t> (float32)
+assert {shape.y0 for shape in heatmaps.layout.shapes} == {line_unit}  # the orange lines
+before = np.array(fig.data[3].y)
 for unit in range(40):
     explorer.update(unit=unit)                                # what the slider does
-assert list(fig.data[4].y) == [39, 39] and not np.array_equal(fig.data[11].y, before)
+assert {shape.y0 for shape in heatmaps.layout.shapes} == {39}
+assert not np.array_equal(fig.data[3].y, before)              # unit 39's c<t>, not line_unit's
 explorer.update(model="GRU")
-assert fig.layout.annotations[1].text.startswith("Γr")      # the GRU's reset gate panel
+assert heatmaps.layout.annotations[1].text.startswith("Γr")  # the GRU's reset gate panel
 explorer.update(model="LSTM", unit=line_unit)
 ms = 1e3 * np.array(explorer.timings["unit"])
 print(f"slider move: median {np.median(ms):.1f} ms, slowest {ms.max():.1f} ms over {len(ms)} "

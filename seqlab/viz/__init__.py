@@ -36,7 +36,13 @@ from seqlab.viz.captioning import caption_explorer, caption_grid
 from seqlab.viz.ctc import alignment_explorer, collapse_typer, lattice_explorer, lattice_figure
 from seqlab.viz.embedding_maps import debias_explorer, load_tsne_maps, tsne_explorer, tsne_figure
 from seqlab.viz.embeddings import analogy_explorer, analogy_figure, analogy_view
-from seqlab.viz.gates import gate_explorer, gate_figure, gate_trace, load_gate_model
+from seqlab.viz.gates import (
+    gate_explorer,
+    gate_figure,
+    gate_trace,
+    load_gate_model,
+    unit_figure,
+)
 from seqlab.viz.glove import cooccurrence_heatmap, glove_loss_curve, weighting_explorer
 from seqlab.viz.lm import live_loss_curve, sampling_explorer, token_logprob_bars
 from seqlab.viz.music import audio, compare_histograms, loss_curves, piano_roll
@@ -98,5 +104,5 @@ __all__ = ["accuracy_vs_gap_figure", "activation_curves", "alignment_explorer", 
            "show_source", "softmax_temperature_explorer", "Source", "spectrogram_figure",
            "tagging_comparison_figure", "tagging_explorer", "token_logprob_bars",
            "training_animation", "training_curve_plot", "trigger_figure", "trigger_timeline",
-           "tsne_explorer", "tsne_figure", "waveform_figure", "weighting_explorer",
+           "tsne_explorer", "tsne_figure", "unit_figure", "waveform_figure", "weighting_explorer",
            "widget_frontend_check", "word_contribution_bars"]

@@ -7,7 +7,9 @@ and the characters where its memory changes most (the largest |Δc<t>| = |c<t> -
 
 The computation (:func:`gate_trace`, :func:`unit_profile`, :func:`unit_correlations`) is
 separate from the widget and testable headless; the widget runs one forward pass per (model,
-text) and keeps it, so a slider move only restyles the figure.
+text) and keeps it, so a slider move only restyles the unit's small figure and moves the marker
+shapes on the heatmaps: plotly.js then redraws neither heatmap (in one figure with the lines,
+any restyle redrew all four: 272-294 ms per move in Chromium).
 
 =================  ===================================================================
 panels             what they show, each (n_a units, T characters)
@@ -188,38 +190,71 @@ def _unit_titles(kind: str, unit: int) -> list[str]:
     return [f"unit {unit}: {first}", f"unit {unit}: c<t> (bars) and Δc<t> = c<t> - c<t-1>"]
 
 
-def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
-    """Heatmaps (units × characters) of the four panels, a line marking ``unit`` on each, and
-    that unit's values per character below: traces 0-3 the heatmaps, 4-7 the unit markers,
-    8-10 the unit's first three panels (LSTM Γf, Γu, Γo; GRU Γu, Γr, c̃), 11 its c<t>, 12 Δc<t>."""
-    fig = make_subplots(rows=6, cols=1, shared_xaxes=True, vertical_spacing=0.025,
-                        row_heights=[0.17] * 4 + [0.16, 0.16], subplot_titles=["-"] * 6)
-    for row in range(1, 5):
-        fig.add_trace(go.Heatmap(colorbar=dict(len=0.15, y=1 - (row - 0.5) * 0.17, thickness=10),
-                                 hovertemplate="unit %{y}, character %{x}: %{z:.2f}"
-                                 "<extra></extra>"), row=row, col=1)
-    for row in range(1, 5):
-        fig.add_trace(go.Scatter(mode="lines", line=dict(color="#ff7f0e", width=1.5),
-                                 showlegend=False, hoverinfo="skip"), row=row, col=1)
-    for i in range(3):
-        fig.add_trace(go.Scatter(mode="lines+markers", marker=dict(size=4),
-                                 line=dict(color=COLOURS[i])), row=5, col=1)
-    fig.add_trace(go.Bar(name="c<t>", marker_color=COLOURS[4]), row=6, col=1)
-    fig.add_trace(go.Scatter(mode="lines", name="Δc<t>", line=dict(color="black", width=1)),
-                  row=6, col=1)
-    fig.update_yaxes(range=[-1.05, 1.05], row=5, col=1)
-    fig.update_layout(template=TEMPLATE, height=980, bargap=0.1,
-                      margin=dict(l=50, r=20, t=40, b=40),
-                      legend=dict(orientation="h", y=-0.04, x=0))
-    _fill(fig, trace, unit)
+# Both figures leave the same margins, so their character axes line up one above the other (the
+# heatmaps' colour bars sit in the right margin instead of widening it). The characters are a
+# text trace in a strip under each figure, not tick labels: plotly.js measures every tick label
+# on every redraw (87 labels: about 80 ms of a 100 ms redraw in Chromium; as text: 25 ms).
+MARGIN = dict(l=50, r=70, t=40, b=30, autoexpand=False)
+
+
+def _with_strip(rows: int, heights: list[float], spacing: float) -> go.Figure:
+    """Subplots sharing x, the last one a strip for the characters (no axes of its own)."""
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=spacing,
+                        row_heights=heights, subplot_titles=["-"] * (rows - 1) + [""])
+    fig.update_yaxes(visible=False, range=[-1, 1], fixedrange=True, row=rows, col=1)
+    fig.add_trace(go.Scatter(mode="text", textfont=dict(size=10, family="monospace"),
+                             showlegend=False, hoverinfo="skip"), row=rows, col=1)
+    fig.update_xaxes(title_text="position in the text", row=rows, col=1)
     return fig
 
 
-def _fill(fig, trace: GateTrace, unit: int) -> None:
-    """Put a (new) text's values into the figure's existing traces, then the unit's."""
-    names, T = PANELS[trace.kind], len(trace.text)
-    x, chars = np.arange(T), [_label(c) for c in trace.text]
-    for i, name in enumerate(names):
+def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
+    """Heatmaps (units × characters) of the four panels, traces 0-3, the characters, trace 4,
+    and a line marking ``unit`` on each heatmap, layout shapes 0-3."""
+    fig = _with_strip(5, [0.23] * 4 + [0.05], 0.045)
+    for row in range(1, 5):
+        axis = "" if row == 1 else str(row)
+        low, high = fig.layout[f"yaxis{axis}"].domain
+        fig.add_trace(go.Heatmap(colorbar=dict(len=high - low, y=(low + high) / 2, thickness=10,
+                                               x=1.01, xpad=4),
+                                 hovertemplate="unit %{y}, character %{x}: %{z:.2f}"
+                                 "<extra></extra>"), row=row, col=1)
+        fig.add_shape(type="line", xref=f"x{axis} domain", x0=0, x1=1, yref=f"y{axis}",
+                      line=dict(color="#ff7f0e", width=1.5))
+    fig.data = fig.data[1:] + fig.data[:1]                   # heatmaps 0-3, then the characters
+    fig.update_layout(template=TEMPLATE, height=760, margin=MARGIN)
+    return _fill_heatmaps(fig, trace, unit)
+
+
+def unit_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
+    """One unit's values per character: traces 0-2 its first three panels (LSTM Γf, Γu, Γo;
+    GRU Γu, Γr, c̃), 3 its c<t> (bars), 4 Δc<t>, 5 the characters."""
+    fig = _with_strip(3, [0.45, 0.45, 0.1], 0.07)
+    for i in range(3):
+        fig.add_trace(go.Scatter(mode="lines+markers", marker=dict(size=4),
+                                 line=dict(color=COLOURS[i])), row=1, col=1)
+    fig.add_trace(go.Bar(name="c<t>", marker_color=COLOURS[4], showlegend=False), row=2, col=1)
+    fig.add_trace(go.Scatter(mode="lines", name="Δc<t>", line=dict(color="black", width=1),
+                             showlegend=False), row=2, col=1)  # the panel's title names both
+    fig.data = fig.data[1:] + fig.data[:1]                   # the unit's traces, the characters
+    fig.update_yaxes(range=[-1.05, 1.05], row=1, col=1)
+    fig.update_layout(template=TEMPLATE, height=440, bargap=0.1, margin=MARGIN,
+                      legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
+    fig.layout.annotations[0].update(x=1, xanchor="right")  # the title right, the legend left
+    return _fill_unit(fig, trace, unit)
+
+
+def _characters(fig, strip, trace: GateTrace) -> None:
+    """The text under the columns; the x range fixed to the columns (text would pad it)."""
+    T = len(trace.text)
+    strip.update(x=np.arange(T), y=np.zeros(T), text=[_label(c) for c in trace.text])
+    fig.update_xaxes(range=[-0.5, T - 0.5], autorange=False)
+
+
+def _fill_heatmaps(fig, trace: GateTrace, unit: int) -> go.Figure:
+    """Put a (new) text's values into the heatmaps, then mark the unit."""
+    x = np.arange(len(trace.text))
+    for i, name in enumerate(PANELS[trace.kind]):
         z, title = trace.values[name], LABELS[name]
         if name.startswith("c"):       # c̃, c: signed; a few LSTM cells reach |c| ≈ 50, so the
             bound = max(1.0, float(np.percentile(np.abs(z), 90)))  # colours clip at the 90th
@@ -230,26 +265,36 @@ def _fill(fig, trace: GateTrace, unit: int) -> None:
         fig.data[i].update(z=z.astype(np.float32), x=x, colorscale=scale[0], zmin=scale[1],
                            zmax=scale[2], name=LABELS[name])  # float32: half the bytes to send
         fig.layout.annotations[i].text = title
-        fig.data[4 + i].x = [-0.5, T - 0.5]
-    for i, name in enumerate(names[:3]):
-        fig.data[8 + i].update(x=x, name=LABELS[name].split()[0])
-    fig.data[11].x = fig.data[12].x = x
-    fig.layout.xaxis6.update(tickmode="array", tickvals=list(x), ticktext=chars, tickangle=0,
-                             tickfont=dict(size=9, family="monospace"))
+    _characters(fig, fig.data[4], trace)
+    _mark_unit(fig, unit)
+    return fig
+
+
+def _fill_unit(fig, trace: GateTrace, unit: int) -> go.Figure:
+    """Put a (new) text's characters into the unit figure, then the unit's values."""
+    x = np.arange(len(trace.text))
+    for i, name in enumerate(PANELS[trace.kind][:3]):
+        fig.data[i].update(x=x, name=LABELS[name].split()[0])
+    fig.data[3].x = fig.data[4].x = x
+    _characters(fig, fig.data[5], trace)
     _restyle_unit(fig, trace, unit)
+    return fig
+
+
+def _mark_unit(heatmaps, unit: int) -> None:
+    for shape in heatmaps.layout.shapes:
+        shape.y0 = shape.y1 = unit
 
 
 def _restyle_unit(fig, trace: GateTrace, unit: int) -> None:
-    """Move the unit markers and redraw the unit's lines: the only thing a slider move does."""
+    """Redraw the unit figure's lines for ``unit``: with _mark_unit, all a slider move does."""
     prof = unit_profile(trace, unit)
-    for i in range(4, 8):
-        fig.data[i].y = [unit, unit]
     for i, name in enumerate(PANELS[trace.kind][:3]):
-        fig.data[8 + i].y = prof["values"][name]
-    fig.data[11].y = trace.values["c"][unit]
-    fig.data[12].y = prof["dc"]
+        fig.data[i].y = prof["values"][name]
+    fig.data[3].y = trace.values["c"][unit]
+    fig.data[4].y = prof["dc"]
     titles = _unit_titles(trace.kind, unit)
-    fig.layout.annotations[4].text, fig.layout.annotations[5].text = titles
+    fig.layout.annotations[0].text, fig.layout.annotations[1].text = titles
 
 
 def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
@@ -262,8 +307,10 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
     texts : example texts for the dropdown (the text box takes any other)
     unit, model : the unit and model shown first
 
-    ``box.update(unit=..., model=..., text=...)`` does what the controls do; ``box.timings``
-    lists the seconds each update took (``"unit"`` for slider moves, ``"text"`` for new texts).
+    ``box.figure`` is the unit's figure (:func:`unit_figure`), ``box.heatmaps`` the heatmaps
+    below it (:func:`gate_figure`). ``box.update(unit=..., model=..., text=...)`` does what the
+    controls do; ``box.timings`` lists the seconds each update took (``"unit"`` for slider
+    moves, ``"text"`` for new texts).
     """
     models = models or {"LSTM": load_gate_model("lstm"), "GRU": load_gate_model("gru")}
     names = list(models)
@@ -276,7 +323,7 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
         return cache[(name, text)]
 
     tr = trace_of(state["model"], state["text"])
-    fig = go.FigureWidget(gate_figure(tr, unit))
+    fig, heatmaps = go.FigureWidget(unit_figure(tr, unit)), go.FigureWidget(gate_figure(tr, unit))
     slider = widgets.IntSlider(value=unit, min=0, max=tr.n_a - 1, description="hidden unit",
                                continuous_update=True, layout=widgets.Layout(width="520px"))
     picker = widgets.ToggleButtons(options=names, value=state["model"], description="model")
@@ -299,8 +346,16 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
             return
         state.update(model=model or state["model"], text=text or state["text"])
         state["unit"] = min(state["unit"] if unit is None else unit, tr.n_a - 1)
-        with fig.batch_update():
-            (_fill if new_trace else _restyle_unit)(fig, tr, state["unit"])
+        u = state["unit"]
+        if new_trace:
+            with fig.batch_update(), heatmaps.batch_update():
+                _fill_unit(fig, tr, u)
+                _fill_heatmaps(heatmaps, tr, u)
+        else:                           # a slider move: two small messages, the unit's lines
+            with fig.batch_update():    # and the marker shapes (the heatmaps stay drawn)
+                _restyle_unit(fig, tr, u)
+            with heatmaps.batch_update():
+                _mark_unit(heatmaps, u)
         slider.max = tr.n_a - 1
         note = f" ({tr.replaced} unknown characters read as spaces)" if tr.replaced else ""
         info.value = highlighted_text(tr, state["unit"]) + note
@@ -310,6 +365,6 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
     picker.observe(lambda ch: update(model=ch["new"]), names="value")
     examples.observe(lambda ch: update(text=ch["new"]), names="value")
     box_text.observe(lambda ch: ch["new"] and update(text=ch["new"]), names="value")
-    box = FigureBox([slider, picker, examples, box_text, info], fig, update)
-    box.timings, box.state = timings, state
+    box = FigureBox([slider, picker, examples, box_text, info], fig, update, below=[heatmaps])
+    box.timings, box.state, box.heatmaps = timings, state, heatmaps
     return box
