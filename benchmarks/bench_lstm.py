@@ -8,9 +8,16 @@ every weight and bias and of the input x (``x.requires_grad`` on the torch side,
 ``(out * da).sum().backward()``, gradients set to None between calls (no accumulation).
 Threads: ``benchmarks/run.py`` sets torch's; NumPy's BLAS uses OMP/OPENBLAS_NUM_THREADS.
 
+torch's default CPU path for this is oneDNN's fused LSTM (one JIT-compiled kernel for the whole
+layer, ``torch.backends.mkldnn``); each training case is measured a second time against torch
+with oneDNN switched off, its op-by-op ATen LSTM (a GEMM and separate element-wise kernels per
+step: the same decomposition as seqlab's).
+
 Units are tokens (m·T_x per step). :func:`notes` adds the GEMM throughput of both sides, counting
 the products only: 2·(4n_a)·(n_x + n_a)·m·T_x flops forward, twice that backward (dW and
-[da<t-1>; dx<t>]), against NumPy's own float32 GEMM peak measured in the same run.
+[da<t-1>; dx<t>]), against NumPy's own float32 GEMM peak measured in the same run, and the time
+of seqlab's products alone (the same GEMMs on the same shapes and layouts, no element-wise work):
+the floor for seqlab's step with this BLAS.
 """
 
 from __future__ import annotations
@@ -27,10 +34,22 @@ from seqlab.rnn import init_lstm_params, lstm_backward, lstm_forward
 SIZES = ((32, 50, 64, 128), (64, 100, 128, 256), (16, 200, 256, 512))  # (m, T_x, n_x, n_a)
 REPEATS = 11                   # interleaved samples per side (the machine is shared: noisy)
 _FLOPS: dict[str, float] = {}  # case name -> GEMM flops of one training step
+_SIZE: dict[str, tuple] = {}   # case name -> (m, T_x, n_x, n_a)
+
+
+ONEDNN_OFF = ", vs torch without oneDNN"   # the second reference's case-name suffix
 
 
 def _name(m: int, T_x: int, n_x: int, n_a: int) -> str:
     return f"LSTM fwd+bwd f32, m={m}, T_x={T_x}, n_x={n_x}, n_a={n_a}"
+
+
+def _without_onednn(fn):
+    """``fn`` run with torch's oneDNN off: torch's op-by-op ATen LSTM instead of the fused one."""
+    def run():
+        with torch.backends.mkldnn.flags(enabled=False):
+            return fn()
+    return run
 
 
 def cases() -> list[Case]:
@@ -57,10 +76,49 @@ def cases() -> list[Case]:
             (out * t_da).sum().backward()
 
         name = _name(m, T_x, n_x, n_a)
+        _SIZE[name] = (m, T_x, n_x, n_a)
         _FLOPS[name] = 3 * 2 * (4 * n_a) * (n_x + n_a) * m * T_x
         out.append(Case(name, ours, ref, "torch.nn.LSTM CPU", units=m * T_x,
                         unit_name="tokens"))
+        out.append(Case(name + ONEDNN_OFF, ours, _without_onednn(ref),
+                        "torch.nn.LSTM CPU (ATen ops)", units=m * T_x, unit_name="tokens"))
     return out
+
+
+def gemms_only(m: int, T_x: int, n_x: int, n_a: int):
+    """A callable doing exactly the products of seqlab's training step and nothing else.
+
+    The shapes, layouts and ``out=`` buffers of ``seqlab.rnn._lstm_seq``: per step the fused
+    four-gate product W [a<t-1>; x<t>; 1] (forward) and W_aᵀ dz (backward), then dW and dX over
+    all steps.
+    """
+    rng = np.random.default_rng(0)
+    K1 = n_a + n_x + 1
+    W = rng.standard_normal((4 * n_a, K1)).astype(np.float32)
+    W_aT = np.ascontiguousarray(W[:, :n_a].T)
+    H = rng.standard_normal((K1, T_x + 1, m)).astype(np.float32)
+    G = np.empty((T_x, 4 * n_a, m), np.float32)
+    dZ = rng.standard_normal((4 * n_a, T_x, m)).astype(np.float32)
+    da_prev = np.empty((n_a, m), np.float32)
+
+    def run():
+        for t in range(T_x):
+            np.matmul(W, H[:, t], out=G[t])
+        for t in reversed(range(T_x)):
+            np.matmul(W_aT, dZ[:, t], out=da_prev)
+        dZ_flat = dZ.reshape(4 * n_a, T_x * m)
+        _ = dZ_flat @ H[:, :T_x].reshape(K1, T_x * m).T, W[:, n_a:K1 - 1].T @ dZ_flat
+    return run
+
+
+def _median_time(fn, repeats: int = 7) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def gemm_peak(n: int = 2048, repeats: int = 7) -> float:
@@ -68,13 +126,7 @@ def gemm_peak(n: int = 2048, repeats: int = 7) -> float:
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
     out = np.empty_like(a)
-    np.matmul(a, b, out=out)                                    # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        np.matmul(a, b, out=out)
-        times.append(time.perf_counter() - start)
-    return 2 * n**3 / statistics.median(times) / 1e9
+    return 2 * n**3 / _median_time(lambda: np.matmul(a, b, out=out), repeats) / 1e9
 
 
 def notes(results) -> list[str]:
@@ -83,9 +135,14 @@ def notes(results) -> list[str]:
     lines = [f"LSTM: GEMM throughput (products only, median time); NumPy float32 GEMM peak "
              f"(2048×2048 matmul, same run): {peak:.0f} GFLOP/s", ""]
     for r in results:
+        if r.name.endswith(ONEDNN_OFF):
+            continue
         flops = _FLOPS[r.name]
-        ours = flops / statistics.median(r.seqlab_s) / 1e9
-        ref = flops / statistics.median(r.reference_s) / 1e9
-        lines.append(f"- {r.name}: seqlab {ours:.0f} GFLOP/s ({100 * ours / peak:.0f}% of "
-                     f"peak), torch {ref:.0f} GFLOP/s; {flops / 1e9:.2f} GFLOP per step")
+        step, ref_step = statistics.median(r.seqlab_s), statistics.median(r.reference_s)
+        floor = _median_time(gemms_only(*_SIZE[r.name]))
+        lines.append(f"- {r.name}: seqlab {flops / step / 1e9:.0f} GFLOP/s "
+                     f"({100 * flops / step / 1e9 / peak:.0f}% of peak), torch "
+                     f"{flops / ref_step / 1e9:.0f} GFLOP/s; {flops / 1e9:.2f} GFLOP per step; "
+                     f"seqlab's GEMMs alone {1e3 * floor:.1f} ms of its {1e3 * step:.1f} ms, "
+                     f"torch's whole step {1e3 * ref_step:.1f} ms")
     return lines

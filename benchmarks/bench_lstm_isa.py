@@ -12,6 +12,9 @@ instruction set:
 - **both AVX-512** (only where the CPU has it): OpenBLAS's own choice for the CPU
   (``OPENBLAS_CORETYPE`` removed), torch's defaults.
 
+Under each table: both sides' GEMM GFLOP/s, NumPy's GEMM peak and the time of seqlab's products
+alone, as in bench_lstm's notes.
+
     python benchmarks/bench_lstm_isa.py      # or: python benchmarks/run.py lstm_isa
 """
 
@@ -50,9 +53,13 @@ def _child() -> None:
     blas = [i.get("architecture") for i in threadpool_info() if i.get("user_api") == "blas"]
     print(f"isa: OpenBLAS {blas[0] if blas else '?'}, torch "
           f"{torch.backends.cpu.get_cpu_capability()}", flush=True)
+    results = []
     for case in bench_lstm.cases():
-        if "fwd+bwd" in case.name:
-            print(measure(case, repeats=bench_lstm.REPEATS).row(), flush=True)
+        if "fwd+bwd" in case.name and not case.name.endswith(bench_lstm.ONEDNN_OFF):
+            results.append(measure(case, repeats=bench_lstm.REPEATS))
+            print(results[-1].row(), flush=True)
+    for line in bench_lstm.notes(results):  # GFLOP/s, the peak and the GEMMs-alone floor
+        print(f"note: {line}", flush=True)
 
 
 def main(argv: list[str]) -> None:
@@ -71,6 +78,10 @@ def main(argv: list[str]) -> None:
         for line in out:
             if line.startswith("| LSTM"):
                 print(line)
+        print()
+        for line in out:
+            if line.startswith("note: ") and line[6:].strip():
+                print(line[6:])
 
 
 if __name__ == "__main__":

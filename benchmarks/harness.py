@@ -56,19 +56,49 @@ HEADER = ("| benchmark | seqlab | reference | reference | unit | ratio (seqlab/r
           "|---|---:|---|---:|---|---:|")
 
 
+# Longer than a library's idle worker threads keep spinning after its last call: OpenBLAS's
+# spin for 2**28 TSC cycles (0.10 s at 2.6 GHz) and, on 2 cores, take half the machine from
+# whatever runs next. Measured: torch's LSTM step at m=16, n_a=512 took 168-177 ms right after a
+# NumPy call and 93-99 ms once OpenBLAS had gone quiet; see _settle.
+SETTLE_S = 0.15
+
+
 def measure(case: Case, repeats: int = 7, min_time: float = 0.05) -> Result:
-    """Time both sides ``repeats`` times (each sample loops until ``min_time``), interleaved."""
+    """Time both sides ``repeats`` times (each sample loops until ``min_time``), interleaved.
+
+    Before each sample, :func:`_settle` lets the other side's worker threads go quiet, so that
+    neither side is timed while the other's threads still hold the cores.
+    """
+    per_call = {}
     for fn in (case.seqlab, case.reference):  # warm-up: caches, allocations, lazy imports
         fn()
+        per_call[fn] = _time(fn, 1)
     loops = 1
     while _time(case.seqlab, loops) < min_time and loops < 1 << 16:
         loops *= 2
     seqlab_s, reference_s = [], []
     for _ in range(repeats):
-        seqlab_s.append(_time(case.seqlab, loops) / loops)
-        reference_s.append(_time(case.reference, loops) / loops)
+        for fn, samples in ((case.seqlab, seqlab_s), (case.reference, reference_s)):
+            _settle(fn, per_call[fn])
+            samples.append(_time(fn, loops) / loops)
     return Result(case.name, case.reference_name, case.unit_name, seqlab_s, reference_s,
                   case.units)
+
+
+def _settle(fn: Callable[[], object], per_call: float) -> None:
+    """Spend ``SETTLE_S`` untimed before a sample of ``fn``: the other side's threads stop.
+
+    A short call runs itself meanwhile (its own threads are awake and its caches warm when the
+    timing starts; an idle machine instead makes the next short call pay for waking up: torch's
+    3 ms step took up to 16 ms after a 0.2 s sleep); a long call sleeps, its own wake-up being
+    under 1% of it.
+    """
+    if per_call >= SETTLE_S:
+        time.sleep(SETTLE_S)
+        return
+    start = time.perf_counter()
+    while time.perf_counter() - start < SETTLE_S:
+        fn()
 
 
 def _time(fn: Callable[[], object], loops: int) -> float:

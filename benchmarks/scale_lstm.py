@@ -14,11 +14,11 @@ returns the table's lines (times and the fitted log-log slope of each curve's up
 from __future__ import annotations
 
 import statistics
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from harness import Case, measure
 
 from seqlab.rnn import init_lstm_params, lstm_backward, lstm_forward
 
@@ -29,7 +29,7 @@ EXPECTED = {"T_x": 1, "n_a": 2, "m": 1}  # the flop count's exponent on each axi
 
 
 def _step_seconds(m, T_x, n_x, n_a, repeats=9) -> tuple[float, float]:
-    """Median seconds of one training step: (seqlab, torch), calls interleaved."""
+    """Median seconds of one training step: (seqlab, torch), timed as the benchmark table is."""
     rng = np.random.default_rng(0)
     params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
     x = rng.standard_normal((n_x, m, T_x)).astype(np.float32)
@@ -49,15 +49,8 @@ def _step_seconds(m, T_x, n_x, n_a, repeats=9) -> tuple[float, float]:
         out, _ = lstm(t_x)
         (out * t_da).sum().backward()
 
-    times = {ours: [], ref: []}
-    for f in (ours, ref):
-        f()                                                   # warm-up
-    for _ in range(repeats):
-        for f in (ours, ref):
-            start = time.perf_counter()
-            f()
-            times[f].append(time.perf_counter() - start)
-    return statistics.median(times[ours]), statistics.median(times[ref])
+    r = measure(Case("scaling", ours, ref, "torch.nn.LSTM CPU"), repeats=repeats)
+    return statistics.median(r.seqlab_s), statistics.median(r.reference_s)
 
 
 def _slope(xs, ys) -> float:
