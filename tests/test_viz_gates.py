@@ -132,13 +132,14 @@ def _marker_rows(heatmaps) -> list:
 def test_figures_hold_the_trace_with_the_characters_under_it(tiny):
     trace = G.gate_trace(tiny["LSTM"], "ab c\nd")
     heat = G.gate_figure(trace, unit=3)
-    assert len(heat.data) == 5 and _marker_rows(heat) == [(3, 3)] * 4
+    assert len(heat.data) == 5 and _marker_rows(heat) == [(3, 3)] * 8
     for i, key in enumerate(G.PANELS["lstm"]):
         z = np.asarray(heat.data[i].z)                              # stored as float32
         assert z.dtype == np.float32
         np.testing.assert_allclose(z, trace.values[key].astype(np.float32))
         assert heat.layout.annotations[i].text.startswith(G.LABELS[key])
-        assert heat.layout.shapes[i].yref == heat.data[i].yaxis  # one marker on each heatmap
+        assert {shape.yref for shape in heat.layout.shapes[2 * i:2 * i + 2]} == {
+            heat.data[i].yaxis}                                     # a marker on each heatmap
     chars = ["a", "b", "␣", "c", "↵", "d"]
     assert list(heat.data[4].text) == chars and heat.data[4].mode == "text"
     unit = G.unit_figure(trace, unit=3)
@@ -166,7 +167,7 @@ def test_slider_moves_restyle_without_running_the_model(tiny, monkeypatch):
     slider.value = 2                                                # a slider move
     assert _data(fig) != before                   # the unit's lines changed
     assert _data(heatmaps) == heat_before         # the heatmaps did not: only the marker moved
-    assert _marker_rows(heatmaps) == [(2, 2)] * 4
+    assert _marker_rows(heatmaps) == [(2, 2)] * 8
     np.testing.assert_allclose(fig.data[3].y, heat[2], rtol=1e-6)  # heat is float32
     assert calls == ["abc de"] and len(box.timings["unit"]) == 1
     assert "unit 2" in box.controls[4].value and fig.layout.annotations[0].text.startswith(
@@ -185,7 +186,7 @@ def test_new_text_and_model_refill_the_same_figures(tiny):
     want = G.gate_trace(tiny["GRU"], "edcba").values["gamma_r"]
     np.testing.assert_allclose(np.array(heatmaps.data[1].z), want.astype(np.float32))
     np.testing.assert_allclose(np.array(fig.data[1].y), want[1])   # the unit's Γr line
-    assert fig.data[1].name == "Γr" and _marker_rows(heatmaps) == [(1, 1)] * 4
+    assert fig.data[1].name == "Γr" and _marker_rows(heatmaps) == [(1, 1)] * 8
     box.controls[3].value = "a b"                                   # a typed text
     assert list(fig.data[5].text) == ["a", "␣", "b"] == list(heatmaps.data[4].text)
     assert box.figure is fig and box.heatmaps is heatmaps

@@ -8,8 +8,9 @@ and the characters where its memory changes most (the largest |Δc<t>| = |c<t> -
 The computation (:func:`gate_trace`, :func:`unit_profile`, :func:`unit_correlations`) is
 separate from the widget and testable headless; the widget runs one forward pass per (model,
 text) and keeps it, so a slider move only restyles the unit's small figure and moves the marker
-shapes on the heatmaps: plotly.js then redraws neither heatmap (in one figure with the lines,
-any restyle redrew all four: 272-294 ms per move in Chromium).
+lines (layout shapes) on the heatmaps, sending no heatmap data. In Chromium the first redraw
+after a slider move took 151-248 ms against 237-294 ms as one figure; plotly.js still redraws
+the heatmaps when a shape moves (about 40 ms).
 
 =================  ===================================================================
 panels             what they show, each (n_a units, T characters)
@@ -210,7 +211,8 @@ def _with_strip(rows: int, heights: list[float], spacing: float) -> go.Figure:
 
 def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
     """Heatmaps (units × characters) of the four panels, traces 0-3, the characters, trace 4,
-    and a line marking ``unit`` on each heatmap, layout shapes 0-3."""
+    and a line marking ``unit`` on each heatmap, layout shapes 2i and 2i + 1 on heatmap i (an
+    orange line on a wider black one: visible on the gates' Viridis and on c<t>'s red/blue)."""
     fig = _with_strip(5, [0.23] * 4 + [0.05], 0.045)
     for row in range(1, 5):
         axis = "" if row == 1 else str(row)
@@ -219,8 +221,9 @@ def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
                                                x=1.01, xpad=4),
                                  hovertemplate="unit %{y}, character %{x}: %{z:.2f}"
                                  "<extra></extra>"), row=row, col=1)
-        fig.add_shape(type="line", xref=f"x{axis} domain", x0=0, x1=1, yref=f"y{axis}",
-                      line=dict(color="#ff7f0e", width=1.5))
+        for colour, width in (("black", 4), ("#ff7f0e", 1.5)):
+            fig.add_shape(type="line", xref=f"x{axis} domain", x0=0, x1=1, yref=f"y{axis}",
+                          line=dict(color=colour, width=width))
     fig.data = fig.data[1:] + fig.data[:1]                   # heatmaps 0-3, then the characters
     fig.update_layout(template=TEMPLATE, height=760, margin=MARGIN)
     return _fill_heatmaps(fig, trace, unit)
