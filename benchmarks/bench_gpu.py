@@ -23,18 +23,17 @@ from __future__ import annotations
 
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_lstm import training_step  # noqa: E402
 from bench_transformer import VOCAB, TorchTransformer, _batch  # noqa: E402
-from harness import HEADER, Case, measure  # noqa: E402
+from harness import HEADER, Case, measure, median_time, synchronizer  # noqa: E402
 
 from seqlab import backend  # noqa: E402
-from seqlab.rnn import init_lstm_params, lstm_backward, lstm_forward  # noqa: E402
 from seqlab.transformer import Transformer, TransformerConfig  # noqa: E402
 
 LSTM_SIZE = (256, 100, 512, 1024)            # (m, T_x, n_x, n_a), the issue's size
@@ -43,44 +42,9 @@ DRY_LSTM, DRY_TRANSFORMER = (4, 5, 6, 8), (4, 6, 16)
 REPEATS = 9
 
 
-def _sync(side: str):
-    """A function that waits for one side's device: "cupy", "cuda" (torch), else a no-op."""
-    if side == "cupy":
-        import cupy
-
-        return cupy.cuda.Device().synchronize
-    if side == "cuda":
-        return torch.cuda.synchronize
-    return lambda: None
-
-
 def lstm_case(size, xp_name: str, device: str) -> Case:
     m, T_x, n_x, n_a = size
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((n_x, m, T_x)).astype(np.float32)
-    da = rng.standard_normal((n_a, m, T_x)).astype(np.float32)
-    with backend.using(xp_name):
-        xp = backend.xp_default()
-        params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
-        x_d, da_d = backend.to_device(x, xp), backend.to_device(da, xp)
-        a0 = backend.zeros((n_a, m), np.float32)
-    sync_ours, sync_ref = _sync(xp_name), _sync(device)
-    lstm = torch.nn.LSTM(n_x, n_a).to(device)
-    t_x = torch.tensor(x.transpose(2, 1, 0).copy(), device=device, requires_grad=True)
-    t_da = torch.tensor(da.transpose(2, 1, 0).copy(), device=device)
-
-    def ours():
-        _, _, _, cache = lstm_forward(x_d, a0, params)
-        lstm_backward(da_d, cache)
-        sync_ours()
-
-    def ref():
-        lstm.zero_grad(set_to_none=True)
-        t_x.grad = None
-        out, _ = lstm(t_x)
-        (out * t_da).sum().backward()
-        sync_ref()
-
+    ours, ref = training_step(size, xp_name, device)
     return Case(f"LSTM fwd+bwd f32, m={m}, T_x={T_x}, n_x={n_x}, n_a={n_a} ({xp_name})", ours,
                 ref, f"torch.nn.LSTM {device}{' (cuDNN)' if device == 'cuda' else ''}",
                 units=m * T_x, unit_name="tokens")
@@ -96,7 +60,7 @@ def transformer_case(size, xp_name: str, device: str) -> Case:
         model = Transformer(config, seed=0, dtype="float32")
         batch_d = tuple(backend.to_device(a, backend.xp_default()) for a in batch)
     t_src, t_in, t_out = (torch.tensor(a, device=device) for a in batch)
-    sync_ours, sync_ref = _sync(xp_name), _sync(device)
+    sync_ours, sync_ref = synchronizer(xp_name), synchronizer(device)
 
     def ours():
         model.loss(batch_d, train=True)
@@ -139,13 +103,7 @@ def notes(results) -> list[str]:
 def cpu_baseline(repeats: int = 3) -> float:
     """NumPy's tokens/s for the LSTM step at the GPU size on this machine (median)."""
     case = lstm_case(LSTM_SIZE, "numpy", "cpu")
-    case.seqlab()                                # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        case.seqlab()
-        times.append(time.perf_counter() - start)
-    return case.units / statistics.median(times)
+    return case.units / median_time(case.seqlab, repeats)
 
 
 if __name__ == "__main__":

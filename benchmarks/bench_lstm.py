@@ -23,17 +23,16 @@ the floor for seqlab's step with this BLAS.
 from __future__ import annotations
 
 import statistics
-import time
 
 import numpy as np
 import torch
-from harness import Case
+from harness import Case, median_time, synchronizer
 
+from seqlab import backend
 from seqlab.rnn import init_lstm_params, lstm_backward, lstm_forward
 
 SIZES = ((32, 50, 64, 128), (64, 100, 128, 256), (16, 200, 256, 512))  # (m, T_x, n_x, n_a)
 REPEATS = 11                   # interleaved samples per side (the machine is shared: noisy)
-_FLOPS: dict[str, float] = {}  # case name -> GEMM flops of one training step
 _SIZE: dict[str, tuple] = {}   # case name -> (m, T_x, n_x, n_a)
 
 
@@ -52,32 +51,48 @@ def _without_onednn(fn):
     return run
 
 
+def training_step(size, xp_name: str = "numpy", device: str = "cpu"):
+    """(seqlab, torch) callables doing one training step each on the same inputs.
+
+    ``size`` (m, T_x, n_x, n_a); seqlab's arrays on the backend ``xp_name``, torch's on
+    ``device``; each call ends with its device's synchronize (nothing on the CPU), so a time is
+    the work done, not the work queued.
+    """
+    m, T_x, n_x, n_a = size
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n_x, m, T_x)).astype(np.float32)
+    da = rng.standard_normal((n_a, m, T_x)).astype(np.float32)
+    with backend.using(xp_name):
+        xp = backend.xp_default()
+        params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
+        x_d, da_d = backend.to_device(x, xp), backend.to_device(da, xp)
+        a0 = backend.zeros((n_a, m), np.float32)
+    sync_ours, sync_ref = synchronizer(xp_name), synchronizer(device)
+    lstm = torch.nn.LSTM(n_x, n_a).to(device)                   # float32, rows (T_x, m, n_x)
+    t_x = torch.tensor(x.transpose(2, 1, 0).copy(), device=device, requires_grad=True)
+    t_da = torch.tensor(da.transpose(2, 1, 0).copy(), device=device)  # (T_x, m, n_a)
+
+    def ours():
+        _, _, _, cache = lstm_forward(x_d, a0, params)
+        lstm_backward(da_d, cache)
+        sync_ours()
+
+    def ref():
+        lstm.zero_grad(set_to_none=True)
+        t_x.grad = None
+        out, _ = lstm(t_x)
+        (out * t_da).sum().backward()
+        sync_ref()
+
+    return ours, ref
+
+
 def cases() -> list[Case]:
     out = []
     for m, T_x, n_x, n_a in SIZES:
-        rng = np.random.default_rng(0)
-        params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
-        x = rng.standard_normal((n_x, m, T_x)).astype(np.float32)
-        a0 = np.zeros((n_a, m), np.float32)
-        da = rng.standard_normal((n_a, m, T_x)).astype(np.float32)
-
-        lstm = torch.nn.LSTM(n_x, n_a)                          # float32, rows (T_x, m, n_x)
-        t_x = torch.tensor(x.transpose(2, 1, 0).copy(), requires_grad=True)
-        t_da = torch.tensor(da.transpose(2, 1, 0).copy())       # (T_x, m, n_a)
-
-        def ours(x=x, a0=a0, params=params, da=da):
-            _, _, _, cache = lstm_forward(x, a0, params)
-            return lstm_backward(da, cache)
-
-        def ref(lstm=lstm, t_x=t_x, t_da=t_da):
-            lstm.zero_grad(set_to_none=True)
-            t_x.grad = None
-            out, _ = lstm(t_x)
-            (out * t_da).sum().backward()
-
+        ours, ref = training_step((m, T_x, n_x, n_a))
         name = _name(m, T_x, n_x, n_a)
         _SIZE[name] = (m, T_x, n_x, n_a)
-        _FLOPS[name] = 3 * 2 * (4 * n_a) * (n_x + n_a) * m * T_x
         out.append(Case(name, ours, ref, "torch.nn.LSTM CPU", units=m * T_x,
                         unit_name="tokens"))
         out.append(Case(name + ONEDNN_OFF, ours, _without_onednn(ref),
@@ -111,35 +126,27 @@ def gemms_only(m: int, T_x: int, n_x: int, n_a: int):
     return run
 
 
-def _median_time(fn, repeats: int = 7) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def gemm_peak(n: int = 2048, repeats: int = 7) -> float:
     """NumPy's float32 GEMM throughput in GFLOP/s: the median of ``repeats`` n×n products."""
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((n, n)).astype(np.float32) for _ in range(2))
     out = np.empty_like(a)
-    return 2 * n**3 / _median_time(lambda: np.matmul(a, b, out=out), repeats) / 1e9
+    return 2 * n**3 / median_time(lambda: np.matmul(a, b, out=out), repeats) / 1e9
 
 
 def notes(results) -> list[str]:
-    """GEMM GFLOP/s of both sides for each measured case, and NumPy's GEMM peak."""
+    """For each case against fused torch: both sides' GEMM GFLOP/s against NumPy's GEMM peak,
+    and the time of seqlab's GEMMs alone next to both whole steps."""
     peak = gemm_peak()
     lines = [f"LSTM: GEMM throughput (products only, median time); NumPy float32 GEMM peak "
              f"(2048×2048 matmul, same run): {peak:.0f} GFLOP/s", ""]
     for r in results:
         if r.name.endswith(ONEDNN_OFF):
             continue
-        flops = _FLOPS[r.name]
+        m, T_x, n_x, n_a = _SIZE[r.name]
+        flops = 3 * 2 * (4 * n_a) * (n_x + n_a) * m * T_x      # GEMM flops of one step
         step, ref_step = statistics.median(r.seqlab_s), statistics.median(r.reference_s)
-        floor = _median_time(gemms_only(*_SIZE[r.name]))
+        floor = median_time(gemms_only(m, T_x, n_x, n_a))
         lines.append(f"- {r.name}: seqlab {flops / step / 1e9:.0f} GFLOP/s "
                      f"({100 * flops / step / 1e9 / peak:.0f}% of peak), torch "
                      f"{flops / ref_step / 1e9:.0f} GFLOP/s; {flops / 1e9:.2f} GFLOP per step; "

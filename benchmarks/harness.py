@@ -101,6 +101,25 @@ def _settle(fn: Callable[[], object], per_call: float) -> None:
         fn()
 
 
+def median_time(fn: Callable[[], object], repeats: int = 7) -> float:
+    """Median seconds of one call of ``fn`` over ``repeats`` calls, after one warm-up call."""
+    fn()
+    return statistics.median(_time(fn, 1) for _ in range(repeats))
+
+
+def synchronizer(side: str) -> Callable[[], None]:
+    """What waits for one side's device: "cupy", "cuda" (torch), else a no-op (the CPU)."""
+    if side == "cupy":
+        import cupy
+
+        return cupy.cuda.Device().synchronize
+    if side == "cuda":
+        import torch
+
+        return torch.cuda.synchronize
+    return lambda: None
+
+
 def _time(fn: Callable[[], object], loops: int) -> float:
     start = time.perf_counter()
     for _ in range(loops):

@@ -17,10 +17,8 @@ import statistics
 from pathlib import Path
 
 import numpy as np
-import torch
+from bench_lstm import training_step
 from harness import Case, measure
-
-from seqlab.rnn import init_lstm_params, lstm_backward, lstm_forward
 
 BASE = {"m": 32, "T_x": 50, "n_x": 64, "n_a": 128}
 AXES = {"T_x": (5, 10, 25, 50, 100, 200), "n_a": (16, 32, 64, 128, 256, 512),
@@ -30,25 +28,7 @@ EXPECTED = {"T_x": 1, "n_a": 2, "m": 1}  # the flop count's exponent on each axi
 
 def _step_seconds(m, T_x, n_x, n_a, repeats=9) -> tuple[float, float]:
     """Median seconds of one training step: (seqlab, torch), timed as the benchmark table is."""
-    rng = np.random.default_rng(0)
-    params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
-    x = rng.standard_normal((n_x, m, T_x)).astype(np.float32)
-    a0 = np.zeros((n_a, m), np.float32)
-    da = rng.standard_normal((n_a, m, T_x)).astype(np.float32)
-    lstm = torch.nn.LSTM(n_x, n_a)
-    t_x = torch.tensor(x.transpose(2, 1, 0).copy(), requires_grad=True)
-    t_da = torch.tensor(da.transpose(2, 1, 0).copy())
-
-    def ours():
-        _, _, _, cache = lstm_forward(x, a0, params)
-        lstm_backward(da, cache)
-
-    def ref():
-        lstm.zero_grad(set_to_none=True)
-        t_x.grad = None
-        out, _ = lstm(t_x)
-        (out * t_da).sum().backward()
-
+    ours, ref = training_step((m, T_x, n_x, n_a))
     r = measure(Case("scaling", ours, ref, "torch.nn.LSTM CPU"), repeats=repeats)
     return statistics.median(r.seqlab_s), statistics.median(r.reference_s)
 
