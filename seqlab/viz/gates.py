@@ -199,7 +199,7 @@ MARGIN = dict(l=50, r=70, t=40, b=30, autoexpand=False)
 
 
 def _with_strip(rows: int, heights: list[float], spacing: float) -> go.Figure:
-    """Subplots sharing x, the last one a strip for the characters (no axes of its own)."""
+    """Subplots sharing x, the last one a strip for the characters (its y axis hidden)."""
     fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=spacing,
                         row_heights=heights, subplot_titles=["-"] * (rows - 1) + [""])
     fig.update_yaxes(visible=False, range=[-1, 1], fixedrange=True, row=rows, col=1)
@@ -355,7 +355,7 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
                 _fill_unit(fig, tr, u)
                 _fill_heatmaps(heatmaps, tr, u)
         else:                           # a slider move: two small messages, the unit's lines
-            with fig.batch_update():    # and the marker shapes (the heatmaps stay drawn)
+            with fig.batch_update():    # and the marker shapes (no heatmap data is sent)
                 _restyle_unit(fig, tr, u)
             with heatmaps.batch_update():
                 _mark_unit(heatmaps, u)

@@ -2,7 +2,7 @@
 
 For each notebook: clear outputs, Run All, wait for every code cell to run, require no error
 output; in a widget notebook move the first slider with the keyboard and require a figure in
-the same widget box to change (its traces or its shapes; printing how long it took); for each
+the same widget box to change (its traces or its layout; printing how long it took); for each
 listed exercise play a learner: submit a wrong answer (a body that returns None), then the
 solution from notebooks/solutions/, and require the check's verdict for each. Screenshots go
 to build/screenshots/.
@@ -171,8 +171,8 @@ def test_run_all_without_errors_and_move_a_slider(browser, lab, entry):
             except Exception:
                 _assert_no_errors(page, name, "after moving the slider")
                 pytest.fail(f"{name}: slider moved {value} -> "
-                            f"{handle.get_attribute('aria-valuenow')} but its figure's data "
-                            "did not change (or kept changing) for 30 s")
+                            f"{handle.get_attribute('aria-valuenow')} but no figure of its widget "
+                            "changed (or they kept changing) for 30 s")
             rec = page.evaluate(STOP_RECORDING)
             print(f"{name}: slider {start_readout} -> {handle.evaluate(READOUT)} (5x {key}): "
                   f"figure changed {rec['changes'][0] - rec['keys'][0]:.0f} ms after the first "
