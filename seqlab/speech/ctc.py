@@ -72,7 +72,7 @@ never computes -inf - (-inf); the returned lattices show -inf there.
 :func:`ctc_loss` runs the same sums in *probability* space, rescaled every 4 frames (Rabiner's
 scaling), α and β as one loop over a batch of 2m (β is α of the reversed problem): about 5
 array operations per frame instead of 34, which is what decides the speed at course sizes
-(0.9-2x torch's in ``benchmarks/bench_ctc.py``). See :mod:`seqlab.speech._ctc_scaled`.
+(0.94-0.99x torch's in ``benchmarks/bench_ctc.py``). See :mod:`seqlab.speech._ctc_scaled`.
 An example whose products underflow there (a model that is confidently wrong by hundreds of
 nats) is recomputed by the log-space code in this module, which :func:`ctc_lattice` (the
 pictures) always uses.
