@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seqlab.backend import get_array_module, load_arrays, save_arrays, to_numpy
+from seqlab.backend import get_array_module, load_arrays, save_arrays, to_device, to_numpy
 from seqlab.data.speech import ALPHABET, decode_labels, encode_text
 from seqlab.functional import log_softmax
 from seqlab.optim import Adam, clip_by_norm
@@ -116,10 +116,16 @@ class SpeechRecognizer:
         return f"SpeechRecognizer({self.net!r})"
 
     def features(self, waves) -> tuple:
-        """A batch (x (n_x, m, T_x), lengths (m,)) from a list of waveforms (eq. 1)."""
+        """A batch (x (n_x, m, T_x), lengths (m,)) from a list of waveforms (eq. 1), on the
+        device of the model's parameters."""
         feats = [utterance_features(w, self.config["n_mels"], self.config["stack"])
                  for w in waves]
-        return batch_features(feats, dtype=self.net.dtype)
+        return self.on_device(*batch_features(feats, dtype=self.net.dtype))
+
+    def on_device(self, *arrays) -> tuple:
+        """``arrays`` (host data: features, lengths, targets) moved to the parameters' device."""
+        xp = get_array_module(*self.params.values())
+        return tuple(to_device(a, xp) for a in arrays)
 
     def forward(self, x, lengths=None):
         """Logits (n_y, m, T_x) (eq. 2) and the cache for :meth:`backward`."""
@@ -211,6 +217,7 @@ def train_recognizer(model: SpeechRecognizer, feats: list, texts: list, epochs: 
     for step, idx in enumerate(batches):
         x, lengths = batch_features([feats[i] for i in idx], dtype=model.net.dtype)
         targets, target_lengths = ctc_targets([texts[i] for i in idx])
+        x, lengths, targets, target_lengths = model.on_device(x, lengths, targets, target_lengths)
         loss, grads = model.loss(x, lengths, targets, target_lengths)
         clip_by_norm(grads, clip)
         opt.step(model.params, grads)

@@ -51,7 +51,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, load_arrays, randn, to_numpy, zeros
+from seqlab.backend import (
+    get_array_module,
+    host_rng,
+    load_arrays,
+    randn,
+    to_device,
+    to_numpy,
+    zeros,
+)
 from seqlab.functional import log_sigmoid, sigmoid
 from seqlab.layers.conv1d import conv1d_backward, conv1d_forward
 from seqlab.layers.dropout import dropout_backward, dropout_forward
@@ -163,9 +171,11 @@ def trigger_loss(x, y, params: dict, dropout: float = 0.0, rng=None, train: bool
 
 
 def predict(x, params: dict, batch: int = 50):
-    """ŷ (m, T_y) as a host array for features x (n_x, m, T_x), ``batch`` clips at a time."""
-    rows = [to_numpy(trigger_forward(x[:, i:i + batch], params)[1][0])    # host (b, T_y)
-            for i in range(0, x.shape[1], batch)]
+    """ŷ (m, T_y) as a host array for features x (n_x, m, T_x), ``batch`` clips at a time
+    (each moved to the parameters' device: host features work with a model on the GPU)."""
+    xp = get_array_module(params["W_conv"])
+    rows = [to_numpy(trigger_forward(to_device(x[:, i:i + batch], xp), params)[1][0])
+            for i in range(0, x.shape[1], batch)]                           # host (b, T_y)
     return get_array_module(*rows).concatenate(rows, axis=0)
 
 
