@@ -331,12 +331,14 @@ def save_arrays(path, arrays: dict, meta: dict | None = None) -> None:
 
 
 def load_arrays(path) -> tuple[dict, dict]:
-    """(arrays on the default device, meta) from a file written by :func:`save_arrays`."""
+    """(arrays, meta) from a file written by :func:`save_arrays`: numeric arrays on the default
+    device, the others (words) on the host: CuPy has no string dtypes."""
     import json
 
     with np.load(path) as data:
         meta = json.loads(str(data["__meta__"])) if "__meta__" in data.files else {}
-        arrays = {k: to_device(data[k]) for k in data.files if k != "__meta__"}
+        arrays = {k: to_device(data[k]) if data[k].dtype.kind in "biufc" else data[k]
+                  for k in data.files if k != "__meta__"}
     return arrays, meta
 
 

@@ -67,7 +67,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seqlab.backend import check_indices, get_array_module
+from seqlab.backend import check_indices, get_array_module, to_device
 from seqlab.functional import log_sigmoid, log_softmax, sigmoid
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "temporal_cross_entropy"]
@@ -239,7 +239,7 @@ def _mask_and_denominator(xp, mask: Any, shape: tuple, reduction: str, fname: st
             count *= n
         keep = None
     else:
-        mask = xp.asarray(mask)
+        mask = to_device(mask, xp)                     # on the logits' device
         if tuple(mask.shape) != shape:
             raise ValueError(f"{fname}(mask): expected a 0/1 mask of the labels' shape "
                              f"{shape}, got shape {tuple(mask.shape)}")

@@ -233,12 +233,19 @@ def test_transformer_task_trains_with_dropout_and_decodes():
     _on_both(run, np.float32, params=lambda out: out[0].values())
 
 
-def test_a_host_batch_inside_a_device_model_is_what_the_double_catches():
-    from seqlab.rnn import RecurrentNetwork
+def test_ops_take_arrays_on_one_device_and_models_move_host_batches():
+    """The functional ops compute where their arrays are, so a host x with device parameters
+    fails (on a GPU as here); a model's forward moves a host batch to its parameters."""
+    from seqlab import rnn
 
+    x = np.random.default_rng(0).normal(size=(5, 2, 3))              # (n_x, m, T_x) host
     with device_double.active(), backend.using("cupy"):
-        net = RecurrentNetwork(5, 4, 3, "gru", rng=0)
+        params = rnn.init_gru_params(5, 4, 3, rng=0)
+        a0 = backend.zeros((4, 2))
         with pytest.raises(TypeError, match="Unsupported type <class 'numpy.ndarray'>"):
-            net.forward(np.random.default_rng(0).normal(size=(5, 2, 3)))
-        logits, _ = net.forward(to_device(np.random.default_rng(0).normal(size=(5, 2, 3))))
-        assert backend.is_cupy(logits)
+            rnn.gru_forward(x, a0, params)
+        assert backend.is_cupy(rnn.gru_forward(to_device(x), a0, params)[0])
+        net = rnn.RecurrentNetwork(5, 4, 3, "gru", rng=0)
+        logits, _ = net.forward(x, lengths=[3, 2])
+        ids_logits, _ = net.forward(np.array([[0, 4, 2], [1, 1, 3]]))
+        assert backend.is_cupy(logits) and backend.is_cupy(ids_logits)

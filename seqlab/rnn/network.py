@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, load_arrays, save_arrays
+from seqlab.backend import get_array_module, load_arrays, save_arrays, to_device
 from seqlab.rnn._validate import check_shape
 from seqlab.rnn.deep import (
     DeepRNNCache,
@@ -148,7 +148,11 @@ class RecurrentNetwork:
 
         ``x`` is (n_x, m, T_x) float features or (m, T_x) int token ids; ``a0``/``c0`` are
         (L, n_dir·n_a, m) or None; ``lengths`` (m,) real steps per example (padding at the end).
+        Each may be on the host or the device: it is moved to the parameters' device (a batch
+        read from a dataset works with a model on the GPU).
         """
+        xp = get_array_module(*self.params.values())
+        x, a0, c0, lengths = (None if v is None else to_device(v, xp) for v in (x, a0, c0, lengths))
         if getattr(x, "ndim", None) == 2 and x.dtype.kind in "iu":
             x = one_hot(x, self.n_x, self.dtype)                          # (1)
         elif getattr(x, "ndim", None) != 3:

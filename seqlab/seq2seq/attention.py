@@ -74,7 +74,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab.backend import get_array_module, host_rng, randn, to_device, zeros
 from seqlab.functional import softmax, softmax_backward
 from seqlab.layers.dense import dense_backward, dense_forward
 
@@ -159,7 +159,7 @@ def attention_step_forward(s_prev, a, params, score: str = "additive", mask=None
         energy = xp.einsum("km,kmt->mt", s_prev,
                            xp.einsum("kj,jmt->kmt", params["W_a"], a))  # (2g) sᵀ W_a a<t'>
     if mask is not None:
-        energy = xp.where(xp.asarray(mask), energy, NEG)               # padding: α = 0
+        energy = xp.where(to_device(mask, xp), energy, NEG)            # padding: α = 0
     alpha = softmax(energy, axis=1)                                     # (3) softmax over t'
     context = (a * alpha[None]).sum(axis=2)                             # (4) Σ α a  (n_a2, m)
     return context, alpha, AttentionCache(s_prev, a, alpha, energy, dense, params, score)

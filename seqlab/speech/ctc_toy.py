@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng
+from seqlab.backend import get_array_module, host_rng, to_device
 from seqlab.optim import Adam, clip_by_norm
 from seqlab.rnn.network import RecurrentNetwork
 from seqlab.seq2seq.metrics import edit_distance
@@ -106,13 +106,15 @@ def train_toy_ctc(steps: int = 300, m: int = 32, n_a: int = 32, lr: float = 0.01
     """
     rng = host_rng(seed)
     net = RecurrentNetwork(16, n_a, len(LABELS), "gru", 1, bidirectional=True, rng=seed)
+    xp = get_array_module(*net.params.values())           # the device the batches go to
     opt = Adam(lr=lr)
     losses = []
     steps_iter = range(steps) if progress is None else progress(range(steps))
     for _ in steps_iter:
         batch = make_utterances(m, rng)
-        logits, cache = net.forward(batch.x, lengths=batch.lengths)
-        loss, dlogits = ctc_loss(logits, batch.targets, batch.lengths)      # (3)
+        x, lengths = to_device(batch.x, xp), to_device(batch.lengths, xp)
+        logits, cache = net.forward(x, lengths=lengths)
+        loss, dlogits = ctc_loss(logits, batch.targets, lengths)            # (3)
         grads = net.backward(dlogits / m, cache)
         clip_by_norm(grads, 5.0)
         opt.step(net.params, grads)

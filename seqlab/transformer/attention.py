@@ -62,7 +62,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from seqlab.backend import get_array_module
+from seqlab.backend import get_array_module, to_device
 
 __all__ = ["AttentionCache", "scaled_dot_product_attention",
            "scaled_dot_product_attention_backward"]
@@ -162,8 +162,9 @@ def check_qkv(Q, K, V, fname: str) -> None:
 
 
 def check_mask(mask, shape: tuple, where: str, xp):
-    """The mask as a boolean array broadcast to ``shape``; ValueError if it cannot be."""
-    mask = xp.asarray(mask)
+    """The mask as a boolean array on ``xp``'s device broadcast to ``shape``; ValueError if it
+    cannot be."""
+    mask = to_device(mask, xp)
     if mask.dtype != bool:
         raise TypeError(f"{where}: expected a boolean array (True = may attend), got dtype "
                         f"{mask.dtype}")

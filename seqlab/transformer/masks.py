@@ -34,7 +34,7 @@ convention (True = ignore): pass ``~mask`` there.
 
 from __future__ import annotations
 
-from seqlab.backend import get_array_module, xp_default
+from seqlab.backend import get_array_module, to_device, xp_default
 
 __all__ = ["decoder_mask", "look_ahead_mask", "padding_mask"]
 
@@ -91,4 +91,4 @@ def decoder_mask(tokens, pad_id: int = 0):
     pad = padding_mask(tokens, pad_id)                    # (m, 1, T)
     ahead = look_ahead_mask(int(pad.shape[-1]))           # (1, T, T)
     xp = get_array_module(pad)
-    return pad & xp.asarray(ahead)                        # (3) (m, T, T)
+    return pad & to_device(ahead, xp)                     # (3) (m, T, T)

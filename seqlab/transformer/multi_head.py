@@ -129,7 +129,7 @@ def multi_head_attention_forward(q_in, kv_in, params: dict, n_heads: int, mask=N
     K = split_heads(kv_in @ p["W_k"] + p["b_k"], n_heads)     # (1)+(2) (m, h, T_k, d_k)
     V = split_heads(kv_in @ p["W_v"] + p["b_v"], n_heads)     # (1)+(2) (m, h, T_k, d_k)
     if mask is not None:
-        mask = xp.asarray(mask)
+        mask = to_device(mask, xp)                            # on the data's device
         if mask.ndim == 4:                                    # per head (m, h, T_q, T_k)
             mask = check_mask(mask, Q.shape[:3] + (K.shape[2],),
                               "multi_head_attention_forward(mask)", xp)

@@ -107,14 +107,23 @@ def checked(name: str, params: str, method: bool = False):
     """A decorator: calls must fit CuPy's parameter list ``params`` (after ``self`` for a
     method) or raise TypeError."""
     sig = signature(("(self, " + params[1:]).replace(", )", ")") if method else params)
+    P = inspect.Parameter
+    ps = list(sig.parameters.values())
+    if any(p.kind in (P.VAR_POSITIONAL, P.VAR_KEYWORD) for p in ps):
+        fits = None                        # *args or **kwargs: always bind
+    else:                                  # fits[i]: the keywords a call with i positionals may use
+        kw_only = {p.name for p in ps if p.kind == P.KEYWORD_ONLY}
+        fits = [{p.name for p in ps[i:] if p.kind == P.POSITIONAL_OR_KEYWORD} | kw_only
+                for i in range(len(ps) - len(kw_only) + 1)]
 
     def deco(f):
         @functools.wraps(f)
         def call(*args, **kwargs):
-            try:
-                sig.bind(*args, **kwargs)
-            except TypeError as e:
-                raise TypeError(f"cupy {name}{params}: {e}") from None
+            if fits is None or len(args) >= len(fits) or not kwargs.keys() <= fits[len(args)]:
+                try:
+                    sig.bind(*args, **kwargs)
+                except TypeError as e:
+                    raise TypeError(f"{name}{params}: {e}") from None
             return f(*args, **kwargs)
         return call
     return deco
@@ -388,7 +397,7 @@ class _Pointer:
 
 def _method(name: str, params: str):
     """A CuPy ndarray method computed by NumPy's method or function of the same name."""
-    @checked(f"ndarray.{name}", params, method=True)
+    @checked(f"cupy.ndarray.{name}", params, method=True)
     def method(self, *args, **kwargs):
         args, kwargs = unwrap(args), {k: unwrap(v) for k, v in kwargs.items()}
         if "out" in kwargs and kwargs["out"] is None:

@@ -33,7 +33,7 @@ def _check(name):
 
 
 def _draw(name, params):
-    @_array.checked(f"random.{name}", params)
+    @_array.checked(f"cupy.random.{name}", params)
     def f(*args, **kwargs):
         _check(name)
         if name == "seed":
