@@ -9,6 +9,7 @@ classes) raise NotImplementedError when used. ``cupy.random`` draws from a strea
 (CuPy's streams are not NumPy's) and by default refuses to draw at all: seqlab draws on the host.
 """
 
+import builtins as _builtins
 import sys as _sys
 import types as _types
 
@@ -132,7 +133,8 @@ def asnumpy(a, stream=None, order="C", out=None, *, blocking=True):
 
 
 def get_array_module(*args):
-    return _sys.modules[__name__] if any(isinstance(a, ndarray) for a in args) else _np
+    # _builtins.any: this module's own ``any`` is cupy.any (as are all, max, sum... here)
+    return _sys.modules[__name__] if _builtins.any(isinstance(a, ndarray) for a in args) else _np
 
 
 def take(a, indices, axis=None, out=None):
