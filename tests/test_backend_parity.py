@@ -21,22 +21,11 @@ import pytest
 
 from seqlab import backend, rnn
 from seqlab.backend import to_device, to_numpy
-from tests import device_double
+from tests.device_double import device  # noqa: F401 - the fixture: the double, then CuPy
 
+pytestmark = pytest.mark.usefixtures("device")
 TOL = {np.float64: (1e-10, 1e-10), np.float32: (1e-4, 1e-5)}
 OTHER = "cupy"  # the backend compared with NumPy
-
-
-@pytest.fixture(autouse=True, params=["double", "cupy"])
-def device(request):
-    """The device of ``backend.use("cupy")``: the double, or CuPy on a GPU where there is one."""
-    if request.param == "double":
-        with device_double.active():
-            yield request.param
-    elif not backend.cupy_available():
-        pytest.skip("CuPy with a GPU is not available here")
-    else:
-        yield request.param
 
 
 def _flat(out, prefix="") -> dict:

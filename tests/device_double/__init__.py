@@ -6,11 +6,13 @@ NumPy, no host arrays inside device operations, only CuPy's names and parameters
 arrays, 0-d results, a random stream that refuses to draw); see ``_array.py`` for each rule and
 ``tests/test_device_double.py`` for the tests that pin them to CuPy's behaviour.
 
-It is a test tool, not a seqlab feature. Two ways in:
+It is a test tool, not a seqlab feature. Three ways in:
 
 - in a test, ``with device_double.active(): ...``: ``seqlab.backend`` treats the double as
   CuPy (``use("cupy")``, ``get_array_module``, ``to_numpy``, ``scatter_add``...) and gets its
   previous CuPy (a real one, or none) back afterwards;
+- the fixture ``device`` (``from tests.device_double import device``): the test runs on the
+  double, and again on CuPy where CuPy sees a GPU (``benchmarks/gpu_check.sh``);
 - in another process (a notebook kernel), the environment: ``PYTHONPATH=<repo root>``,
   ``SEQLAB_CUPY_MODULE=tests.device_double.cupy`` (the module seqlab.backend imports as CuPy)
   and ``SEQLAB_BACKEND=cupy`` (the device every ``backend.use`` selects).
@@ -20,6 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+
+import pytest
 
 from tests.device_double import cupy, cupyx
 
@@ -39,10 +43,24 @@ def active():
         backend._cupy, backend._cupyx, backend._cupy_checked, backend._default = saved
 
 
+@pytest.fixture(params=["double", "cupy"])
+def device(request):
+    """The device of ``backend.use("cupy")`` in a test: the double, then CuPy on a GPU."""
+    from seqlab import backend
+
+    if request.param == "double":
+        with active():
+            yield request.param
+    elif not backend.cupy_available():
+        pytest.skip("CuPy with a GPU is not available here")
+    else:
+        yield request.param
+
+
 def env(root: str | os.PathLike) -> dict:
     """The environment of a process (a notebook kernel) whose CuPy is the double."""
     path = os.pathsep.join(p for p in (str(root), os.environ.get("PYTHONPATH", "")) if p)
     return {**os.environ, **ENV, "PYTHONPATH": path}
 
 
-__all__ = ["ENV", "active", "cupy", "cupyx", "env"]
+__all__ = ["ENV", "active", "cupy", "cupyx", "device", "env"]

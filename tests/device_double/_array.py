@@ -50,8 +50,10 @@ def from_host(a: np.ndarray) -> ndarray:
 
 def wrap(r):
     """NumPy results -> device results: arrays and NumPy scalars become device arrays."""
-    if isinstance(r, np.ndarray):
-        return from_host(r)
+    if isinstance(r, np.ndarray):          # a result of NumPy's computing: a CuPy dtype
+        out = ndarray.__new__(ndarray)
+        out._a = r
+        return out
     if isinstance(r, np.generic):
         return from_host(np.asarray(r))
     if isinstance(r, tuple):
@@ -138,9 +140,15 @@ def _consumed(k) -> int:
     return 1
 
 
+_BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
+
+
 def wrap_index(key, shape):
     """(NumPy index, whether it is advanced): device arrays unwrapped, lists made arrays, and
     every integer index array taken modulo its axis's length (CuPy wraps; NumPy would raise)."""
+    if isinstance(key, _BASIC) or isinstance(key, tuple) and all(isinstance(k, _BASIC)
+                                                                  for k in key):
+        return key, False                  # ints, slices, None, ...: nothing to wrap
     key = list(key) if isinstance(key, tuple) else [key]
     key = [k._a if isinstance(k, ndarray) else k for k in key]
     key = [np.asarray(k) if isinstance(k, list) else k for k in key]

@@ -1,14 +1,15 @@
-"""Each week's task models train and decode on the device double, and agree with NumPy.
+"""Each week's task models train and decode on a device, and agree with NumPy.
 
 A few training steps of every task model of the course, then its decoding (greedy, beam search,
 CTC best path and prefix beam search, sampling), once with ``backend.use("numpy")`` and once
-with ``backend.use("cupy")`` where CuPy is the device double (``tests/device_double``: NumPy
-behind CuPy 14.2's boundary rules). The double fails on what fails on a GPU: a host array inside
-a device operation, an implicit conversion to NumPy, a function or argument CuPy lacks, a draw
-from ``cupy.random``. So a pass here says the CuPy path runs; agreeing with NumPy says it
-computes the same thing (the double computes with NumPy, so the only differences are the order
-of a few sums, e.g. scatter-add through ``cupyx.scatter_add``: float64 to 1e-10, float32 to the
-parity tests' rtol 1e-4 / atol 1e-5).
+with ``backend.use("cupy")``: on the device double (``tests/device_double``: NumPy behind CuPy
+14.2's boundary rules; always), and on CuPy where it sees a GPU (``benchmarks/gpu_check.sh``).
+The double fails on what fails on a GPU: a host array inside a device operation, an implicit
+conversion to NumPy, a function or argument CuPy lacks, a draw from ``cupy.random``. So a pass
+on it says the CuPy path runs; agreeing with NumPy says it computes the same thing, to the
+parity tests' tolerances (float64 1e-10; float32 rtol 1e-4 / atol 1e-5, justified in
+``test_backend_parity.py``; the double computes with NumPy, so there only the order of a few
+sums differs, e.g. scatter-add through ``cupyx.scatter_add``).
 
 Week 2's ``train_word2vec`` is not here: it trains on the host whatever the backend (its ``xp``
 is NumPy by design, for its per-batch random draws); its negative-sampling loss and gradient are
@@ -22,8 +23,9 @@ import pytest
 
 from seqlab import backend
 from seqlab.backend import to_device, to_numpy
-from tests import device_double
+from tests.device_double import device  # noqa: F401 - the fixture: the double, then CuPy
 
+pytestmark = pytest.mark.usefixtures("device")
 TOL = {np.float64: (1e-10, 1e-10), np.float32: (1e-4, 1e-5)}
 
 
@@ -54,16 +56,15 @@ def _assert_close(got, want, rtol, atol, path="out"):
 
 
 def _on_both(run, dtype=np.float64, params=lambda out: ()):
-    """``run()`` under use("numpy") and under use("cupy") on the double; asserts that the
-    arrays ``params(out)`` of the second run live on the device, and that both runs agree."""
+    """``run()`` under use("numpy") and under use("cupy"); asserts that the arrays
+    ``params(out)`` of the second run live on the device, and that both runs agree."""
     results = {}
-    with device_double.active():
-        for name in ("numpy", "cupy"):
-            with backend.using(name):
-                out = run()
-            on_device = [backend.is_cupy(p) for p in params(out)]
-            assert on_device == [name == "cupy"] * len(on_device), f"{name}: {on_device}"
-            results[name] = _host(out)
+    for name in ("numpy", "cupy"):
+        with backend.using(name):
+            out = run()
+        on_device = [backend.is_cupy(p) for p in params(out)]
+        assert on_device == [name == "cupy"] * len(on_device), f"{name}: {on_device}"
+        results[name] = _host(out)
     _assert_close(results["cupy"], results["numpy"], *TOL[dtype])
     return results["cupy"]
 
@@ -235,14 +236,14 @@ def test_transformer_task_trains_with_dropout_and_decodes():
 
 def test_ops_take_arrays_on_one_device_and_models_move_host_batches():
     """The functional ops compute where their arrays are, so a host x with device parameters
-    fails (on a GPU as here); a model's forward moves a host batch to its parameters."""
+    fails; a model's forward moves a host batch to its parameters."""
     from seqlab import rnn
 
     x = np.random.default_rng(0).normal(size=(5, 2, 3))              # (n_x, m, T_x) host
-    with device_double.active(), backend.using("cupy"):
+    with backend.using("cupy"):
         params = rnn.init_gru_params(5, 4, 3, rng=0)
         a0 = backend.zeros((4, 2))
-        with pytest.raises(TypeError, match="Unsupported type <class 'numpy.ndarray'>"):
+        with pytest.raises(TypeError, match="Unsupported type"):      # CuPy's message
             rnn.gru_forward(x, a0, params)
         assert backend.is_cupy(rnn.gru_forward(to_device(x), a0, params)[0])
         net = rnn.RecurrentNetwork(5, 4, 3, "gru", rng=0)
