@@ -58,7 +58,8 @@ def got(x: Any) -> str:
     if x is None:
         return "None"
     if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return f"a {x.dtype} array of shape {fmt(tuple(x.shape))}"
+        article = "an" if str(x.dtype)[0] in "aeiou" else "a"
+        return f"{article} {x.dtype} array of shape {fmt(tuple(x.shape))}"
     if isinstance(x, str):
         text = x if len(x) <= 30 else x[:27] + "..."
         return f"the str {text!r}"
@@ -102,8 +103,9 @@ def check_number(value: Any, where: str, low: float | None = None, high: float |
 def check_choice(value: Any, choices: Sequence, where: str) -> Any:
     """``value`` if it is one of ``choices`` (compared with ==, so NumPy strings pass)."""
     try:
-        ok = any(value == c and type(value) is not bool for c in choices)
-    except Exception:  # noqa: BLE001 - an array compared with a str, say
+        ok = any(bool(value == c) and isinstance(value, bool) == isinstance(c, bool)
+                 for c in choices)
+    except (TypeError, ValueError):                       # an array compared with a str, say
         ok = False
     if not ok:
         raise ValueError(f"{where}: expected one of {tuple(choices)}, got {value!r}")
@@ -153,6 +155,15 @@ def check_float_dtype(dtype: Any, where: str) -> np.dtype:
     return dt
 
 
+def check_path(path: Any, where: str) -> Any:
+    """A file path: a str or an ``os.PathLike`` (a missing file is the OS's FileNotFoundError)."""
+    import os
+
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"{where}: expected a file path (a str or pathlib.Path), got {got(path)}")
+    return path
+
+
 def check_dict(value: Any, where: str, what: str = "a dict of arrays") -> Mapping:
     if not isinstance(value, Mapping):
         raise TypeError(f"{where}: expected {what}, got {got(value)}")
@@ -165,6 +176,14 @@ def check_instance(value: Any, cls: type | tuple, where: str, what: str | None =
         names = cls.__name__ if isinstance(cls, type) else " or ".join(c.__name__ for c in cls)
         raise TypeError(f"{where}: expected {what or 'a ' + names}, got {got(value)}")
     return value
+
+
+def check_cache(cache: Any, cls: type, fname: str) -> Any:
+    """``cache`` if it is the ``cls`` NamedTuple that the forward pass returned."""
+    if not isinstance(cache, cls):
+        raise TypeError(f"{fname}(cache): expected the {cls.__name__} that the forward pass "
+                        f"returned, got {got(cache)}")
+    return cache
 
 
 def check_sequence(value: Any, where: str, what: str = "a list", empty: bool = True) -> list:
@@ -210,6 +229,18 @@ def as_array(x: Any, where: str, kind: str = "float", ndim: int | tuple | None =
     return x
 
 
+def same_shape(value: Any, ref: Any, where: str, ref_name: str):
+    """``value`` as a real array (lists converted) of exactly ``ref``'s shape (no silent
+    broadcasting): an upstream gradient and its output, two gradients to compare."""
+    if not hasattr(ref, "shape"):
+        raise TypeError(f"{where.split('(')[0]}({ref_name}): expected an array, got {got(ref)}")
+    value = as_array(value, where, "real")
+    if tuple(value.shape) != tuple(ref.shape):
+        raise ValueError(f"{where}: expected the shape of {ref_name}, {tuple(ref.shape)}, got "
+                         f"{tuple(value.shape)}")
+    return value
+
+
 def check_ndim(arr: Any, ndim: int, symbols: str, where: str) -> tuple:
     """``arr.shape`` after checking that ``arr`` is an ``ndim``-D array (TypeError if it is
     not an array at all)."""
@@ -249,6 +280,16 @@ def check_ids(ids: Any, size: int, where: str):
     return ids
 
 
+def check_lengths(lengths: Any, m: int, T: int, where: str, low: int = 1):
+    """Per-example lengths: (m,) integers in [low, T] (lists converted; floats refused)."""
+    lengths = as_array(lengths, where, "int", ndim=1, symbols="(m,) of lengths")
+    check_shape(lengths, (m,), "(m,)", where)
+    if lengths.size and (int(lengths.min()) < low or int(lengths.max()) > T):
+        raise ValueError(f"{where}: expected integers in [{low}, T_x] = [{low}, {T}], got "
+                         f"{to_numpy(lengths).tolist()}")
+    return lengths
+
+
 def check_finite(x: Any, where: str, what: str = "values", advice: str = "",
                  sep: str = "; ") -> None:
     """NonFiniteError unless every entry of ``x`` is finite (one pass over ``x``)."""
@@ -283,12 +324,17 @@ def check_keys(params: Any, required: Sequence[str], where: str, optional: Seque
                                   + (f", optionally with {list(optional)}" if optional else ""))
 
 
+def check_float_array(x: Any, where: str, why: str = "") -> Any:
+    """``x`` if it is an array of a floating dtype (not converted: it is changed in place)."""
+    if getattr(getattr(x, "dtype", None), "kind", None) != "f":
+        raise TypeError(f"{where}: expected a floating-point array{why}, got {got(x)}")
+    return x
+
+
 def check_float_params(params: Mapping, where: str) -> None:
     """Every value an array of a floating dtype (an optimizer updates them in place)."""
     for k, v in params.items():
-        if not hasattr(v, "dtype") or v.dtype.kind != "f":
-            raise TypeError(f"{where}: expected params[{k!r}] to be a floating array, got "
-                            f"{got(v)}")
+        check_float_array(v, f"{where}[{k!r}]" if where.endswith(")") else where)
 
 
 def lookup(mapping: Mapping, key: Any, where: str, what: str = "key") -> Any:

@@ -79,7 +79,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seqlab._validate import as_array, check_nonempty, got, is_int
+from seqlab._validate import as_array, check_nonempty, got, is_int, same_shape
 from seqlab.backend import get_array_module
 
 __all__ = [
@@ -127,7 +127,7 @@ def sigmoid_backward(da, a):
     -------
     dz : array, ``a.shape``, ∂J/∂z
     """
-    da = _same_shape(da, a, "sigmoid_backward(da)", "a")
+    da = same_shape(da, a, "sigmoid_backward(da)", "a")
     return da * a * (1 - a)                     # (2) dz = da ⊙ a(1 - a)
 
 
@@ -158,7 +158,7 @@ def tanh_backward(da, a):
     -------
     dz : array, ``a.shape``, ∂J/∂z
     """
-    da = _same_shape(da, a, "tanh_backward(da)", "a")
+    da = same_shape(da, a, "tanh_backward(da)", "a")
     return da * (1 - a * a)                     # (4) dz = da ⊙ (1 - a²)
 
 
@@ -189,7 +189,7 @@ def log_sigmoid_backward(dy, y_log):
     -------
     dz : array, ``y_log.shape``, ∂J/∂z
     """
-    dy = _same_shape(dy, y_log, "log_sigmoid_backward(dy)", "y_log")
+    dy = same_shape(dy, y_log, "log_sigmoid_backward(dy)", "y_log")
     xp = get_array_module(dy, y_log)
     return -dy * xp.expm1(y_log)                # (12) dz = dy (1 - σ(z)) = -dy expm1(log σ(z))
 
@@ -266,7 +266,7 @@ def softmax_backward(dy, y, axis: int = 0):
     -------
     dz : array, ``y.shape``, ∂J/∂z
     """
-    dy = _same_shape(dy, y, "softmax_backward(dy)", "y")
+    dy = same_shape(dy, y, "softmax_backward(dy)", "y")
     _check_axis(y, axis, "softmax_backward")
     xp = get_array_module(dy, y)
     return y * (dy - xp.sum(dy * y, axis=axis, keepdims=True))  # (8) y ⊙ (dy - Σ dy⊙y)
@@ -285,7 +285,7 @@ def log_softmax_backward(dy, y_log, axis: int = 0):
     -------
     dz : array, ``y_log.shape``, ∂J/∂z
     """
-    dy = _same_shape(dy, y_log, "log_softmax_backward(dy)", "y_log")
+    dy = same_shape(dy, y_log, "log_softmax_backward(dy)", "y_log")
     _check_axis(y_log, axis, "log_softmax_backward")
     xp = get_array_module(dy, y_log)
     return dy - xp.exp(y_log) * xp.sum(dy, axis=axis, keepdims=True)  # (9) dy - y Σ dy
@@ -307,7 +307,7 @@ def logsumexp_backward(dy, z, lse, axis: int = 0, keepdims: bool = False):
     dz : array, ``z.shape``, ∂J/∂z
     """
     z = as_array(z, "logsumexp_backward(z)", "float")
-    dy = _same_shape(dy, lse, "logsumexp_backward(dy)", "lse")
+    dy = same_shape(dy, lse, "logsumexp_backward(dy)", "lse")
     _check_axis(z, axis, "logsumexp_backward")
     xp = get_array_module(dy, z, lse)
     if not keepdims:
@@ -327,18 +327,6 @@ def _float_array(z: Any, name: str):
     lists are converted; None, strings and complex numbers are refused)."""
     z = as_array(z, name, "float")
     return get_array_module(z), z
-
-
-def _same_shape(dx: Any, x: Any, name: str, other: str):
-    """Raise unless ``dx`` is a real array of exactly the shape of ``x`` (no silent
-    broadcasting); ``dx`` may be a list, which is converted."""
-    if not hasattr(x, "shape"):
-        raise TypeError(f"{name.split('(')[0]}({other}): expected an array, got {got(x)}")
-    dx = as_array(dx, name, "real")
-    if tuple(dx.shape) != tuple(x.shape):
-        raise ValueError(f"{name}: expected the shape of {other}, {tuple(x.shape)}, got "
-                         f"{tuple(dx.shape)}")
-    return dx
 
 
 def _check_axis(z: Any, axis: Any, fname: str, normalised: bool = False) -> None:

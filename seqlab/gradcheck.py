@@ -66,9 +66,10 @@ from seqlab._validate import (
     as_array,
     check_callable,
     check_dict,
+    check_float_array,
     check_int,
     check_number,
-    got,
+    same_shape,
 )
 from seqlab.backend import get_array_module, host_rng, to_device
 
@@ -105,10 +106,8 @@ class GradCheckResult:
     details: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self):
-        check_dict(self.errors, "GradCheckResult(errors)", "a dict key -> relative error")
-        if not self.errors:
-            raise ValueError("GradCheckResult(errors): expected at least one checked key, got "
-                             "an empty dict")
+        if not check_dict(self.errors, "GradCheckResult(errors)", "a dict key -> error"):
+            raise ValueError("GradCheckResult(errors): expected a checked key, got none")
 
     @property
     def worst(self) -> tuple[str, float]:
@@ -142,8 +141,8 @@ def numerical_gradient(f: Callable, x, h: float = 1e-5):
     dx : array of ``x.shape`` and dtype, ∂f/∂x
     """
     check_callable(f, "numerical_gradient(f)", "a callable f(x) -> scalar")
-    _check_float(x, "numerical_gradient(x)")
-    h = _check_h(h, "numerical_gradient(h)")
+    check_float_array(x, "numerical_gradient(x)", " to perturb in place")
+    h = check_number(h, "numerical_gradient(h)", 0, low_open=True)
     return _numerical(lambda: _scalar(f(x), "numerical_gradient(f)"), x, h, _all_indices(x))
 
 
@@ -165,8 +164,8 @@ def numerical_gradient_array(f: Callable, x, df, h: float = 1e-5):
     dx : array of ``x.shape``, Σ_j ∂f_j/∂x df_j
     """
     check_callable(f, "numerical_gradient_array(f)", "a callable f(x) -> array")
-    _check_float(x, "numerical_gradient_array(x)")
-    h = _check_h(h, "numerical_gradient_array(h)")
+    check_float_array(x, "numerical_gradient_array(x)", " to perturb in place")
+    h = check_number(h, "numerical_gradient_array(h)", 0, low_open=True)
     df = as_array(df, "numerical_gradient_array(df)", "real")
     xp = get_array_module(x, df)
 
@@ -192,7 +191,8 @@ def rel_error(x, y, floor: float = 1e-8) -> float:
     -------
     error : float
     """
-    x, y = _check_same_shape(x, y, "rel_error(y)", "x")
+    x = as_array(x, "rel_error(x)", "real")
+    y = same_shape(y, x, "rel_error(y)", "x")
     floor = check_number(floor, "rel_error(floor)", 0, low_open=True)
     xp = get_array_module(x, y)
     if x.size == 0:
@@ -212,7 +212,8 @@ def relative_difference(x, y) -> float:
     -------
     difference : float in [0, 1]; below 1e-7 is "great" in float64
     """
-    x, y = _check_same_shape(x, y, "relative_difference(y)", "x")
+    x = as_array(x, "relative_difference(x)", "real")
+    y = same_shape(y, x, "relative_difference(y)", "x")
     xp = get_array_module(x, y)
     numerator = float(xp.linalg.norm((x - y).ravel()))  # ‖x - y‖₂
     denominator = float(xp.linalg.norm(x.ravel())) + float(xp.linalg.norm(y.ravel()))
@@ -243,7 +244,7 @@ def check_grads(f: Callable, params: dict, grads: dict, keys: Iterable[str] | No
     """
     check_callable(f, "check_grads(f)", "a callable of no arguments returning the loss")
     keys = _check_keys(params, grads, keys, "check_grads")
-    h = _check_h(h, "check_grads(h)")
+    h = check_number(h, "check_grads(h)", 0, low_open=True)
     if max_elements is not None:
         max_elements = check_int(max_elements, "check_grads(max_elements)", 1)
     rng = host_rng(seed)
@@ -293,7 +294,7 @@ def random_direction_check(loss_fn: Callable, params: dict, grads: dict,
                    "a callable of no arguments returning the loss")
     keys = _check_keys(params, grads, keys, "random_direction_check")
     n_directions = check_int(n_directions, "random_direction_check(n_directions)", 1)
-    h = _check_h(h, "random_direction_check(h)")
+    h = check_number(h, "random_direction_check(h)", 0, low_open=True)
     rng = host_rng(seed)
     groups = [(ALL, keys)] + ([(k, [k]) for k in keys] if per_key else [])
     errors, details = {}, {}
@@ -378,27 +379,6 @@ def _unravel(flat: int, shape: tuple) -> tuple:
     return tuple(reversed(index))
 
 
-def _check_float(x: Any, name: str) -> None:
-    if getattr(getattr(x, "dtype", None), "kind", None) != "f":
-        raise TypeError(f"{name}: expected a floating-point array to perturb in place, got "
-                        f"{got(x)}")
-
-
-def _check_h(h: Any, name: str) -> float:
-    """The finite-difference step: a finite number > 0 (0 would divide by zero)."""
-    return check_number(h, name, 0, low_open=True)
-
-
-def _check_same_shape(x: Any, y: Any, name: str, other: str):
-    """(x, y) as real arrays (lists converted) of one shape; ``name`` names y, ``other`` x."""
-    x = as_array(x, f"{name.split('(')[0]}({other})", "real")
-    y = as_array(y, name, "real")
-    if tuple(y.shape) != tuple(x.shape):
-        raise ValueError(f"{name}: expected the shape of {other}, {tuple(x.shape)}, got "
-                         f"{tuple(y.shape)}")
-    return x, y
-
-
 def _check_keys(params: dict, grads: dict, keys, where: str) -> list[str]:
     check_dict(params, f"{where}(params)")
     check_dict(grads, f"{where}(grads)")
@@ -409,7 +389,7 @@ def _check_keys(params: dict, grads: dict, keys, where: str) -> list[str]:
         if k not in params or k not in grads:
             raise MissingKeyError(f"{where}(keys): expected keys of both params and grads, got "
                                   f"{k!r}; params has {list(params)}, grads has {list(grads)}")
-        _check_float(params[k], f"{where}(params[{k!r}])")
+        check_float_array(params[k], f"{where}(params[{k!r}])", " to perturb in place")
         if tuple(getattr(grads[k], "shape", ())) != tuple(params[k].shape):
             raise ValueError(f"{where}(grads): grads[{k!r}] is expected to have params[{k!r}]'s "
                              f"shape {tuple(params[k].shape)}, got "
