@@ -229,13 +229,13 @@ def clip_by_value(grads: dict, max_value: float) -> dict:
     Parameters
     ----------
     grads : dict of arrays, any shapes; modified in place
-    max_value : float > 0, the bound c
+    max_value : float > 0, the bound c (inf: no clipping)
 
     Returns
     -------
     grads : the same dict (and the same arrays), for chaining
     """
-    c = _positive(max_value, "clip_by_value(max_value)")
+    c = check_number(max_value, "clip_by_value(max_value)", 0, low_open=True, allow_inf=True)
     _check_grads(grads, "clip_by_value(grads)")
     for dW in grads.values():
         get_array_module(dW).clip(dW, -c, c, out=dW)  # (11) dW := min(max(dW, -c), c)
@@ -251,7 +251,7 @@ def clip_by_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     Parameters
     ----------
     grads : dict of arrays, any shapes; rescaled in place
-    max_norm : float > 0, the bound c
+    max_norm : float > 0, the bound c (inf: no clipping, only the norm is measured)
 
     Returns
     -------
@@ -263,7 +263,7 @@ def clip_by_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     NonFiniteError (a FloatingPointError and a ValueError)
         when a gradient contains NaN or inf (no finite factor can repair it); names the keys.
     """
-    c = _positive(max_norm, "clip_by_norm(max_norm)")
+    c = check_number(max_norm, "clip_by_norm(max_norm)", 0, low_open=True, allow_inf=True)
     _check_grads(grads, "clip_by_norm(grads)")
     norms = [_frobenius(dW) for dW in grads.values()]
     total_norm = math.hypot(*norms)                     # (12) ‖g‖ = √(Σ_k ‖dW_k‖²)
