@@ -82,7 +82,7 @@ from seqlab._validate import (
     check_number,
     got,
 )
-from seqlab.backend import get_array_module
+from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["SGD", "Adagrad", "Adam", "Momentum", "clip_by_norm", "clip_by_value"]
 
@@ -265,7 +265,7 @@ def clip_by_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     """
     c = check_number(max_norm, "clip_by_norm(max_norm)", 0, low_open=True, allow_inf=True)
     _check_grads(grads, "clip_by_norm(grads)")
-    norms = [_frobenius(dW) for dW in grads.values()]
+    norms = _frobenius_norms(list(grads.values()))
     total_norm = math.hypot(*norms)                     # (12) ‖g‖ = √(Σ_k ‖dW_k‖²)
     if not math.isfinite(total_norm):                   # finite entries, overflowing norm
         raise NonFiniteError(f"clip_by_norm(grads): expected gradients of finite norm, got "
@@ -278,15 +278,21 @@ def clip_by_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
 
 
 # --------------------------------------------------------------------------- helpers
-def _frobenius(dW: Any) -> float:
-    """‖dW‖_F as a Python float, scaled by max|dW| first so float32 squares cannot overflow."""
-    xp = get_array_module(dW)
-    if dW.size == 0:
-        return 0.0
-    largest = float(xp.max(xp.abs(dW)))
-    if largest == 0 or not math.isfinite(largest):
-        return largest
-    return largest * math.sqrt(float(xp.sum((dW / largest) ** 2)))
+def _frobenius_norms(arrays: list) -> list[float]:
+    """‖dW‖_F of each array as Python floats, each scaled by max|dW| first so float32 squares
+    cannot overflow. Computed where the arrays are, then one copy to the host (on a GPU a
+    float() per array would wait for the device once per parameter, every step)."""
+    arrays = [dW for dW in arrays if dW.size]
+    if not arrays:
+        return []
+    xp = get_array_module(*arrays)
+    pairs = []
+    for dW in arrays:
+        largest = xp.max(xp.abs(dW))                    # max|dW| (0-d, on the device)
+        scaled = dW / xp.where(largest > 0, largest, 1)
+        pairs.append(xp.stack([largest, xp.sum(scaled * scaled)]).astype(xp.float64))
+    host = to_numpy(xp.stack(pairs)).tolist()           # [[max|dW|, Σ(dW/max)²], ...]
+    return [m if m == 0 or not math.isfinite(m) else m * math.sqrt(q) for m, q in host]
 
 
 def _check_pair(params: Any, grads: Any, where: str) -> None:
@@ -307,15 +313,18 @@ def _check_pair(params: Any, grads: Any, where: str) -> None:
 def _check_grads(grads: Any, where: str, shapes: dict | None = None) -> None:
     """Every gradient an array (of ``shapes[k]`` when given) with only finite entries."""
     check_dict(grads, where)
-    bad = []
     for k, dW in grads.items():
         if not hasattr(dW, "shape"):
             raise TypeError(f"{where}: expected grads[{k!r}] to be an array, got {got(dW)}")
         if shapes is not None and tuple(dW.shape) != tuple(shapes[k]):
             raise ValueError(f"{where}: grads[{k!r}] is expected to have params[{k!r}]'s "
                              f"shape {tuple(shapes[k])}, got {tuple(dW.shape)}")
-        if dW.dtype.kind in "fc" and not bool(get_array_module(dW).isfinite(dW).all()):
-            bad.append(k)
+    floats = [k for k, dW in grads.items() if dW.dtype.kind in "fc"]
+    bad = []
+    if floats:                      # one flag per array on the device, one copy to the host
+        xp = get_array_module(*(grads[k] for k in floats))
+        finite = to_numpy(xp.stack([xp.isfinite(grads[k]).all() for k in floats]))
+        bad = [k for k, ok in zip(floats, finite.tolist(), strict=True) if not ok]
     if bad:
         raise NonFiniteError(f"{where}: expected finite gradients, got NaN or inf in {bad}; "
                              f"no parameter was changed ({CLIP_ADVICE})")

@@ -4,7 +4,10 @@
 ``cupyx``: device arrays are NumPy arrays behind CuPy 14.2.0's rules (no implicit conversion to
 NumPy, no host arrays inside device operations, only CuPy's names and parameters, wrapping index
 arrays, 0-d results, a random stream that refuses to draw); see ``_array.py`` for each rule and
-``tests/test_device_double.py`` for the tests that pin them to CuPy's behaviour.
+``tests/test_device_double.py`` for the tests that pin them to CuPy's behaviour. It also counts
+the copies across the boundary (``TRANSFERS``): on a GPU each device -> host copy (``float(x)``,
+``bool(x)``, ``.get()``...) waits for the device, so a training step should make a few, not one
+per parameter.
 
 It is a test tool, not a seqlab feature. Three ways in:
 
@@ -26,6 +29,7 @@ import os
 import pytest
 
 from tests.device_double import cupy, cupyx
+from tests.device_double._array import TRANSFERS  # copies across the boundary, by direction
 
 ENV = {"SEQLAB_CUPY_MODULE": "tests.device_double.cupy", "SEQLAB_BACKEND": "cupy"}
 
@@ -63,4 +67,4 @@ def env(root: str | os.PathLike) -> dict:
     return {**os.environ, **ENV, "PYTHONPATH": path}
 
 
-__all__ = ["ENV", "active", "cupy", "cupyx", "device", "env"]
+__all__ = ["ENV", "TRANSFERS", "active", "cupy", "cupyx", "device", "env"]

@@ -37,6 +37,7 @@ IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. "
             "Please use `.get()` to construct a NumPy array explicitly.")
 UNSUPPORTED_DTYPES = "OUSMm"  # object, strings, datetimes: CuPy has no such arrays
 NAMESPACE = None               # the cupy stand-in module, set by device_double.cupy
+TRANSFERS = {"to_host": 0, "to_device": 0}   # copies across the boundary (a GPU syncs on each)
 
 
 def from_host(a: np.ndarray) -> ndarray:
@@ -150,6 +151,7 @@ def wrap_index(key, shape):
                                                                   for k in key):
         return key, False                  # ints, slices, None, ...: nothing to wrap
     key = list(key) if isinstance(key, tuple) else [key]
+    TRANSFERS["to_device"] += any(isinstance(k, np.ndarray | list) for k in key)  # host indices
     key = [k._a if isinstance(k, ndarray) else k for k in key]
     key = [np.asarray(k) if isinstance(k, list) else k for k in key]
     axis, advanced = 0, False
@@ -252,6 +254,7 @@ class ndarray:  # noqa: N801 - CuPy's name
 
     def get(self, stream=None, order="C", out=None, blocking=True):
         """A host copy (CuPy's one explicit device -> host crossing)."""
+        TRANSFERS["to_host"] += 1
         host = np.array(self._a, order=order, copy=True)
         if out is not None:
             out[...] = host
@@ -269,13 +272,13 @@ class ndarray:  # noqa: N801 - CuPy's name
     def item(self):
         if self._a.size != 1:
             raise ValueError("can only convert an array of size 1 to a Python scalar")
-        return self._a.item()
+        return self.get().item()
 
     def tolist(self):
-        return self._a.tolist()
+        return self.get().tolist()
 
     def tobytes(self, order="C"):
-        return self._a.tobytes(order)
+        return self.get().tobytes(order)
 
     def __int__(self):
         return int(self.get())

@@ -115,6 +115,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, blocking=False):
     """``cupy.asarray``: the explicit host -> device copy (a device array passes through)."""
     if isinstance(a, ndarray) and (dtype is None or _np.dtype(dtype) == a.dtype) and not copy:
         return a
+    _array.TRANSFERS["to_device"] += not isinstance(a, ndarray)
     return _array.from_host(_np.array(_array.unwrap(a, host_ok=True), dtype=dtype, order=order,
                                       copy=True))
 
@@ -123,6 +124,7 @@ def array(obj, dtype=None, copy=True, order="K", subok=False, ndmin=0, *, blocki
     """``cupy.array``: a device copy of host data or of a device array."""
     if isinstance(obj, ndarray) and not copy and (dtype is None or _np.dtype(dtype) == obj.dtype):
         return obj
+    _array.TRANSFERS["to_device"] += not isinstance(obj, ndarray)
     return _array.from_host(_np.array(_array.unwrap(obj, host_ok=True), dtype=dtype, order=order,
                                       ndmin=ndmin, copy=True))
 
