@@ -9,7 +9,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.t
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 JOBS ?= 2
 
-.PHONY: lab test test-fast notebooks bench constraints clean
+.PHONY: lab test test-fast notebooks assignments bench constraints clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ test-fast: $(VENV)/.test-installed
 # Rebuild the notebooks from their py:percent sources (learner + solution versions, executed).
 notebooks: $(VENV)/.test-installed
 	$(PY) tools/build_notebooks.py $(NB)
+
+# The graded course for instructors (docs/instructors.md): build/nbgrader/ with nbgrader_config.py
+# and one assignment per course week (notebooks/assignments.yml), released by generate_assignment.
+# The venv's bin/ goes first on PATH: nbgrader runs alembic from there.
+assignments: $(VENV)/.test-installed
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PY) tools/build_assignments.py $(WEEKS)
 
 bench: $(VENV)/.test-installed
 	$(PY) benchmarks/run.py

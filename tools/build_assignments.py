@@ -177,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = {a: plan[a] for a in (args.assignments or plan)}
     for assignment in write_course(args.course, plan, grader_secret(args.course)):
         total = sum(sum(p.values()) for p in plan[assignment].values())
-        print(f"{assignment}: {len(plan[assignment])} notebooks, {total} points")
+        n = len(plan[assignment])
+        print(f"{assignment}: {n} notebook{'s' * (n != 1)}, {total} points")
         if not args.no_generate:
             nbgrader(args.course, "generate_assignment", assignment, "--force")
     where = args.course / ("source" if args.no_generate else "release")

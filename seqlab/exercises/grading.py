@@ -50,7 +50,7 @@ class NotPassed(AssertionError):  # noqa: N818 (an AssertionError named for what
     """
 
     def _render_traceback_(self) -> list[str]:  # IPython's hook for a custom traceback
-        return [f"{type(self).__name__}: the autograder's check of this exercise did not pass",
+        return [f"{type(self).__name__}: this exercise's check did not pass",
                 *str(self).splitlines()]
 
 
