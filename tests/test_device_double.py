@@ -221,4 +221,4 @@ def test_a_training_step_waits_for_the_device_a_few_times_not_once_per_parameter
         return (counts[1] - counts[0]) / 2
 
     one, three = per_step(1), per_step(3)
-    assert one == three and one <= 12, (one, three)       # measured: 10 each
+    assert one == three and one <= 20, (one, three)       # measured: 10 each
