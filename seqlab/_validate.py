@@ -196,6 +196,32 @@ def check_sequence(value: Any, where: str, what: str = "a list", empty: bool = T
     return out
 
 
+def check_token_lists(sentences: Any, where: str, empty: bool = True) -> list:
+    """A list of token lists (each a list or tuple of tokens), not a str or a list of str."""
+    if isinstance(sentences, str) or not hasattr(sentences, "__iter__"):
+        raise TypeError(f"{where}: expected a list of token lists, got {got(sentences)} (split "
+                        f"text into words first)")
+    out = list(sentences)
+    for s in out:
+        if isinstance(s, str | bytes) or not hasattr(s, "__len__"):
+            raise TypeError(f"{where}: expected a list of token lists, got an item {got(s)} "
+                            f"(split each sentence into words first)")
+    if not empty and not out:
+        raise ValueError(f"{where}: expected at least one sentence, got none")
+    return out
+
+
+def check_words(words: Any, where: str) -> list:
+    """A list of distinct str words."""
+    words = check_sequence(words, where, "a list of distinct str words")
+    bad = [w for w in words if not isinstance(w, str)]
+    if bad:
+        raise TypeError(f"{where}: expected str words, got {got(bad[0])}")
+    if len(set(words)) != len(words):
+        raise ValueError(f"{where}: expected distinct words, got duplicates")
+    return words
+
+
 # --------------------------------------------------------------------------- arrays
 def as_array(x: Any, where: str, kind: str = "float", ndim: int | tuple | None = None,
              symbols: str = ""):
