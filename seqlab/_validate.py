@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab._wording import _few, _interval, _range, _what, fmt, got
 from seqlab.backend import get_array_module, host_rng, to_numpy
 
 CLIP_ADVICE = "if this comes from training, clip the gradients or lower the learning rate"
@@ -44,28 +45,6 @@ class IdError(IndexError, ValueError):
 
 class NonFiniteError(FloatingPointError, ValueError):
     """NaN or inf where a loss or an optimizer step needs finite numbers."""
-
-
-# --------------------------------------------------------------------------- describing values
-def fmt(shape: Sequence) -> str:
-    """``(5, 10)`` for ints and symbols alike: ``(3, m)``; ``(4,)`` for one axis."""
-    inner = ", ".join(str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
-def got(x: Any) -> str:
-    """What came, in a few words: ``None``, ``a list``, ``a float64 array of shape (3, 4)``."""
-    if x is None:
-        return "None"
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        article = "an" if str(x.dtype)[0] in "aeiou" else "a"
-        return f"{article} {x.dtype} array of shape {fmt(tuple(x.shape))}"
-    if isinstance(x, str):
-        text = x if len(x) <= 30 else x[:27] + "..."
-        return f"the str {text!r}"
-    if isinstance(x, bool | int | float | np.number):
-        return f"{type(x).__name__} {x!r}"
-    return f"a {type(x).__name__}"
 
 
 # --------------------------------------------------------------------------- scalars
@@ -194,6 +173,17 @@ def check_sequence(value: Any, where: str, what: str = "a list", empty: bool = T
     if not empty and not out:
         raise ValueError(f"{where}: expected {what} with at least one item, got an empty one")
     return out
+
+
+def check_paired(first: Any, second: Any, fname: str, names: tuple[str, str], what: str,
+                 each: str) -> tuple[list, list]:
+    """Two lists, ``second`` one item per item of ``first``; ``first`` not empty."""
+    a = check_sequence(first, f"{fname}({names[0]})", what, empty=False)
+    b = check_sequence(second, f"{fname}({names[1]})", what)
+    if len(b) != len(a):
+        raise ValueError(f"{fname}({names[1]}): expected {len(a)} {each}, one per item of "
+                         f"{names[0]}, got {len(b)}")
+    return a, b
 
 
 def check_token_lists(sentences: Any, where: str, empty: bool = True) -> list:
@@ -372,39 +362,3 @@ def lookup(mapping: Mapping, key: Any, where: str, what: str = "key") -> Any:
                               f"{_few(mapping)}") from None
     except TypeError:
         raise TypeError(f"{where}: expected a {what} (a str), got {got(key)}") from None
-
-
-# --------------------------------------------------------------------------- wording
-def _few(items) -> str:
-    keys = list(items)
-    return str(keys) if len(keys) <= 8 else str(keys[:8])[:-1] + f", ... ({len(keys)} in all)]"
-
-
-def _range(low, high) -> str:
-    if low is not None and high is not None:
-        return f" in [{low}, {high}]"
-    if low is not None:
-        return f" >= {low}"
-    return f" <= {high}" if high is not None else ""
-
-
-def _interval(low, high, low_open, high_open) -> str:
-    if low is not None and high is not None:
-        return f" in {'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-    if low is not None:
-        return f" {'>' if low_open else '>='} {low}"
-    if high is not None:
-        return f" {'<' if high_open else '<='} {high}"
-    return ""
-
-
-def _what(kind: str, ndim, symbols: str) -> str:
-    noun = "integer array" if kind == "int" else "real array"
-    if ndim is None:
-        dims = ""
-    elif isinstance(ndim, int):
-        dims = f"{ndim}-D "
-    else:
-        dims = " or ".join(f"{n}-D" for n in ndim) + " "
-    article = "an" if not dims and kind == "int" else "a"
-    return f"{article} {dims}{noun}" + (f" {symbols}" if symbols else "")

@@ -72,7 +72,11 @@ def one_hot(ids, n, dtype=np.float32):
     n = check_int(n, "one_hot(n)", 1)
     ids = as_array(ids, "one_hot(ids)", "int", ndim=2, symbols="(m, T_x) of token ids")
     ids = check_ids(ids, n, "one_hot(ids)")
-    dtype = check_float_dtype(dtype, "one_hot(dtype)")
+    return _one_hot(ids, n, check_float_dtype(dtype, "one_hot(dtype)"))
+
+
+def _one_hot(ids, n: int, dtype):
+    """:func:`one_hot` without the checks, for callers that checked the ids already."""
     xp = get_array_module(ids)
     return (xp.arange(n).reshape(n, 1, 1) == ids[None]).astype(dtype)
 

@@ -47,7 +47,15 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from seqlab._validate import check_bool, check_choice, check_int, check_number, check_sequence, got
+from seqlab._validate import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_paired,
+    check_sequence,
+    got,
+)
 
 __all__ = ["BleuExplanation", "BleuResult", "NgramOccurrence", "OrderExplanation",
            "SMOOTH_DEFAULTS", "bleu_explain", "bleu_from_counts", "brevity_penalty",
@@ -185,12 +193,8 @@ def bleu_from_counts(correct: Sequence, total: Sequence, hyp_len: int, ref_len: 
                      effective_order: bool = False) -> BleuResult:
     """BLEU (1-3) from the corpus's sufficient statistics, smoothing as in sacrebleu."""
     f = "bleu_from_counts"
-    correct = check_sequence(correct, f"{f}(correct)", "a list of counts, one per order",
-                             empty=False)
-    total = check_sequence(total, f"{f}(total)", "a list of counts, one per order")
-    if len(total) != len(correct):
-        raise ValueError(f"{f}(total): expected {len(correct)} counts, one per order like "
-                         f"correct, got {len(total)}")
+    correct, total = check_paired(correct, total, f, ("correct", "total"),
+                                  "a list of counts, one per order", "counts")
     for c_n, t_n in zip(correct, total, strict=True):
         if not check_int(c_n, f"{f}(correct)", 0) <= check_int(t_n, f"{f}(total)", 0):
             raise ValueError(f"{f}(correct): expected matches <= total n-grams per order, got "

@@ -50,6 +50,9 @@ class TokenVocab:
     pad_id, bos_id, eos_id = 0, 1, 2
 
     def __init__(self, tokens: Sequence[str]):
+        if isinstance(tokens, str) or (hasattr(tokens, "__iter__") and not isinstance(
+                tokens, Sequence | dict)):
+            tokens = list(tokens)                   # characters of a str, a set, a generator
         tokens = check_words(tokens, "TokenVocab(tokens)")
         if {PAD, BOS, EOS} & set(tokens):
             raise ValueError("TokenVocab(tokens): expected distinct tokens without the "
@@ -119,7 +122,7 @@ class TokenVocab:
 
     @classmethod
     def from_meta(cls, tokens: Sequence[str]) -> TokenVocab:
-        return cls(check_words(tokens, "TokenVocab.from_meta(tokens)"))
+        return cls(check_words(tokens, "TokenVocab.from_meta(tokens)"))  # a JSON list
 
 
 def _in_vocab(ids: list, V: int, where: str) -> list:
