@@ -212,6 +212,12 @@ def check_words(words: Any, where: str) -> list:
     return words
 
 
+def renamed(error: Exception, old: str, new: str) -> Exception:
+    """The same error with the function it names replaced: a wrapper (a schedule, a task
+    model) reports a check it delegated under its own name."""
+    return type(error)(str(error).replace(old, new, 1))
+
+
 # --------------------------------------------------------------------------- arrays
 def as_array(x: Any, where: str, kind: str = "float", ndim: int | tuple | None = None,
              symbols: str = ""):
@@ -294,6 +300,15 @@ def check_ids(ids: Any, size: int, where: str):
         bad = host[(host < 0) | (host >= size)].ravel()[:5].tolist()
         raise IdError(f"{where}: expected ids in [0, {size}), got out-of-range values {bad}")
     return ids
+
+
+def check_token(value: Any, V: int, where: str) -> int:
+    """A token id (bos, eos, pad) in [0, V): every decoder's rule (an eos >= V is never
+    produced, so a search would never stop)."""
+    v = check_int(value, f"{where} (a token id)", 0)
+    if v >= V:
+        raise IdError(f"{where}: expected a token id < V = {V}, got {v}")
+    return v
 
 
 def check_lengths(lengths: Any, m: int, T: int, where: str, low: int = 1):

@@ -58,7 +58,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from seqlab._validate import IdError, as_array, check_callable, check_ids, check_int, check_number
+from seqlab._validate import (
+    as_array,
+    check_callable,
+    check_ids,
+    check_int,
+    check_number,
+    check_token,
+)
 from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["BeamNode", "BeamResult", "Hypothesis", "beam_search", "beam_step", "gather_states",
@@ -169,8 +176,7 @@ def _check_vocab(where: str, V: int, **ids) -> None:
     """Every decoder's rule: eos is a token id < V (an eos >= V never ends a search). bos is
     the decoder's input, which need not be an output token (models check it themselves)."""
     for name, v in ids.items():
-        if v >= V:
-            raise IdError(f"{where}({name}): expected a token id < V = {V}, got {v}")
+        check_token(v, V, f"{where}({name})")
 
 
 def _leaves(state: Any) -> list:
