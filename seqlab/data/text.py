@@ -32,7 +32,7 @@ import numpy as np
 from seqlab.backend import host_rng
 
 __all__ = ["NAME_KINDS", "load_names", "load_sonnets", "load_wiki", "package_dir",
-           "train_val_split"]
+           "sonnet_corpus", "train_val_split"]
 
 NAME_KINDS = {"female": ("dist.female.first",), "male": ("dist.male.first",),
               "first": ("dist.female.first", "dist.male.first"), "last": ("dist.all.last",)}
@@ -158,3 +158,18 @@ def train_val_split(items: list, val_fraction: float = 0.1, seed: int = 0
     train = [x for x, v in zip(items, is_val, strict=True) if not v]
     val = [x for x, v in zip(items, is_val, strict=True) if v]
     return train, val
+
+
+def sonnet_corpus(seed: int = 0, val_fraction: float = 0.1) -> tuple[str, str, str]:
+    """The sonnets as the shipped character models read them (``tools/train_gate_models.py``).
+
+    Returns
+    -------
+    vocab : str, every character of the sonnets once, sorted (a model's id i is vocab[i])
+    train, val : str, the sonnets of each part of :func:`train_val_split` (same seed and
+        fraction), each sonnet followed by a blank line
+    """
+    sonnets = load_sonnets(join=False)
+    train, val = train_val_split(sonnets, val_fraction, seed)
+    vocab = "".join(sorted(set("".join(sonnets))))
+    return vocab, "\n\n".join(train) + "\n\n", "\n\n".join(val) + "\n\n"
