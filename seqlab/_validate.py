@@ -19,6 +19,7 @@ gradients) happen once per call, never inside a per-step loop.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
@@ -212,6 +213,20 @@ def check_words(words: Any, where: str) -> list:
     return words
 
 
+@contextlib.contextmanager
+def named_as(mapping: dict[str, str]):
+    """Report a delegated check under the caller's name: the first ``old`` of ``mapping``
+    found in a TypeError/ValueError's message is replaced by ``new`` (e.g.
+    ``{"RecurrentNetwork.forward(x)": "classify(ids)", "cross_entropy(": "classify("}``)."""
+    try:
+        yield
+    except (TypeError, ValueError) as e:
+        for old, new in mapping.items():
+            if old in str(e):
+                raise renamed(e, old, new) from None
+        raise
+
+
 def renamed(error: Exception, old: str, new: str) -> Exception:
     """The same error with the function it names replaced: a wrapper (a schedule, a task
     model) reports a check it delegated under its own name."""
@@ -373,7 +388,7 @@ def lookup(mapping: Mapping, key: Any, where: str, what: str = "key") -> Any:
     try:
         return mapping[key]
     except KeyError:
-        raise MissingKeyError(f"{where}: the {what} {key!r} is not there; expected one of "
-                              f"{_few(mapping)}") from None
+        raise MissingKeyError(f"{where}: expected a {what} of {_few(mapping)}, got "
+                              f"{key!r}") from None
     except TypeError:
         raise TypeError(f"{where}: expected a {what} (a str), got {got(key)}") from None
