@@ -27,25 +27,14 @@ from typing import Any
 
 import numpy as np
 
+from seqlab._errors import (  # noqa: F401 - re-exported: the contract's error classes
+    CLIP_ADVICE,
+    IdError,
+    MissingKeyError,
+    NonFiniteError,
+)
 from seqlab._wording import _few, _interval, _range, _what, fmt, got
 from seqlab.backend import get_array_module, host_rng, to_numpy
-
-CLIP_ADVICE = "if this comes from training, clip the gradients or lower the learning rate"
-
-
-class MissingKeyError(KeyError, ValueError):
-    """A key (a parameter, a word, a token) that is not there; a KeyError and a ValueError."""
-
-    def __str__(self) -> str:              # KeyError would show the message in quotes
-        return str(self.args[0]) if self.args else ""
-
-
-class IdError(IndexError, ValueError):
-    """An id (token, label, row, index) outside its range; an IndexError and a ValueError."""
-
-
-class NonFiniteError(FloatingPointError, ValueError):
-    """NaN or inf where a loss or an optimizer step needs finite numbers."""
 
 
 # --------------------------------------------------------------------------- scalars
