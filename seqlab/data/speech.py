@@ -129,8 +129,9 @@ def _check_args(text, voice, speed, pitch, rate, f: str = "synthesize"):
         raise ValueError(f"{f}({v}): expected an espeak-ng voice name such as 'en-us+f3', "
                          f"got {voice!r}")
     sp_ = f == "synthesize_batch"
-    check_int(speed, f"{f}({'speakers_) (speed' if sp_ else 'speed'}, words/min)", 80, 450)
-    check_int(pitch, f"{f}({'speakers_) (pitch' if sp_ else 'pitch'})", 0, 99)
+    check_int(speed, f"{f}(speakers_) (speed, words/min)" if sp_ else f"{f}(speed) (words/min)",
+              80, 450)
+    check_int(pitch, f"{f}(speakers_) (pitch)" if sp_ else f"{f}(pitch)", 0, 99)
     check_int(rate, f"{f}(rate) (a sample rate, Hz)", 4000, 48000)
 
 
