@@ -78,7 +78,10 @@ def exception_message(exc: BaseException, kwargs: dict) -> str:
         shapes = [f"{k} {v.shape}" for k, v in kwargs.items() if isinstance(v, np.ndarray)]
         if shapes:
             notes.append("the arrays on this case have the shapes " + ", ".join(shapes))
-    return msg + (". " + "; ".join(notes) + "." if notes else ".")
+    if not notes:
+        return msg + "."
+    text = "; ".join(notes)
+    return f"{msg}. {text[0].upper()}{text[1:]}."
 
 
 # --------------------------------------------------------------------------- kinds of result
@@ -185,18 +188,23 @@ def value_message(ex, case, wrong: list[tuple[str, Any, Any]], right: list[str],
             details.append("also wrong: " + ", ".join(w[0] for w in wrong[1:]))
     details.append(_largest_difference(got, want))
     steps = _step_text(ex, case, name, got, want)
+    if steps:
+        return steps, details
+    parts = []
     if case.isolates and isolated:
-        msg = (f"wrong values of `{name}` on the case '{case.name}', where every term but "
-               f"`{case.isolates}` is zero: problem related to {case.isolates}?")
-    elif steps:
-        msg = steps
-    elif len(wrong) + len(right) > 1:
+        parts.append(f"wrong values of `{name}` on the case '{case.name}', where every term but "
+                     f"`{case.isolates}` is zero: problem related to {case.isolates}?")
+    if len(wrong) + len(right) > 1:
         meaning = dict(ex.steps).get(name)
-        msg = (f"the first wrong value, in the order your function computes them, is `{name}` "
-               f"on the case '{case.name}'" + (f": {meaning}" if meaning else "."))
-    else:
-        msg = f"wrong values of `{name}` on the case '{case.name}'."
-    return msg, details
+        if callable(meaning):                        # what it points to depends on the others
+            meaning = meaning(set(right))
+        first = (f"the first wrong value, in the order your function computes them, is `{name}`"
+                 + ("" if parts else f" on the case '{case.name}'")
+                 + (f": {meaning}" if meaning else "."))
+        parts.append(first[0].upper() + first[1:] if parts else first)
+    if not parts:
+        parts.append(f"wrong values of `{name}` on the case '{case.name}'.")
+    return " ".join(parts), details
 
 
 def dtype_message(case, name: str, dtype: np.dtype) -> str:

@@ -95,8 +95,9 @@ class Exercise:
     not_compared: Sequence[str] = ()           # outputs returned but not compared (a cache)
     rtol: float = 1e-7
     atol: float = 1e-9
-    steps: Sequence[tuple[str, str]] = ()      # (output, what it points to if first wrong), in
-    #                                            the order the function computes them
+    steps: Sequence[tuple[str, Any]] = ()      # (output, what it points to if first wrong: a
+    #                                            str, or f(names of the right outputs) -> str),
+    #                                            in the order the function computes them
     time_axis: Mapping[str, int] = field(default_factory=dict)  # output -> its axis of time
     backward_in_time: bool = False             # the loop visits t = T_x first (BPTT)
     float32_ok: bool = True                    # a float32 answer right to float32 precision
@@ -226,14 +227,13 @@ def _value_problem(run: Run, i: int, outs: tuple, refs: tuple) -> tuple[str, lis
     ex, case = run.ex, run.ex.cases[i]
     wrong, right, dtypes = [], [], []
     for name, o, r in compared(ex, outs, refs):
-        if same(o, r, ex.rtol, ex.atol):
-            right.append(name)
-        elif not same(o, r, ex.rtol, ex.atol, to_precision=True):
+        low = low_precision(o)
+        if not same(o, r, ex.rtol, ex.atol, to_precision=True):
             wrong.append((name, o, r))
-        elif ex.float32_ok and low_precision(o) == np.float32:
+        elif low is None or (ex.float32_ok and low == np.float32):
             right.append(name)
         else:
-            dtypes.append((name, low_precision(o)))
+            dtypes.append((name, low))
     if not wrong:
         return _explain.dtype_message(case, *dtypes[0]), []
     isolated = bool(case.isolates) and any(run.passes(j) for j in range(len(ex.cases)) if j != i)

@@ -178,6 +178,16 @@ def _backward_case(n_x, n_a, m, da=True, dc=True):
     return make
 
 
+def _db_meaning(g: str, why: str):
+    """What a wrong db_g points to: the sum over the examples if dW_g is right, else dz_g."""
+    def meaning(right: set) -> str:
+        if f'grads["W_{g}"]' in right:
+            return (f"dz_{g} is right (dW_{g} is), so the sum is not: db_{g} = "
+                    f"dz_{g}.sum(axis=1, keepdims=True), over the examples.")
+        return f"db_{g} = Σ_columns dz_{g}, so dz_{g} is wrong: {why}"
+    return meaning
+
+
 LSTM_CELL_BACKWARD = Exercise(
     name="lstm_cell_backward",
     signature="lstm_cell_backward(da_t, dc_t, cache) -> (dx_t, da_prev, dc_prev, grads)",
@@ -187,7 +197,7 @@ LSTM_CELL_BACKWARD = Exercise(
     week="1",
     output_names=("dx_t", "da_prev", "dc_prev", "grads"),
     float32_ok=False,
-    steps=[*((f'grads["b_{g}"]', f"db_{g} = Σ_columns dz_{g}, so dz_{g} is wrong: {why}")
+    steps=[*((f'grads["b_{g}"]', _db_meaning(g, why))
              for g, why in (("o", "dz_o = dΓo * Γo(1 - Γo), dΓo = da<t> * tanh(c<t>) (8)."),
                             ("c", "dz_c = dc̃ * (1 - c̃²), dc̃ = dc * Γu, with the total dc = "
                                   "dc<t> + da<t> * Γo * (1 - tanh²c<t>) (8-10)."),

@@ -89,8 +89,11 @@ RNN_CELL_BACKWARD = Exercise(
     week="1",
     output_names=("dx_t", "da_prev", "grads"),
     float32_ok=False,
-    steps=[('grads["b_a"]', "db_a = Σ_columns dz, so dz itself is wrong: dz = da_t * (1 - "
-            "a_t**2), tanh' from the cached output a_t."),
+    steps=[('grads["b_a"]', lambda right: (
+        "dz is right (dW_aa and dW_ax are), so the sum is not: db_a = dz.sum(axis=1, "
+        "keepdims=True), over the examples." if {'grads["W_aa"]', 'grads["W_ax"]'} <= right else
+        "db_a = Σ_columns dz, so dz itself is wrong: dz = da_t * (1 - a_t**2), tanh' from the "
+        "cached output a_t.")),
            ('grads["W_aa"]', "dz is right (db_a is), so check dW_aa = dz @ a_prev.T: W_aa "
             "multiplied a<t-1> in the forward pass."),
            ('grads["W_ax"]', "dz is right (db_a is), so check dW_ax = dz @ x_t.T."),
