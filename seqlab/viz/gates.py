@@ -35,7 +35,7 @@ from plotly.subplots import make_subplots
 from seqlab.backend import load_arrays, to_numpy
 from seqlab.rnn import RecurrentNetwork
 from seqlab.viz.plots import COLOURS, TEMPLATE, visible
-from seqlab.viz.widgets import FigureBox
+from seqlab.viz.widgets import FigureBox, text_pickers
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "data" / "pretrained"
 PANELS = {"lstm": ("gamma_f", "gamma_u", "gamma_o", "c"),
@@ -339,11 +339,7 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
     slider = widgets.IntSlider(value=unit, min=0, max=tr.n_a - 1, description="hidden unit",
                                continuous_update=True, layout=widgets.Layout(width="520px"))
     picker = widgets.ToggleButtons(options=names, value=state["model"], description="model")
-    examples = widgets.Dropdown(options=[(t.replace("\n", " ↵ ")[:70], t) for t in texts],
-                                value=texts[0], description="example",
-                                layout=widgets.Layout(width="620px"))
-    box_text = widgets.Text(placeholder="or type a text and press Enter", description="text",
-                            continuous_update=False, layout=widgets.Layout(width="620px"))
+    examples, box_text = text_pickers(texts)
     info = widgets.HTML(highlighted_text(tr, unit))
     timings: dict = {"unit": [], "text": []}
 
