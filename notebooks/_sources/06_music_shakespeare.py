@@ -212,6 +212,7 @@ print(f"{len(melodies)} melodies of {min(lengths)} to {max(lengths)} notes "
       f"(mean {np.mean(lengths):.0f}; Bach's: {np.mean([len(c) for c in chorales]):.0f})")
 print(f"melody {pick}: {len(pitch)} notes, {duration.sum():g} quarter notes")
 print(improvised[pick])
+assert len(melodies) == 40 and 24 <= len(pitch) <= 48
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -347,3 +348,4 @@ for tau in (0.3, 0.7, 1.0):
 # %%
 # NBVAL_IGNORE_OUTPUT
 print(f"notebook ran in {time.perf_counter() - started:.1f} s")
+assert time.perf_counter() - started < 60                     # the notebook budget
