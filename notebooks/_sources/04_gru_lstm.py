@@ -414,7 +414,7 @@ assert gated_ok, "the shipped results no longer show the effect"
 # The plain RNN learns short gaps and falls to chance (50%) from a gap of about 60 words:
 # its gradient through $W_{aa}$ vanishes before it reaches the noun (notebook 02). The GRU
 # stays at 100% up to a gap of 100; the LSTM too up to 80, and at 100 it learns in three seeds
-# of five. (Its forget-gate bias starts at 2, so that $\Gamma_f pprox 0.88$ keeps memory from
+# of five. (Its forget-gate bias starts at 2, so that $\Gamma_f \approx 0.88$ keeps memory from
 # the first step; with a bias of 1 it failed at gap 100 in every seed we tried.)
 #
 # One point of the curve, trained live (about 5 s): gap 60, one seed.

@@ -176,6 +176,7 @@ music_history = lm.train(music_model, train_texts, None, epochs=10, batch_size=1
 music_val = val_curve[1][-1]
 print(f"{len(music_history.step)} steps in {music_history.seconds:.1f} s; "
       f"validation loss {music_val:.3f} nats per note (perplexity {lm.perplexity(music_val):.1f})")
+assert music_val < music_baselines["bigram"] - 0.3 and 11 < lm.perplexity(music_val) < 13
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -303,6 +304,7 @@ quick_history = lm.train(quick, train_text, None, epochs=2, batch_size=32, windo
                          lr=1e-2, desc="sonnet LSTM")
 quick_val = lm.evaluate(quick, val_sonnets)
 print(f"{quick_history.seconds:.1f} s of training: validation loss {quick_val:.3f} nats/char")
+assert quick_val < char_baselines["bigram"]
 print(lm.sample(quick, 1, temperature=0.7, seed=0, max_length=160)[0])
 
 # %% [markdown]
