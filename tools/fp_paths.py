@@ -36,17 +36,15 @@ for dt in (np.float32, np.float64):
     out[f"sum {name}"] = np.array([x[:n].sum() for n in (10, 1000, 100_000, 1_000_000)])
     for m, k, n in ((64, 256, 128), (256, 256, 256), (13, 300, 500), (128, 256, 32)):
         A, B = rng.normal(size=(m, k)).astype(dt), rng.normal(size=(k, n)).astype(dt)
-        out[f"matmul {m}x{k}x{n} {name}"] = A @ B
-        if len(sys.argv) > 2:              # the same product on one BLAS thread
-            with threadpool_limits(1, "blas"):
-                out[f"matmul {m}x{k}x{n} {name} (1 thread)"] = A @ B
+        with threadpool_limits(1, "blas"):
+            out[f"matmul {m}x{k}x{n} {name}"] = A @ B
+        out[f"matmul {m}x{k}x{n} {name} (2 threads)"] = A @ B     # OPENBLAS_NUM_THREADS=2
 np.savez(sys.argv[1], **out)
 """
 
 
-def measure(env: dict, path: Path, threads: bool = False) -> dict:
-    subprocess.run([sys.executable, "-c", MEASURE, str(path), *(["t"] if threads else [])],
-                   env=env, check=True)
+def measure(env: dict, path: Path) -> dict:
+    subprocess.run([sys.executable, "-c", MEASURE, str(path)], env=env, check=True)
     with np.load(path) as f:
         return dict(f)
 
@@ -60,21 +58,24 @@ def main() -> int:
     native, flags = cpu_matrix.probe(cpu_matrix.base_env()), cpu_matrix.cpu_flags()
     legs = [leg for leg in cpu_matrix.LEGS if not cpu_matrix.runnable(leg, flags, native)]
     with tempfile.TemporaryDirectory() as tmp:
-        runs = {leg.name: measure(cpu_matrix.leg_env(leg, native), Path(tmp) / f"{leg.name}.npz",
-                                  threads=leg is legs[0]) for leg in legs}
+        runs = {leg.name: measure(dict(cpu_matrix.leg_env(leg, native), OPENBLAS_NUM_THREADS="2"),
+                                  Path(tmp) / f"{leg.name}.npz") for leg in legs}
     first, base = legs[0].name, runs[legs[0].name]
     print(f"share of results that differ from leg {first} / largest relative difference\n")
     print(f"| operation | {' | '.join(leg.name for leg in legs[1:])} |")
     print(f"|---|{'---|' * (len(legs) - 1)}")
     for key in base:
-        if key.endswith("(1 thread)"):
-            continue
-        print(f"| {key} | " + " | ".join(differ(runs[leg.name][key], base[key])
-                                         for leg in legs[1:]) + " |")
-    print(f"\nleg {first}: {legs[0].n_threads()} BLAS threads against 1, same kernels\n")
+        if not key.endswith("(2 threads)"):
+            print(f"| {key} | " + " | ".join(differ(runs[leg.name][key], base[key])
+                                             for leg in legs[1:]) + " |")
+    print("\nthe products on 2 BLAS threads against 1, leg by leg (same kernels)\n")
+    print(f"| product | {' | '.join(leg.name for leg in legs)} |")
+    print(f"|---|{'---|' * len(legs)}")
     for key in base:
-        if key.endswith("(1 thread)"):
-            print(f"| {key[:-11]} | {differ(base[key], base[key[:-11]])} |")
+        if key.endswith("(2 threads)"):
+            one = key[:-len(" (2 threads)")]
+            print(f"| {one} | " + " | ".join(differ(runs[leg.name][key], runs[leg.name][one])
+                                             for leg in legs) + " |")
     return 0
 
 
