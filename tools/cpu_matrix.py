@@ -88,8 +88,9 @@ LEGS = (
         plays="this CPU as a learner's would run it: no pins, one BLAS thread per core"),
     Leg("haswell", "Haswell", (), frozenset({"avx2", "fma"}),
         plays="AVX2 BLAS with this CPU's NumPy loops (how the development machines are pinned)"),
-    Leg("haswell-avx2", "Haswell", ABOVE_AVX2, frozenset({"avx2", "fma"}),
-        plays="an AVX2 laptop or server (most Intel laptops, AMD Zen 1-3, many cloud CPUs)"),
+    Leg("haswell-avx2", "Haswell", ABOVE_AVX2, frozenset({"avx2", "fma"}), threads=0,
+        plays="an AVX2 laptop or server (most Intel laptops, AMD Zen 1-3, many cloud CPUs), "
+              "one BLAS thread per core"),
     Leg("sandybridge-sse", "Sandybridge", ABOVE_SSE42, frozenset({"avx"}),
         plays="an older CPU: AVX BLAS without FMA, NumPy's SSE4.2 baseline loops"),
 )
