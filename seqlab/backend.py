@@ -21,11 +21,18 @@ CuPy differences absorbed here:
   host and raises an ``IndexError`` naming the argument.
 - no implicit conversion to NumPy: call :func:`to_numpy` at every boundary (plots, metrics,
   tests).
+
+Two environment variables, read at import: ``SEQLAB_BACKEND`` ("numpy" or "cupy") is the device
+every :func:`use` selects, whatever it is asked for (runs the notebooks on a GPU unchanged; the
+line ``use`` returns says so); ``SEQLAB_CUPY_MODULE`` names the module imported as CuPy (default
+"cupy"; its scatter-add is the module of that name plus "x", as ``cupyx`` is ``cupy``'s). The
+tests set it to ``tests.device_double.cupy``, a CPU double with CuPy's boundary rules.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -56,19 +63,22 @@ __all__ = [
 ]
 
 _cupy: Any = None          # the cupy module once imported, else None
+_cupyx: Any = None         # its cupyx (scatter_add), imported with it
 _cupy_checked = False      # whether the import has been tried
 _default = "numpy"         # the default device for array creation: "numpy" or "cupy"
+_CUPY_MODULE = os.environ.get("SEQLAB_CUPY_MODULE", "cupy")   # tests: the device double
+_PINNED = os.environ.get("SEQLAB_BACKEND")   # "numpy" | "cupy": what every use() selects
 
 
 def _try_cupy() -> Any:
     """Import cupy once; return the module, or None when it is missing or has no GPU."""
-    global _cupy, _cupy_checked
+    global _cupy, _cupyx, _cupy_checked
     if not _cupy_checked:
         _cupy_checked = True
         try:
-            cp = importlib.import_module("cupy")
+            cp = importlib.import_module(_CUPY_MODULE)
             cp.cuda.runtime.getDeviceCount()  # raises without a driver or device
-            _cupy = cp
+            _cupy, _cupyx = cp, importlib.import_module(_CUPY_MODULE + "x")
         except Exception:  # ImportError, CUDARuntimeError, ...: no usable GPU
             _cupy = None
     return _cupy
@@ -97,7 +107,9 @@ def get_array_module(*arrays: Any):
 def use(name: str) -> str:
     """Switch the default device for array creation: ``"numpy"`` or ``"cupy"``.
 
-    Returns a one-line description of the device now in use (print it in a notebook).
+    Returns a one-line description of the device now in use (print it in a notebook). With
+    the environment variable ``SEQLAB_BACKEND`` set, that device is selected instead of
+    ``name``, and the line says so.
 
     Raises
     ------
@@ -109,13 +121,15 @@ def use(name: str) -> str:
     global _default
     if name not in ("numpy", "cupy"):
         raise ValueError(f"use(name): expected 'numpy' or 'cupy', got {name!r}")
+    asked, name = name, _PINNED or name
     if name == "cupy" and not cupy_available():
         raise RuntimeError(
             "use('cupy'): CuPy is not installed or sees no GPU. Install the 'gpu' extra "
             "(pip install 'seqlab[gpu]') on a machine with an NVIDIA GPU, or stay on 'numpy'."
         )
     _default = name
-    return device_name()
+    pinned = f" (SEQLAB_BACKEND={name} overrides use({asked!r}))" if name != asked else ""
+    return device_name() + pinned
 
 
 class using:  # noqa: N801 - used like a function: `with using("cupy"):`
@@ -241,11 +255,11 @@ def row_sums(indices, *values, size: int | None = None):
     rows = sorted_idx[starts]
     if xp is np:
         return rows, [np.add.reduceat(v[order], starts, axis=0) for v in values]
-    where = xp.searchsorted(rows, idx)  # pragma: no cover - needs a GPU
+    where = xp.searchsorted(rows, idx)  # CuPy's path (a GPU, or the tests' device double)
     sums = []
-    for v in values:  # pragma: no cover - needs a GPU
+    for v in values:
         out = xp.zeros((rows.size, *v.shape[1:]), dtype=v.dtype)
-        importlib.import_module("cupyx").scatter_add(out, where, v)
+        _cupyx.scatter_add(out, where, v)
         sums.append(out)
     return rows, sums
 
@@ -280,8 +294,8 @@ def scatter_add(target, indices, values, axis: int = 0):
         moved_t[rows] += sums
     elif xp is np:
         np.add.at(moved_t, idx, moved_v)
-    else:  # pragma: no cover - needs a GPU
-        importlib.import_module("cupyx").scatter_add(moved_t, idx, moved_v)
+    else:  # CuPy's path (a GPU, or the tests' device double)
+        _cupyx.scatter_add(moved_t, idx, moved_v)
     return target
 
 
@@ -317,12 +331,14 @@ def save_arrays(path, arrays: dict, meta: dict | None = None) -> None:
 
 
 def load_arrays(path) -> tuple[dict, dict]:
-    """(arrays on the default device, meta) from a file written by :func:`save_arrays`."""
+    """(arrays, meta) from a file written by :func:`save_arrays`: numeric arrays on the default
+    device, the others (words) on the host: CuPy has no string dtypes."""
     import json
 
     with np.load(path) as data:
         meta = json.loads(str(data["__meta__"])) if "__meta__" in data.files else {}
-        arrays = {k: to_device(data[k]) for k in data.files if k != "__meta__"}
+        arrays = {k: to_device(data[k]) if data[k].dtype.kind in "biufc" else data[k]
+                  for k in data.files if k != "__meta__"}
     return arrays, meta
 
 
@@ -366,3 +382,7 @@ def _limit_blas_to_quota() -> None:
 
 
 _limit_blas_to_quota()
+if _PINNED:
+    if _PINNED not in ("numpy", "cupy"):
+        raise ValueError(f"SEQLAB_BACKEND: expected 'numpy' or 'cupy', got {_PINNED!r}")
+    use(_PINNED)

@@ -64,6 +64,11 @@ only ever exponentiates -|z| ≤ 0, so σ(±1e4) is exactly 1 or 0 with no overf
 Entries equal to -inf (masked attention scores) are allowed as long as each slice along
 ``axis`` has at least one finite entry.
 
+Input contract (``docs/input-contract.md``): arrays or nested lists (converted), ints and bools
+promoted to float64; None, strings and complex numbers raise TypeError. The axis that softmax,
+log_softmax and logsumexp normalise over needs at least one entry (an empty one raises
+ValueError); any other axis may be empty (an empty result). NaN and inf pass through.
+
 References
 ----------
 Blanchard, Higham, Higham, "Accurately computing the log-sum-exp and softmax functions",
@@ -74,6 +79,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seqlab._validate import as_array, check_nonempty, got, is_int, same_shape
 from seqlab.backend import get_array_module
 
 __all__ = [
@@ -121,7 +127,7 @@ def sigmoid_backward(da, a):
     -------
     dz : array, ``a.shape``, ∂J/∂z
     """
-    _same_shape(da, a, "sigmoid_backward(da)", "a")
+    da = same_shape(da, a, "sigmoid_backward(da)", "a")
     return da * a * (1 - a)                     # (2) dz = da ⊙ a(1 - a)
 
 
@@ -152,7 +158,7 @@ def tanh_backward(da, a):
     -------
     dz : array, ``a.shape``, ∂J/∂z
     """
-    _same_shape(da, a, "tanh_backward(da)", "a")
+    da = same_shape(da, a, "tanh_backward(da)", "a")
     return da * (1 - a * a)                     # (4) dz = da ⊙ (1 - a²)
 
 
@@ -183,7 +189,7 @@ def log_sigmoid_backward(dy, y_log):
     -------
     dz : array, ``y_log.shape``, ∂J/∂z
     """
-    _same_shape(dy, y_log, "log_sigmoid_backward(dy)", "y_log")
+    dy = same_shape(dy, y_log, "log_sigmoid_backward(dy)", "y_log")
     xp = get_array_module(dy, y_log)
     return -dy * xp.expm1(y_log)                # (12) dz = dy (1 - σ(z)) = -dy expm1(log σ(z))
 
@@ -202,7 +208,7 @@ def softmax(z, axis: int = 0):
     y : array, ``z.shape``, non-negative, summing to 1 along ``axis``
     """
     xp, z = _float_array(z, "softmax(z)")
-    _check_axis(z, axis, "softmax")
+    _check_axis(z, axis, "softmax", normalised=True)
     e = xp.exp(z - xp.max(z, axis=axis, keepdims=True))   # e^(z - max z) ∈ [0, 1]
     return e / xp.sum(e, axis=axis, keepdims=True)        # (5) softmax(z)
 
@@ -220,7 +226,7 @@ def log_softmax(z, axis: int = 0):
     y_log : array, ``z.shape``, values ≤ 0
     """
     xp, z = _float_array(z, "log_softmax(z)")
-    _check_axis(z, axis, "log_softmax")
+    _check_axis(z, axis, "log_softmax", normalised=True)
     shifted = z - xp.max(z, axis=axis, keepdims=True)     # z - max z ≤ 0
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))  # (7)
 
@@ -239,7 +245,7 @@ def logsumexp(z, axis: int = 0, keepdims: bool = False):
     lse : array, ``z.shape`` without ``axis`` (e.g. (m,)), or with it set to 1 if ``keepdims``
     """
     xp, z = _float_array(z, "logsumexp(z)")
-    _check_axis(z, axis, "logsumexp")
+    _check_axis(z, axis, "logsumexp", normalised=True)
     z_max = xp.max(z, axis=axis, keepdims=True)           # max_j z_j, (1, m)
     lse = z_max + xp.log(xp.sum(xp.exp(z - z_max), axis=axis, keepdims=True))  # (6)
     return lse if keepdims else xp.squeeze(lse, axis=axis)
@@ -260,7 +266,7 @@ def softmax_backward(dy, y, axis: int = 0):
     -------
     dz : array, ``y.shape``, ∂J/∂z
     """
-    _same_shape(dy, y, "softmax_backward(dy)", "y")
+    dy = same_shape(dy, y, "softmax_backward(dy)", "y")
     _check_axis(y, axis, "softmax_backward")
     xp = get_array_module(dy, y)
     return y * (dy - xp.sum(dy * y, axis=axis, keepdims=True))  # (8) y ⊙ (dy - Σ dy⊙y)
@@ -279,7 +285,7 @@ def log_softmax_backward(dy, y_log, axis: int = 0):
     -------
     dz : array, ``y_log.shape``, ∂J/∂z
     """
-    _same_shape(dy, y_log, "log_softmax_backward(dy)", "y_log")
+    dy = same_shape(dy, y_log, "log_softmax_backward(dy)", "y_log")
     _check_axis(y_log, axis, "log_softmax_backward")
     xp = get_array_module(dy, y_log)
     return dy - xp.exp(y_log) * xp.sum(dy, axis=axis, keepdims=True)  # (9) dy - y Σ dy
@@ -300,7 +306,8 @@ def logsumexp_backward(dy, z, lse, axis: int = 0, keepdims: bool = False):
     -------
     dz : array, ``z.shape``, ∂J/∂z
     """
-    _same_shape(dy, lse, "logsumexp_backward(dy)", "lse")
+    z = as_array(z, "logsumexp_backward(z)", "float")
+    dy = same_shape(dy, lse, "logsumexp_backward(dy)", "lse")
     _check_axis(z, axis, "logsumexp_backward")
     xp = get_array_module(dy, z, lse)
     if not keepdims:
@@ -316,29 +323,20 @@ def logsumexp_backward(dy, z, lse, axis: int = 0, keepdims: bool = False):
 
 # --------------------------------------------------------------------------- validation
 def _float_array(z: Any, name: str):
-    """Return ``(xp, z)`` with z an array of a floating dtype (ints/bools become float64)."""
-    xp = get_array_module(z)
-    z = xp.asarray(z)
-    if z.dtype.kind in "biu":
-        z = z.astype(xp.float64)
-    elif z.dtype.kind != "f":
-        raise TypeError(f"{name}: expected a real floating array, got dtype {z.dtype}")
-    return xp, z
+    """Return ``(xp, z)`` with z an array of a floating dtype (ints/bools become float64,
+    lists are converted; None, strings and complex numbers are refused)."""
+    z = as_array(z, name, "float")
+    return get_array_module(z), z
 
 
-def _same_shape(dx: Any, x: Any, name: str, other: str) -> None:
-    """Raise unless ``dx`` has exactly the shape of ``x`` (no silent broadcasting)."""
-    got, want = getattr(dx, "shape", None), getattr(x, "shape", None)
-    if want is None:
-        raise TypeError(f"{name.split('(')[0]}({other}): expected an array, "
-                        f"got {type(x).__name__}")
-    if got is None or tuple(got) != tuple(want):
-        raise ValueError(f"{name}: expected the shape of {other}, {tuple(want)}, got "
-                         f"{tuple(got) if got is not None else type(dx).__name__}")
-
-
-def _check_axis(z: Any, axis: Any, fname: str) -> None:
-    """Raise unless ``axis`` is an int naming an axis of ``z``."""
-    if not isinstance(axis, int) or isinstance(axis, bool) or not -z.ndim <= axis < z.ndim:
+def _check_axis(z: Any, axis: Any, fname: str, normalised: bool = False) -> None:
+    """Raise unless ``axis`` is an int (Python or NumPy) naming an axis of ``z``; with
+    ``normalised``, also unless that axis has at least one entry to normalise over."""
+    if not is_int(axis):
+        raise TypeError(f"{fname}(axis): expected an int in [{-z.ndim}, {z.ndim}), got "
+                        f"{got(axis)}")
+    if not -z.ndim <= axis < z.ndim:
         raise ValueError(f"{fname}(axis): expected an int in [{-z.ndim}, {z.ndim}) for an "
                          f"array of shape {tuple(z.shape)}, got {axis!r}")
+    if normalised:
+        check_nonempty(z, axis, f"{fname}(z)", "entry to normalise over")

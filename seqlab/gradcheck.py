@@ -61,6 +61,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from seqlab._validate import (
+    MissingKeyError,
+    as_array,
+    check_callable,
+    check_dict,
+    check_float_array,
+    check_int,
+    check_number,
+    same_shape,
+)
 from seqlab.backend import get_array_module, host_rng, to_device
 
 __all__ = [
@@ -95,6 +105,10 @@ class GradCheckResult:
     h: float
     details: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def __post_init__(self):
+        if not check_dict(self.errors, "GradCheckResult(errors)", "a dict key -> error"):
+            raise ValueError("GradCheckResult(errors): expected a checked key, got none")
+
     @property
     def worst(self) -> tuple[str, float]:
         """(key, error) with the largest error (NaN counts as the largest)."""
@@ -102,6 +116,7 @@ class GradCheckResult:
 
     def passed(self, tol: float = 1e-7) -> bool:
         """True when every error is ≤ tol (a NaN error never passes)."""
+        tol = check_number(tol, "GradCheckResult.passed(tol)", 0)
         return all(err <= tol for err in self.errors.values())
 
     def __repr__(self) -> str:
@@ -125,7 +140,9 @@ def numerical_gradient(f: Callable, x, h: float = 1e-5):
     -------
     dx : array of ``x.shape`` and dtype, ∂f/∂x
     """
-    _check_float(x, "numerical_gradient(x)")
+    check_callable(f, "numerical_gradient(f)", "a callable f(x) -> scalar")
+    check_float_array(x, "numerical_gradient(x)", " to perturb in place")
+    h = check_number(h, "numerical_gradient(h)", 0, low_open=True)
     return _numerical(lambda: _scalar(f(x), "numerical_gradient(f)"), x, h, _all_indices(x))
 
 
@@ -146,7 +163,10 @@ def numerical_gradient_array(f: Callable, x, df, h: float = 1e-5):
     -------
     dx : array of ``x.shape``, Σ_j ∂f_j/∂x df_j
     """
-    _check_float(x, "numerical_gradient_array(x)")
+    check_callable(f, "numerical_gradient_array(f)", "a callable f(x) -> array")
+    check_float_array(x, "numerical_gradient_array(x)", " to perturb in place")
+    h = check_number(h, "numerical_gradient_array(h)", 0, low_open=True)
+    df = as_array(df, "numerical_gradient_array(df)", "real")
     xp = get_array_module(x, df)
 
     def inner() -> float:
@@ -171,7 +191,9 @@ def rel_error(x, y, floor: float = 1e-8) -> float:
     -------
     error : float
     """
-    _check_same_shape(x, y, "rel_error(y)", "x")
+    x = as_array(x, "rel_error(x)", "real")
+    y = same_shape(y, x, "rel_error(y)", "x")
+    floor = check_number(floor, "rel_error(floor)", 0, low_open=True)
     xp = get_array_module(x, y)
     if x.size == 0:
         return 0.0
@@ -190,7 +212,8 @@ def relative_difference(x, y) -> float:
     -------
     difference : float in [0, 1]; below 1e-7 is "great" in float64
     """
-    _check_same_shape(x, y, "relative_difference(y)", "x")
+    x = as_array(x, "relative_difference(x)", "real")
+    y = same_shape(y, x, "relative_difference(y)", "x")
     xp = get_array_module(x, y)
     numerator = float(xp.linalg.norm((x - y).ravel()))  # ‖x - y‖₂
     denominator = float(xp.linalg.norm(x.ravel())) + float(xp.linalg.norm(y.ravel()))
@@ -219,7 +242,11 @@ def check_grads(f: Callable, params: dict, grads: dict, keys: Iterable[str] | No
     GradCheckResult with eq. (3) per key; ``details[k]`` holds the numerical gradient at the
     checked entries (all entries: an array of ``params[k].shape``; sampled: a flat array)
     """
+    check_callable(f, "check_grads(f)", "a callable of no arguments returning the loss")
     keys = _check_keys(params, grads, keys, "check_grads")
+    h = check_number(h, "check_grads(h)", 0, low_open=True)
+    if max_elements is not None:
+        max_elements = check_int(max_elements, "check_grads(max_elements)", 1)
     rng = host_rng(seed)
     errors, details = {}, {}
     for k in keys:
@@ -263,10 +290,11 @@ def random_direction_check(loss_fn: Callable, params: dict, grads: dict,
     ``errors[k]`` per key when ``per_key``; each the worst |num - ana| / (|num| + |ana|)
     over the directions
     """
+    check_callable(loss_fn, "random_direction_check(loss_fn)",
+                   "a callable of no arguments returning the loss")
     keys = _check_keys(params, grads, keys, "random_direction_check")
-    if not isinstance(n_directions, int) or n_directions < 1:
-        raise ValueError(f"random_direction_check(n_directions): expected an int ≥ 1, got "
-                         f"{n_directions!r}")
+    n_directions = check_int(n_directions, "random_direction_check(n_directions)", 1)
+    h = check_number(h, "random_direction_check(h)", 0, low_open=True)
     rng = host_rng(seed)
     groups = [(ALL, keys)] + ([(k, [k]) for k in keys] if per_key else [])
     errors, details = {}, {}
@@ -351,29 +379,19 @@ def _unravel(flat: int, shape: tuple) -> tuple:
     return tuple(reversed(index))
 
 
-def _check_float(x: Any, name: str) -> None:
-    if getattr(getattr(x, "dtype", None), "kind", None) != "f":
-        raise TypeError(f"{name}: expected a floating-point array to perturb in place, got "
-                        f"{getattr(x, 'dtype', type(x).__name__)}")
-
-
-def _check_same_shape(y: Any, x: Any, name: str, other: str) -> None:
-    if tuple(getattr(y, "shape", ())) != tuple(getattr(x, "shape", ())):
-        raise ValueError(f"{name}: expected the shape of {other}, "
-                         f"{tuple(getattr(x, 'shape', ()))}, got "
-                         f"{tuple(getattr(y, 'shape', ()))}")
-
-
 def _check_keys(params: dict, grads: dict, keys, where: str) -> list[str]:
+    check_dict(params, f"{where}(params)")
+    check_dict(grads, f"{where}(grads)")
     keys = list(params) if keys is None else list(keys)
     if not keys:
         raise ValueError(f"{where}(keys): expected at least one key to check, got none")
     for k in keys:
         if k not in params or k not in grads:
-            raise KeyError(f"{where}(keys): {k!r} must be a key of both params and grads; "
-                           f"params has {list(params)}, grads has {list(grads)}")
-        _check_float(params[k], f"{where}(params[{k!r}])")
-        if tuple(grads[k].shape) != tuple(params[k].shape):
-            raise ValueError(f"{where}(grads): grads[{k!r}] must have params[{k!r}].shape "
-                             f"{tuple(params[k].shape)}, got {tuple(grads[k].shape)}")
+            raise MissingKeyError(f"{where}(keys): expected keys of both params and grads, got "
+                                  f"{k!r}; params has {list(params)}, grads has {list(grads)}")
+        check_float_array(params[k], f"{where}(params[{k!r}])", " to perturb in place")
+        if tuple(getattr(grads[k], "shape", ())) != tuple(params[k].shape):
+            raise ValueError(f"{where}(grads): grads[{k!r}] is expected to have params[{k!r}]'s "
+                             f"shape {tuple(params[k].shape)}, got "
+                             f"{tuple(getattr(grads[k], 'shape', ()))}")
     return keys

@@ -67,7 +67,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from seqlab.backend import check_indices, get_array_module
+from seqlab._validate import (
+    CLIP_ADVICE,
+    as_array,
+    check_choice,
+    check_finite,
+    check_ids,
+    check_nonempty,
+    got,
+    is_int,
+)
+from seqlab.backend import get_array_module, to_device
 from seqlab.functional import log_sigmoid, log_softmax, sigmoid
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "temporal_cross_entropy"]
@@ -118,7 +128,8 @@ def temporal_cross_entropy(logits, y, mask=None, reduction: str = "mean"):
     loss : scalar (0-d) of ``logits.dtype``, J
     dlogits : array (n_y, m, T), ∂J/∂z<t> for every step (zero at masked steps)
     """
-    _check_ndim(logits, 3, "temporal_cross_entropy(logits)", "(n_y, m, T)")
+    _check_ndim(_check_logits(logits, "temporal_cross_entropy")[1], 3,
+                "temporal_cross_entropy(logits)", "(n_y, m, T)")
     return _softmax_cross_entropy(logits, y, 0, mask, reduction, "temporal_cross_entropy")
 
 
@@ -140,12 +151,12 @@ def binary_cross_entropy(logits, y, mask=None, reduction: str = "mean"):
     fname = "binary_cross_entropy"
     xp, logits = _check_logits(logits, fname)
     _check_finite(xp, logits, fname)
-    y = xp.asarray(y)
+    y = as_array(y, f"{fname}(y)", "real")
     if tuple(y.shape) != tuple(logits.shape):
         raise ValueError(f"{fname}(y): expected targets of the logits' shape "
                          f"{tuple(logits.shape)}, got shape {tuple(y.shape)}")
-    if y.dtype.kind not in "biuf":
-        raise TypeError(f"{fname}(y): expected real targets in [0, 1], got dtype {y.dtype}")
+    if y.dtype.kind == "f":
+        check_finite(y, f"{fname}(y)", "targets in [0, 1]")
     if y.size and bool(xp.any((y < 0) | (y > 1))):
         raise ValueError(f"{fname}(y): expected targets in [0, 1], got values in "
                          f"[{float(y.min())}, {float(y.max())}]")
@@ -163,16 +174,20 @@ def _softmax_cross_entropy(logits, y, axis, mask, reduction, fname):
     """Eqs. (1)-(4) for any layout; ``fname`` names the public function in messages."""
     xp, logits = _check_logits(logits, fname)
     _check_ndim(logits, None, f"{fname}(logits)", "(n_y, m)")
-    if not isinstance(axis, int) or not -logits.ndim <= axis < logits.ndim:
+    if not is_int(axis):
+        raise TypeError(f"{fname}(axis): expected an int in [{-logits.ndim}, {logits.ndim}), "
+                        f"got {got(axis)}")
+    if not -logits.ndim <= axis < logits.ndim:
         raise ValueError(f"{fname}(axis): expected an int in [{-logits.ndim}, {logits.ndim}) "
                          f"for logits of shape {tuple(logits.shape)}, got {axis!r}")
-    axis %= logits.ndim
+    axis = int(axis) % logits.ndim
+    check_nonempty(logits, axis, f"{fname}(logits)", "class")
     n_y = logits.shape[axis]
     label_shape = tuple(n for i, n in enumerate(logits.shape) if i != axis)
-    y = _check_labels(xp, y, label_shape, logits.ndim, axis, fname)
+    y = _check_labels(xp, y, tuple(logits.shape), axis, fname)
     keep, denom = _mask_and_denominator(xp, mask, label_shape, reduction, fname)
     y_safe = y if keep is None else xp.where(keep, y, 0)  # masked labels are never read
-    check_indices(y_safe, n_y, f"{fname}(y)")
+    check_ids(y_safe, n_y, f"{fname}(y)")
     _check_finite(xp, logits, fname)
 
     y_log = log_softmax(logits, axis=axis)               # (1) log ŷ          logits' shape
@@ -197,11 +212,9 @@ def _where(xp, keep, values):
 
 # --------------------------------------------------------------------------- validation
 def _check_logits(logits: Any, fname: str):
-    xp = get_array_module(logits)
-    if not hasattr(logits, "dtype") or logits.dtype.kind != "f":
-        raise TypeError(f"{fname}(logits): expected a floating-point array, got "
-                        f"{getattr(logits, 'dtype', type(logits).__name__)}")
-    return xp, logits
+    """Logits as a floating array (ints promoted, lists converted)."""
+    logits = as_array(logits, f"{fname}(logits)", "float")
+    return get_array_module(logits), logits
 
 
 def _check_ndim(x: Any, ndim: int | None, name: str, symbol: str) -> None:
@@ -212,17 +225,17 @@ def _check_ndim(x: Any, ndim: int | None, name: str, symbol: str) -> None:
                          f"{tuple(x.shape)}")
 
 
-def _check_labels(xp, y: Any, label_shape: tuple, ndim: int, axis: int, fname: str):
+def _check_labels(xp, y: Any, logits_shape: tuple, axis: int, fname: str):
+    ndim = len(logits_shape)
+    label_shape = tuple(n for i, n in enumerate(logits_shape) if i != axis)
     if ndim == 2:
         symbol = "(m,)"
     elif ndim == 3 and axis in (0, 2):
         symbol = "(m, T)"
     else:
         symbol = f"logits.shape without axis {axis}"
-    y = xp.asarray(y)
-    if y.dtype.kind not in "iu":
-        raise TypeError(f"{fname}(y): expected integer labels of shape {symbol} = "
-                        f"{label_shape}, got dtype {y.dtype}")
+    y = as_array(y, f"{fname}(y)", "int", symbols=f"of labels of shape {symbol} = "
+                                                  f"{label_shape}")
     if tuple(y.shape) != label_shape:
         raise ValueError(f"{fname}(y): expected integer labels of shape {symbol} = "
                          f"{label_shape}, got shape {tuple(y.shape)}")
@@ -231,15 +244,14 @@ def _check_labels(xp, y: Any, label_shape: tuple, ndim: int, axis: int, fname: s
 
 def _mask_and_denominator(xp, mask: Any, shape: tuple, reduction: str, fname: str):
     """Return ``(keep, N)``: a bool mask (or None) and the divisor of (3)."""
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{fname}(reduction): expected one of {REDUCTIONS}, got {reduction!r}")
+    check_choice(reduction, REDUCTIONS, f"{fname}(reduction)")
     if mask is None:
         count = 1
         for n in shape:
             count *= n
         keep = None
     else:
-        mask = xp.asarray(mask)
+        mask = to_device(mask, xp)                     # on the logits' device
         if tuple(mask.shape) != shape:
             raise ValueError(f"{fname}(mask): expected a 0/1 mask of the labels' shape "
                              f"{shape}, got shape {tuple(mask.shape)}")
@@ -252,14 +264,13 @@ def _mask_and_denominator(xp, mask: Any, shape: tuple, reduction: str, fname: st
         keep = mask.astype(bool)
         count = int(xp.count_nonzero(keep))
         if count == 0 and reduction == "mean":
-            raise ValueError(f"{fname}(mask): every position is masked out, so the mean over "
-                             f"0 positions is undefined (use reduction='sum' to get 0)")
+            raise ValueError(f"{fname}(mask): expected at least one unmasked position for "
+                             f"reduction='mean', got every position masked (the mean over 0 "
+                             f"positions is undefined; use reduction='sum' to get 0)")
     return keep, (count if reduction == "mean" else 1)
 
 
 def _check_finite(xp, logits: Any, fname: str) -> None:
     """Raise for NaN or inf logits: finite logits always give a finite loss (eqs. 1, 5)."""
-    bad = int(xp.count_nonzero(~xp.isfinite(logits)))
-    if bad:
-        raise FloatingPointError(f"{fname}(logits): expected finite logits, got {bad} NaN or "
-                                 f"infinite values, so the loss would not be finite")
+    check_finite(logits, f"{fname}(logits)", "logits", f"so the loss would not be finite "
+                 f"({CLIP_ADVICE})", sep=", ")

@@ -57,6 +57,12 @@ same steps as ``torch.optim.SGD(lr=lr * (1 - β), momentum=β)``. Adagrad's defa
 and (13)'s 1e-6 are PyTorch's, so the results agree with ``torch.optim.Adagrad`` and
 ``torch.nn.utils.clip_grad_norm_``.
 
+Input contract (``docs/input-contract.md``): a ``step`` checks everything before it changes
+anything. Keys or shapes that differ, a parameter that is not a floating array (it could not
+be updated in place) or a gradient with NaN or inf raises, and then no parameter has moved;
+the last is a :class:`~seqlab._validate.NonFiniteError` naming the keys and suggesting
+clipping or a lower learning rate. Hyperparameters must be finite numbers in their range.
+
 References
 ----------
 Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015.
@@ -66,10 +72,17 @@ Pascanu, Mikolov & Bengio, "On the difficulty of training recurrent neural netwo
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Any
 
-from seqlab.backend import get_array_module
+from seqlab._validate import (
+    CLIP_ADVICE,
+    NonFiniteError,
+    check_dict,
+    check_float_params,
+    check_number,
+    got,
+)
+from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["SGD", "Adagrad", "Adam", "Momentum", "clip_by_norm", "clip_by_value"]
 
@@ -216,13 +229,14 @@ def clip_by_value(grads: dict, max_value: float) -> dict:
     Parameters
     ----------
     grads : dict of arrays, any shapes; modified in place
-    max_value : float > 0, the bound c
+    max_value : float > 0, the bound c (inf: no clipping)
 
     Returns
     -------
     grads : the same dict (and the same arrays), for chaining
     """
-    c = _positive(max_value, "clip_by_value(max_value)")
+    c = check_number(max_value, "clip_by_value(max_value)", 0, low_open=True, allow_inf=True)
+    _check_grads(grads, "clip_by_value(grads)")
     for dW in grads.values():
         get_array_module(dW).clip(dW, -c, c, out=dW)  # (11) dW := min(max(dW, -c), c)
     return grads
@@ -237,7 +251,7 @@ def clip_by_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
     Parameters
     ----------
     grads : dict of arrays, any shapes; rescaled in place
-    max_norm : float > 0, the bound c
+    max_norm : float > 0, the bound c (inf: no clipping, only the norm is measured)
 
     Returns
     -------
@@ -246,16 +260,16 @@ def clip_by_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
 
     Raises
     ------
-    FloatingPointError
+    NonFiniteError (a FloatingPointError and a ValueError)
         when a gradient contains NaN or inf (no finite factor can repair it); names the keys.
     """
-    c = _positive(max_norm, "clip_by_norm(max_norm)")
-    norms = [_frobenius(dW) for dW in grads.values()]
+    c = check_number(max_norm, "clip_by_norm(max_norm)", 0, low_open=True, allow_inf=True)
+    _check_grads(grads, "clip_by_norm(grads)")
+    norms = _frobenius_norms(list(grads.values()))
     total_norm = math.hypot(*norms)                     # (12) ‖g‖ = √(Σ_k ‖dW_k‖²)
-    if not math.isfinite(total_norm):
-        bad = [k for k, n in zip(grads, norms, strict=True) if not math.isfinite(n)]
-        raise FloatingPointError(f"clip_by_norm(grads): the gradients of {bad} contain NaN "
-                                 f"or inf, so their norm is {total_norm}")
+    if not math.isfinite(total_norm):                   # finite entries, overflowing norm
+        raise NonFiniteError(f"clip_by_norm(grads): expected gradients of finite norm, got "
+                             f"norm {total_norm} ({CLIP_ADVICE})")
     factor = c / (total_norm + 1e-6)                    # (13) c / (‖g‖ + 1e-6)
     if factor < 1:
         for dW in grads.values():
@@ -264,41 +278,61 @@ def clip_by_norm(grads: dict, max_norm: float) -> tuple[dict, float]:
 
 
 # --------------------------------------------------------------------------- helpers
-def _frobenius(dW: Any) -> float:
-    """‖dW‖_F as a Python float, scaled by max|dW| first so float32 squares cannot overflow."""
-    xp = get_array_module(dW)
-    if dW.size == 0:
-        return 0.0
-    largest = float(xp.max(xp.abs(dW)))
-    if largest == 0 or not math.isfinite(largest):
-        return largest
-    return largest * math.sqrt(float(xp.sum((dW / largest) ** 2)))
+def _frobenius_norms(arrays: list) -> list[float]:
+    """‖dW‖_F of each array as Python floats, each scaled by max|dW| first so float32 squares
+    cannot overflow. Computed where the arrays are, then one copy to the host (on a GPU a
+    float() per array would wait for the device once per parameter, every step)."""
+    arrays = [dW for dW in arrays if dW.size]
+    if not arrays:
+        return []
+    xp = get_array_module(*arrays)
+    pairs = []
+    for dW in arrays:
+        largest = xp.max(xp.abs(dW))                    # max|dW| (0-d, on the device)
+        scaled = dW / xp.where(largest > 0, largest, 1)
+        pairs.append(xp.stack([largest, xp.sum(scaled * scaled)]).astype(xp.float64))
+    host = to_numpy(xp.stack(pairs)).tolist()           # [[max|dW|, Σ(dW/max)²], ...]
+    return [m if m == 0 or not math.isfinite(m) else m * math.sqrt(q) for m, q in host]
 
 
 def _check_pair(params: Any, grads: Any, where: str) -> None:
-    """Raise unless ``grads`` has exactly the keys of ``params`` and each the same shape."""
-    for name, d in (("params", params), ("grads", grads)):
-        if not isinstance(d, dict):
-            raise TypeError(f"{where}({name}): expected a dict of arrays, got "
-                            f"{type(d).__name__}")
+    """Raise unless ``grads`` has exactly the keys of ``params``, each array of its shape, the
+    params are floating arrays (updated in place) and every gradient is finite: a refused step
+    leaves every parameter unchanged."""
+    check_dict(params, f"{where}(params)")
+    check_dict(grads, f"{where}(grads)")
     missing = [k for k in params if k not in grads]
     extra = [k for k in grads if k not in params]
     if missing or extra:
-        raise ValueError(f"{where}(grads): expected exactly the keys of params; missing "
+        raise ValueError(f"{where}(grads): expected exactly the keys of params, got missing "
                          f"{missing}, unexpected {extra}")
-    for k, W in params.items():
-        if tuple(grads[k].shape) != tuple(W.shape):
-            raise ValueError(f"{where}(grads): grads[{k!r}] must have params[{k!r}].shape "
-                             f"{tuple(W.shape)}, got {tuple(grads[k].shape)}")
+    check_float_params(params, f"{where}(params)")
+    _check_grads(grads, f"{where}(grads)", {k: W.shape for k, W in params.items()})
+
+
+def _check_grads(grads: Any, where: str, shapes: dict | None = None) -> None:
+    """Every gradient an array (of ``shapes[k]`` when given) with only finite entries."""
+    check_dict(grads, where)
+    for k, dW in grads.items():
+        if not hasattr(dW, "shape"):
+            raise TypeError(f"{where}: expected grads[{k!r}] to be an array, got {got(dW)}")
+        if shapes is not None and tuple(dW.shape) != tuple(shapes[k]):
+            raise ValueError(f"{where}: grads[{k!r}] is expected to have params[{k!r}]'s "
+                             f"shape {tuple(shapes[k])}, got {tuple(dW.shape)}")
+    floats = [k for k, dW in grads.items() if dW.dtype.kind in "fc"]
+    bad = []
+    if floats:                      # one flag per array on the device, one copy to the host
+        xp = get_array_module(*(grads[k] for k in floats))
+        finite = to_numpy(xp.stack([xp.isfinite(grads[k]).all() for k in floats]))
+        bad = [k for k, ok in zip(floats, finite.tolist(), strict=True) if not ok]
+    if bad:
+        raise NonFiniteError(f"{where}: expected finite gradients, got NaN or inf in {bad}; "
+                             f"no parameter was changed ({CLIP_ADVICE})")
 
 
 def _positive(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not value > 0:
-        raise ValueError(f"{name}: expected a number > 0, got {value!r}")
-    return float(value)
+    return check_number(value, name, 0, low_open=True)
 
 
 def _unit(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value < 1:
-        raise ValueError(f"{name}: expected a number in [0, 1), got {value!r}")
-    return float(value)
+    return check_number(value, name, 0, 1, high_open=True)

@@ -1,10 +1,12 @@
 """NumPy / CuPy parity: one seed, one model; forward and backward agree on both backends.
 
-Runs only where CuPy imports and sees a GPU (skipped here and in CI, which has none). Every case
-builds its inputs on the host from a seeded generator, runs once with the inputs on NumPy and
-once with the same inputs moved to the GPU (parameters drawn by the library's own ``init_*``
-under ``backend.using("cupy")``), and compares everything that comes back, converted with
-``to_numpy``.
+Each test runs twice: on the device double (``tests/device_double``: NumPy behind CuPy 14.2's
+boundary rules, so a host array inside a device operation, an implicit conversion or a function
+CuPy lacks fails here as on a GPU; always runs), and on CuPy (only where CuPy sees a GPU). Every
+case builds its inputs on the host from a seeded generator, runs once with the inputs on NumPy
+and once with the same inputs moved to the device (parameters drawn by the library's own
+``init_*`` under ``backend.using("cupy")``), and compares everything that comes back, converted
+with ``to_numpy``.
 
 Tolerances: float64 to 1e-10 (the only difference is the order of the sums inside BLAS and
 cuBLAS, ~1e-16 per operation). float32 to rtol 1e-4 / atol 1e-5: unit roundoff is 6e-8, a
@@ -19,21 +21,23 @@ import pytest
 
 from seqlab import backend, rnn
 from seqlab.backend import to_device, to_numpy
+from tests.device_double import device  # noqa: F401 - the fixture: the double, then CuPy
 
-pytestmark = pytest.mark.skipif(not backend.cupy_available(),
-                                reason="CuPy with a GPU is not available here")
+pytestmark = pytest.mark.usefixtures("device")
 TOL = {np.float64: (1e-10, 1e-10), np.float32: (1e-4, 1e-5)}
 OTHER = "cupy"  # the backend compared with NumPy
 
 
 def _flat(out, prefix="") -> dict:
-    """Every array in a nest of tuples/lists/dicts/NamedTuples, by path, on the host."""
+    """Every array in a nest of tuples/lists/dicts/NamedTuples, by path: (its array module's
+    name, a host copy)."""
     if isinstance(out, dict):
         return {k: v for key, val in out.items() for k, v in _flat(val, f"{prefix}{key}.").items()}
     if isinstance(out, list | tuple):
         return {k: v for i, val in enumerate(out) for k, v in _flat(val, f"{prefix}{i}.").items()}
     if hasattr(out, "shape"):
-        return {prefix.rstrip("."): np.asarray(to_numpy(out))}
+        where = "cupy" if backend.is_cupy(out) else "numpy"
+        return {prefix.rstrip("."): (where, np.asarray(to_numpy(out)))}
     return {}
 
 
@@ -47,8 +51,9 @@ def _both(run, dtype=np.float64):
     results["cupy"] = results.pop(OTHER) if OTHER != "numpy" else results["numpy"]
     assert results["numpy"].keys() == results["cupy"].keys()
     rtol, atol = TOL[dtype]
-    for key, want in results["numpy"].items():
-        got = results["cupy"][key]
+    for key, (where_want, want) in results["numpy"].items():
+        where, got = results["cupy"][key]
+        assert (where_want, where) == ("numpy", "cupy"), f"{key} came back on the wrong device"
         assert got.dtype == want.dtype, key
         np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=key)
     return results

@@ -190,18 +190,18 @@ def _lp(k):
     return np.log(np.tile([0.1, 0.45, 0.45], (k, 1)))   # eos (0) least likely: 2 stay live
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"beam_width": 0}, r"beam_search\(beam_width\): expected an int >= 1, got 0"),
-    ({"beam_width": 2.5}, r"beam_width"),
-    ({"max_len": 0}, r"beam_search\(max_len\)"),
-    ({"alpha": -1}, r"beam_search\(alpha\)"),
-    ({"eos": -1}, r"beam_search\(eos\)"),
-    ({"eos": 7}, r"eos.*< V = 3"),
+@pytest.mark.parametrize("kwargs, match, error", [
+    ({"beam_width": 0}, r"beam_search\(beam_width\): expected an int >= 1, got 0", ValueError),
+    ({"beam_width": 2.5}, r"beam_width", TypeError),      # the input contract: not an int
+    ({"max_len": 0}, r"beam_search\(max_len\)", ValueError),
+    ({"alpha": -1}, r"beam_search\(alpha\)", ValueError),
+    ({"eos": -1}, r"beam_search\(eos\)", ValueError),
+    ({"eos": 7}, r"eos.*< V = 3", ValueError),
 ])
-def test_bad_arguments_raise_naming_them(kwargs, match):
+def test_bad_arguments_raise_naming_them(kwargs, match, error):
     args = {"beam_width": 2, "max_len": 3, "alpha": 0.7, "eos": 0}
     args.update(kwargs)
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(error, match=match):
         beam_search(lambda last, s: (_lp(len(last)), None), None, 1, **args)
 
 

@@ -396,7 +396,9 @@ def test_errors_name_the_argument_the_kind_and_the_keys():
         brnn_forward(x, params, "rnn", np.zeros((4, 2)))
     with pytest.raises(ValueError, match=r"brnn_forward\(c0\): only kind='lstm'"):
         brnn_forward(x, params, "rnn", a0, np.zeros((8, 2)))
-    for lengths in ([4, 5], [0, 4], [2.0, 3.0]):
+    with pytest.raises(TypeError, match=r"brnn_forward\(lengths\): expected a 1-D integer"):
+        brnn_forward(x, params, "rnn", lengths=[2.0, 3.0])
+    for lengths in ([4, 5], [0, 4]):
         with pytest.raises(ValueError, match=r"brnn_forward\(lengths\): expected integers in "
                                              r"\[1, T_x\] = \[1, 4\]"):
             brnn_forward(x, params, "rnn", lengths=lengths)

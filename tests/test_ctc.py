@@ -74,11 +74,15 @@ def test_repeated_labels_need_a_blank_and_target_length_zero():
     z = rng.normal(size=(3, 4, 3))
     targets = np.array([[1, 1], [1, 1], [1, 2], [2, 2]])
     x_lens, y_lens = np.array([3, 2, 2, 3]), np.array([2, 2, 2, 0])
-    losses, dz = ctc_loss(z, targets, x_lens, y_lens)
-    t_losses, t_dz = _torch(z, targets, x_lens, y_lens)
-    # "aa" in 3 frames has one alignment, a_a; in 2 frames none ("aa" collapses to "a")
+    # "aa" in 3 frames has one alignment, a_a; in 2 frames none ("aa" collapses to "a"):
+    # refused (the input contract), or loss 0 with zero_infinity as torch's option
+    with pytest.raises(ValueError, match=r"ctc_loss\(targets\): expected a transcript that "
+                       r"fits in its frames, got example 1 needing 3 frames"):
+        ctc_loss(z, targets, x_lens, y_lens)
+    losses, dz = ctc_loss(z, targets, x_lens, y_lens, zero_infinity=True)
+    t_losses, t_dz = _torch(z, targets, x_lens, y_lens, zero_infinity=True)
     assert ctc_count_alignments([1, 1], 3) == 1 and ctc_count_alignments([1, 1], 2) == 0
-    assert np.isinf(losses[1]) and np.isinf(t_losses[1])
+    assert losses[1] == 0 and t_losses[1] == 0
     lp = z - np.log(np.exp(z).sum(0))
     assert losses[0] == pytest.approx(-(lp[1, 0, 0] + lp[0, 0, 1] + lp[1, 0, 2]), abs=1e-12)
     assert losses[3] == pytest.approx(-lp[0, 3, :].sum(), abs=1e-12)   # empty: all blanks
@@ -87,16 +91,19 @@ def test_repeated_labels_need_a_blank_and_target_length_zero():
     np.testing.assert_allclose(dz[:, ok], t_dz[:, ok], atol=1e-12)
 
 
-def test_impossible_alignment_is_inf_with_nan_gradient_like_torch_and_zero_infinity():
+def test_impossible_alignment_is_refused_and_zero_infinity_matches_torch():
     rng = np.random.default_rng(2)
     z = rng.normal(size=(4, 3, 5))
     targets = np.array([[1, 2, 3, 1, 2, 3], [1, 1, 1, 2, 2, 2], [1, 2, 0, 0, 0, 0]])
     x_lens, y_lens = np.array([5, 5, 4]), np.array([6, 6, 2])
-    losses, dz = ctc_loss(z, targets, x_lens, y_lens)
+    # torch returns +inf and NaN gradients there; the input contract refuses instead
+    with pytest.raises(ValueError, match=r"example 0 needing 6 frames .* input_lengths\[0\] = "
+                       r"5 .*zero_infinity=True"):
+        ctc_loss(z, targets, x_lens, y_lens)
     t_losses, t_dz = _torch(z, targets, x_lens, y_lens)
-    assert np.isinf(losses[:2]).all() and np.isfinite(losses[2])
-    np.testing.assert_array_equal(np.isnan(dz), np.isnan(t_dz))
-    np.testing.assert_allclose(dz[:, 2], t_dz[:, 2], atol=1e-12)
+    assert np.isinf(t_losses[:2]).all() and np.isnan(t_dz[:, :2]).any()
+    losses, dz = ctc_loss(z[:, 2:], targets[2:], x_lens[2:], y_lens[2:])   # the possible one
+    np.testing.assert_allclose(dz[:, 0], t_dz[:, 2], atol=1e-12)
     losses0, dz0 = ctc_loss(z, targets, x_lens, y_lens, zero_infinity=True)
     t_losses0, t_dz0 = _torch(z, targets, x_lens, y_lens, zero_infinity=True)
     np.testing.assert_allclose(losses0, t_losses0, atol=1e-12)
@@ -106,8 +113,10 @@ def test_impossible_alignment_is_inf_with_nan_gradient_like_torch_and_zero_infin
 
 def test_input_length_zero():
     z = np.random.default_rng(3).normal(size=(3, 2, 4))
-    losses, dz = ctc_loss(z, [[], [1]], np.array([0, 0]))
-    assert losses[0] == 0 and np.isinf(losses[1]) and np.all(dz[:, 0] == 0)
+    with pytest.raises(ValueError, match="example 1 needing 1 frames"):
+        ctc_loss(z, [[], [1]], np.array([0, 0]))             # a label in no frame: impossible
+    losses, dz = ctc_loss(z, [[], [1]], np.array([0, 0]), zero_infinity=True)
+    assert losses[0] == 0 and losses[1] == 0 and np.all(dz == 0)
 
 
 def test_list_of_sequences_equals_padded_array():
@@ -244,12 +253,12 @@ def test_threads_calling_ctc_loss_at_once_get_their_own_results():
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    (dict(logits=np.zeros((3, 2))), ValueError, r"ctc_loss\(logits\): expected a float"),
-    (dict(logits=np.zeros((3, 2, 4), int)), ValueError, r"ctc_loss\(logits\)"),
-    (dict(targets=np.array([[1, 0], [1, 2]])), ValueError, r"blank index 0"),
-    (dict(targets=np.array([[1, 3], [1, 2]])), ValueError, r"labels must be in \[0, n_y=3\)"),
+    (dict(logits=np.zeros((3, 2))), ValueError, r"ctc_loss\(logits\): expected a 3-D real"),
+    (dict(logits=np.zeros((3, 2, 4), complex)), TypeError, r"ctc_loss\(logits\)"),  # ints: ok
+    (dict(targets=np.array([[1, 0], [1, 2]])), ValueError, r"other than the blank 0"),
+    (dict(targets=np.array([[1, 3], [1, 2]])), ValueError, r"labels in \[0, n_y=3\)"),
     (dict(targets=np.array([[1, 2]])), ValueError, r"ctc_loss\(targets\): expected a padded"),
-    (dict(targets=np.array([[1.0, 2.0], [1, 2]])), TypeError, r"integer labels"),
+    (dict(targets=np.array([[1.0, 2.0], [1, 2]])), TypeError, r"targets\): expected an integer"),
     (dict(input_lengths=np.array([5, 2])), ValueError, r"input_lengths.*\[0, T_x=4\]"),
     (dict(target_lengths=np.array([3, 1])), ValueError, r"target_lengths.*\[0, S=2\]"),
     (dict(blank=3), ValueError, r"ctc_loss\(blank\)"),

@@ -184,4 +184,6 @@ def test_forced_alignment_is_the_most_probable_alignment_of_the_target():
         assert list(fa.symbols) == list(best)
         assert fa.log_prob == pytest.approx(sum(lp[k, t] for t, k in enumerate(best)))
         assert ctc_collapse(list(fa.symbols), 0) == target
-    assert ctc_forced_alignment(lp, [1, 1, 1, 1]).log_prob == -np.inf
+    with pytest.raises(ValueError, match=r"ctc_forced_alignment\(target\): expected a target "
+                       r"that fits in T = 6 frames, got one needing 7"):
+        ctc_forced_alignment(lp, [1, 1, 1, 1])       # no path: refused (the input contract)

@@ -248,8 +248,8 @@ def test_init_deep_rnn_params_keys_and_shapes():
 def test_errors_name_the_argument_and_the_keys():
     x = np.zeros((3, 2, 4))
     params = init_deep_rnn_params(3, 4, 2, 2, "rnn", 0)
-    for bad in (0, 1.5, True):
-        with pytest.raises(ValueError, match=r"deep_rnn_forward\(n_layers\): expected an int"):
+    for bad, exc in ((0, ValueError), (1.5, TypeError), (True, TypeError)):
+        with pytest.raises(exc, match=r"deep_rnn_forward\(n_layers\): expected an int"):
             deep_rnn_forward(x, params, "rnn", bad)
     with pytest.raises(KeyError, match=r"unexpected keys \['l2/W_aa', 'l2/W_ax', 'l2/b_a'\] "
                                        r"for kind='rnn', activation='tanh', n_layers=1"):

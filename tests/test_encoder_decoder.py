@@ -87,11 +87,11 @@ def test_bad_arguments_raise():
     with pytest.raises(TypeError, match="TokenVocab"):
         EncoderDecoder("abc", TGT)
     model = EncoderDecoder(SRC, TGT, n_a=4, n_s=5)
-    with pytest.raises(ValueError, match="x_ids"):
+    with pytest.raises(TypeError, match="x_ids"):             # float ids: the input contract
         model.greedy(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="y_seqs"):
         model.log_prob(np.array([[3, 4]]), [[3], [4]])
-    with pytest.raises(ValueError, match="not in the vocabulary"):
+    with pytest.raises(ValueError, match="expected tokens of the vocabulary, got 'z'"):
         model.batch(["abz"])
 
 

@@ -251,8 +251,6 @@ L3, Y3 = np.zeros((3, 2, 4)), np.zeros((2, 4), dtype=int)
      "cross_entropy(y)"),
     (lambda: cross_entropy(np.zeros((3, 4)), np.array([0, 1, -1, 2])), IndexError,
      "cross_entropy(y)"),
-    (lambda: cross_entropy(np.zeros((3, 4), dtype=int), np.zeros(4, dtype=int)), TypeError,
-     "cross_entropy(logits)"),
     (lambda: cross_entropy(np.zeros(3), np.zeros((), dtype=int)), ValueError,
      "cross_entropy(logits)"),
     (lambda: cross_entropy(np.zeros((3, 4)), np.zeros(4, dtype=int), axis=2), ValueError,

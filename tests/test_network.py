@@ -104,7 +104,7 @@ def test_bad_inputs_name_the_argument():
     net = RecurrentNetwork(5, 4, 3, "rnn", 1, rng=0)
     with pytest.raises(ValueError, match=r"forward\(x\).*\(m, T_x\)"):
         net.forward(np.zeros((5, 2)))
-    with pytest.raises(ValueError, match=r"one_hot\(ids\).*\[0, 5\)"):
+    with pytest.raises(ValueError, match=r"RecurrentNetwork.forward\(x\).*\[0, 5\)"):
         net.forward(np.full((2, 3), 5))
     logits, cache = net.forward(np.zeros((2, 3), dtype=int))
     with pytest.raises(ValueError, match=r"backward\(dlogits\)"):

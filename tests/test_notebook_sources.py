@@ -87,28 +87,10 @@ def test_strip_solutions_keeps_indentation_and_rejects_unbalanced_markers():
         build.strip_solutions("    ### BEGIN SOLUTION\n    return x\n")
 
 
-def _text_files():
-    for pattern in ("notebooks/_sources/*.py", "seqlab/**/*.py", "tools/*.py", "tests/**/*.py",
-                    "*.md", "docs/*.md"):
-        yield from sorted(ROOT.glob(pattern))
-
-
-def test_no_control_characters_in_sources_and_docs():
-    """A literal control character is a bug: "\\approx" in a non-raw string is BEL + "pprox",
-    which KaTeX shows as "Math input error"."""
-    bad = []
-    for path in _text_files():
-        for n, line in enumerate(path.read_text().splitlines(), 1):
-            if any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in line):
-                bad.append(f"{path.relative_to(ROOT)}:{n}")
-    assert not bad, f"control characters in: {bad}"
-
-
 def test_readme_notebook_table_lists_exactly_the_manifest():
     manifest = yaml.safe_load((build.NOTEBOOKS / "manifest.yml").read_text())
     listed = [entry["path"] for entry in manifest["notebooks"]]
     readme = (ROOT / "README.md").read_text()
-    rows = [m for m in re.findall(r"^\| \[`(\w+)`\]\(notebooks/(\w+\.ipynb)\) \|", readme,
-                                  re.MULTILINE)]
+    rows = re.findall(r"^\| \[`(\w+)`\]\(notebooks/(\w+\.ipynb)\) \|", readme, re.MULTILINE)
     assert all(f"{stem}.ipynb" == path for stem, path in rows), rows
     assert [path for _, path in rows] == listed

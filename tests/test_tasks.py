@@ -154,16 +154,24 @@ def test_shipped_long_range_result_loads_matches_the_experiment_and_shows_the_ef
     assert (mean["rnn"][:2] > 0.95).all()                # and the RNN can learn short gaps
 
 
-def test_accuracy_vs_gap_figure_draws_the_means_and_every_seed():
+def test_accuracy_vs_gap_figure_draws_the_band_the_means_and_every_seed():
+    """Notebook 04 promises "the band from the worst to the best seed": the first K traces are
+    those bands, closed outlines from each gap's best seed to its worst."""
     rng = np.random.default_rng(0)
     res = {"kinds": ["rnn", "gru"], "gaps": [2, 10, 30], "accuracy": rng.uniform(size=(2, 3, 4))}
     fig = accuracy_vs_gap_figure(res)
-    assert len(fig.data) == 4
+    assert len(fig.data) == 6
     for k in range(2):
-        np.testing.assert_allclose(fig.data[2 * k].y, res["accuracy"][k].mean(axis=1))
-        np.testing.assert_allclose(fig.data[2 * k + 1].y, res["accuracy"][k].ravel())
-        assert list(fig.data[2 * k].x) == res["gaps"]
-    assert fig.data[0].name == "RNN" and fig.data[2].name == "GRU"
+        band, mean, seeds = fig.data[k], fig.data[2 + 2 * k], fig.data[2 + 2 * k + 1]
+        assert band.fill == "toself" and band.showlegend is False
+        assert list(band.x) == [2, 10, 30, 30, 10, 2]
+        np.testing.assert_allclose(band.y[:3], res["accuracy"][k].max(axis=1))
+        np.testing.assert_allclose(band.y[3:], res["accuracy"][k].min(axis=1)[::-1])
+        np.testing.assert_allclose(mean.y, res["accuracy"][k].mean(axis=1))
+        np.testing.assert_allclose(seeds.y, res["accuracy"][k].ravel())
+        assert list(mean.x) == res["gaps"] and band.legendgroup == mean.legendgroup
+    assert fig.data[2].name == "RNN" and fig.data[4].name == "GRU"
+    assert "band: worst to best seed" in fig.layout.title.text
     shipped = load_long_range_results()
     fig = accuracy_vs_gap_figure(shipped)
     np.testing.assert_allclose(fig.data[-2].y, shipped["accuracy"][-1].mean(axis=1), rtol=1e-6)

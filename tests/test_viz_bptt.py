@@ -154,8 +154,62 @@ def test_radius_and_clipping_recompute_once_per_setting_and_are_cached(monkeypat
     box.controls[2].value = "off"
     box.controls[1].value = 2.0
     assert len(calls) == 4                                    # (1.0, norm) new; others cached
-    top = float(np.abs(box.traces[(2.0, "off", 1.0)].dW_step).max())
-    assert box.figure.data[5].zmax == pytest.approx(top)      # one colour range per setting
+    top = float(np.abs(box.traces[(2.0, "off", 1.0)].dW_step[3:]).max())   # steps 10..4
+    assert box.figure.data[5].zmax == pytest.approx(top)      # the largest walked so far
+
+
+def test_colour_ranges_fit_the_steps_walked_symmetric_and_widen_only_when_values_grow():
+    """Each heatmap's range is ± the largest |value| over steps T_x..t: at t = T_x it fits the
+    first column (the old per-setting range, ±1.23 at ρ = 1.5, left it blank at ≤ 0.15), walking
+    back it never shrinks, so a vanishing step fades while an exploding one widens the range."""
+    box = bptt_stepper(rho=1.5)
+    tr = box.traces[(1.5, "off", 1.0)]
+    fig, T = box.figure, tr.T_x
+    assert np.abs(tr.da[:, 0, :]).max() > 5 * np.abs(tr.da[:, 0, -1]).max()  # the reported case
+    for rho in (1.5, 0.5, 3.0):
+        box.update(rho=rho)
+        tr = box.traces[(rho, "off", 1.0)]
+        previous = np.zeros(3)
+        for t in range(T, 0, -1):
+            box.update(t=t)
+            shown = (fig.data[4].z, fig.data[5].z, fig.data[6].z)
+            ranges = np.array([fig.data[k].zmax for k in (4, 5, 6)])
+            assert all(fig.data[k].zmin == -fig.data[k].zmax for k in (4, 5, 6))
+            walked = (tr.da[:, 0, t - 1:], tr.dW_step[t - 1:], tr.dW_sum[t - 1:])
+            expected = [np.abs(w).max() or 1.0 for w in walked]
+            np.testing.assert_allclose(ranges, expected, rtol=1e-12)
+            assert all(np.abs(z).max() <= r for z, r in zip(shown, ranges, strict=True))
+            assert np.all(ranges >= previous)
+            previous = ranges
+    box.update(rho=1.5, t=T)
+    assert np.abs(fig.data[4].z).max() == fig.data[4].zmax  # the first frame fills its scale
+
+
+def test_log_axis_ticks_are_powers_of_ten_covering_the_data_and_zero_is_not_drawn():
+    box = bptt_stepper(rho=0.5)
+    fig = box.figure
+    for rho in (0.5, 1.0, 3.0):
+        box.update(rho=rho, t=1)
+        axis = fig.layout.yaxis
+        assert axis.type == "log" and axis.exponentformat == "power" and axis.dtick >= 1
+        assert float(axis.dtick).is_integer()                  # 10^k only: no "2, 5" minors
+        low, high = axis.range
+        ys = np.concatenate([fig.data[0].y, fig.data[2].y])
+        assert 10 ** low <= ys.min() and ys.max() <= 10 ** high and high - low >= 1
+        assert 1 not in list(fig.data[2].x) and np.all(np.asarray(fig.data[2].y) > 0)
+
+
+def test_colour_bars_sit_between_their_heatmap_and_the_next_panel_and_the_legend_under_its_plot():
+    fig = bptt_stepper(rho=1.0, T_x=6).figure
+    for k, axis in ((4, "xaxis2"), (5, "xaxis3"), (6, "xaxis4")):
+        own_end = fig.layout[axis].domain[1]
+        assert own_end < fig.data[k].colorbar.x < own_end + 0.05
+        assert fig.data[k].colorbar.xanchor == "left"
+    assert fig.layout.xaxis3.domain[1] + 0.15 < fig.layout.xaxis4.domain[0]   # room for it
+    legend, top_left = fig.layout.legend, (fig.layout.xaxis.domain, fig.layout.yaxis.domain)
+    assert legend.x == top_left[0][0] and legend.yanchor == "top"
+    assert top_left[1][0] - 0.1 < legend.y < top_left[1][0]   # just under the top-left plot
+    assert fig.layout.yaxis3.domain[1] < legend.y - 0.1        # above the next row
 
 
 def test_update_rejects_unknown_controls_and_the_static_snapshot_is_json_without_nan():

@@ -152,6 +152,29 @@ def test_figures_hold_the_trace_with_the_characters_under_it(tiny):
     assert heat.layout.margin == unit.layout.margin and heat.layout.margin.autoexpand is False
 
 
+def test_figures_are_readable_marker_orange_gate_range_and_unit_axes(tiny):
+    """Issue 16's screenshot: the marker read as black (1.5 px of orange on 4 px of black), the
+    LSTM's gate plot ran -1..1 for values in [0, 1], and the heatmaps had no y-axis title."""
+    for kind, low in (("LSTM", -0.05), ("GRU", -1.05)):
+        trace = G.gate_trace(tiny[kind], "ab c\nd")
+        heat, unit = G.gate_figure(trace, unit=2), G.unit_figure(trace, unit=2)
+        for i in range(4):
+            edge, core = heat.layout.shapes[2 * i:2 * i + 2]
+            assert (edge.line.color, core.line.color) == ("black", "#ff7f0e")
+            assert core.line.width >= 3 and edge.line.width - core.line.width >= 3  # edges
+            axis = heat.layout["yaxis" if i == 0 else f"yaxis{i + 1}"]
+            assert axis.title.text == "unit"
+        assert heat.layout.yaxis5.visible is False                 # the characters' strip
+        assert tuple(unit.layout.yaxis.range) == (low, 1.05)
+        shown = np.concatenate([unit.data[i].y for i in range(3)])
+        assert low <= shown.min() and shown.max() <= 1.05
+    box = G.gate_explorer(tiny, texts=("abc de",))
+    box.controls[1].value = "GRU"                                   # the range follows the model
+    assert tuple(box.figure.layout.yaxis.range) == (-1.05, 1.05)
+    box.controls[1].value = "LSTM"
+    assert tuple(box.figure.layout.yaxis.range) == (-0.05, 1.05)
+
+
 def test_slider_moves_restyle_without_running_the_model(tiny, monkeypatch):
     calls = []
     real = G.gate_trace

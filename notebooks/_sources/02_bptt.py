@@ -307,18 +307,22 @@ fig
 # %% [markdown]
 # ### The BPTT stepper
 # Walk the backward pass yourself. The **time slider** starts at $t = 30$, where BPTT starts;
-# move it left (click it, then the ← key) to go back in time. Top left: $\lVert \partial J /
-# \partial a^{\langle t \rangle} \rVert$ for the steps walked so far (blue) and step $t$'s
+# move it left (click it, then the ← key) to go back in time. Top left, on a log scale (its
+# legend is just below it): $\lVert \partial J / \partial a^{\langle t \rangle} \rVert$ for
+# the steps walked so far (blue; the grey dotted line is every step) and step $t$'s
 # contribution to $dW_{aa}$, $\lVert dz^{\langle t \rangle} (a^{\langle t-1 \rangle})^T \rVert$
-# (red; it is exactly 0 at $t = 1$, where $a^{\langle 0 \rangle} = 0$). Top right: the vector
-# $\partial J / \partial a^{\langle t \rangle}$ of one example for every step walked. Bottom:
-# step $t$'s contribution to $dW_{aa}$, and the sum of the contributions so far (which, at
-# $t = 1$, is $dW_{aa}$).
+# (red; it is exactly 0 at $t = 1$, where $a^{\langle 0 \rangle} = 0$, so a log scale has no
+# point for it there). Top right: the vector $\partial J / \partial a^{\langle t \rangle}$ of
+# one example for every step walked. Bottom: step $t$'s contribution to $dW_{aa}$, and the sum
+# of the contributions so far (which, at $t = 1$, is $dW_{aa}$).
 #
-# Then change the **spectral radius** $\rho$: below 1 the early steps' colours fade to white
-# (vanishing), above 2 they blow up (exploding; watch the colour bars). **Clipping** rescales
-# the summed gradient; see section 5. Each setting's backward pass is computed once and kept,
-# so the time slider only redraws.
+# Each heatmap's colour scale runs from $-v$ to $+v$, where $v$ is the largest absolute value
+# among the steps walked so far: it starts fitted to step 30 and only widens when a larger value
+# turns up. Then change the **spectral radius** $\rho$: below 1 the early steps' colours fade to
+# white (vanishing: each step is smaller than the ones before it); at 2 or 3 the colour bars'
+# numbers grow as you walk back and the columns walked first, near $t = 30$, fade instead
+# (exploding). **Clipping** rescales the summed gradient; see section 5. Each setting's
+# backward pass is computed once and kept, so the time slider only redraws.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

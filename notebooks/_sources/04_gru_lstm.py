@@ -388,7 +388,8 @@ for name in ("LSTM", "untrained LSTM"):
 # Each model (one layer, 32 units, Adam, clipping by norm, at most 600 steps) is trained per gap
 # and scored on 1,000 held-out sentences, five seeds each. The full grid takes about a minute
 # with `python tools/long_range_experiment.py` and its results ship with seqlab; the plot shows
-# them (mean over seeds, the band from the worst to the best seed).
+# them: per cell the mean over seeds (line), the band from the worst to the best seed
+# (shaded) and each seed (dots).
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -115,11 +115,16 @@ print(f"{res.step_calls} decoder calls (one per step for the whole beam), "
 
 # %% [markdown]
 # ## 3. The beam-tree explorer
-# Every hypothesis the beam kept, and at each step the $B$ best extensions that did *not* make
-# it (grey crosses). Hover over a node for its log-probability and score; the chosen output is
-# red; squares are finished candidates. Move the beam width: with $B = 1$ the tree is a single
-# path (greedy search). Move $\alpha$: the tree does not change, only which finished candidate
-# wins — each width is decoded once and $\alpha$ only re-ranks.
+# Every hypothesis the beam kept (blue circles, labelled with the character they add, a space
+# as ␣), and at each step the $B$ best extensions that did *not* make it (grey crosses). Green
+# squares are **finished** candidates: they ended with the end token, here the full stop.
+# Brown diamonds are prefixes **cut** at `max_len` = 20 without finishing; they are candidates
+# too, but rank after every finished one, and the title counts the two kinds apart. Hover over
+# a node for its log-probability and score; the chosen output is red. Move the beam width:
+# with $B = 1$ the tree is a single path (greedy search). Move $\alpha$: the tree does not
+# change, only which candidate wins — each width is decoded once and $\alpha$ only re-ranks.
+# At $B = 3$ nothing reaches a full stop within 20 characters, so the "best" output is a cut
+# prefix; at $B = 10$ a candidate finishes.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -130,8 +135,11 @@ box = beam_explorer(step_fn, state, bos, DOT, max_len=20, labels=labels, beam_wi
 n_nodes = len(box.figure.data[2].x)
 box.update(beam_width=1)
 assert len(box.figure.data[2].x) < n_nodes and not box.state["result"].hypotheses[1:]
+box.update(beam_width=10)
+assert any(h.finished for h in box.state["result"].hypotheses)         # B = 10: one finishes
 box.update(beam_width=3)
 assert len(box.figure.data[2].x) == n_nodes
+assert not box.state["result"].hypotheses[0].finished                 # B = 3: a cut prefix
 box
 
 # %% [markdown]
@@ -229,7 +237,7 @@ for w, g, b in list(zip(words, outputs[("greedy", 0.0)], outputs[("beam 10", 0.7
 # %% [markdown]
 # The tree of one word, on the same model. A pronunciation is short and its vocabulary small,
 # so the whole search fits on the page: move $B$ and watch other pronunciations enter the beam
-# and finish (squares); move $\alpha$ and see which finished candidate wins.
+# and finish with `<eos>` (green squares); move $\alpha$ and see which finished candidate wins.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

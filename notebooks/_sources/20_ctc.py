@@ -248,8 +248,10 @@ assert np.mean(history[-10:]) < 0.1 * np.mean(history[:10]) and cer_greedy < 0.1
 # $\log\beta$ over (extended labels × frames) with the most likely alignment (red), and the
 # posteriors $\hat y^{\langle t\rangle}$. The trained model is confident: the posteriors are
 # nearly one-hot, switching between the blank (in the pauses, and often on the first or last
-# frame of a digit) and the digits; $\alpha$ and $\beta$ are non-zero only in a narrow band
-# around the path. Move the slider for other utterances.
+# frame of a digit) and the digits. $\alpha$ and $\beta$ are large only in a narrow band
+# around the path: their colour scale runs from 0 down to $-20$ nats ($e^{-20} \approx 2
+# \times 10^{-9}$), and everything less likely is white (hover shows the value; far from the
+# path it is $-60$ to $-120$). Move the slider for other utterances.
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -15,6 +15,15 @@ Formats and locales
   American month-first "3/9/93", so it is left out: no human string has two answers).
 - Dates 1950-01-01 .. 2049-12-31, so a two-digit year is never ambiguous (50-99 -> 19xx).
 
+Field spans
+-----------
+:func:`date_fields` writes the same string piece by piece from babel's pattern and records
+which characters hold the day, the month and the year (the weekday and the literals belong
+to none): the rule-derived alignment a person would point to, "3 may 1979" -> day [0, 1),
+month [2, 5), year [6, 10). The ISO target's characters belong to ``ISO_FIELDS`` (the dashes
+and eos to none). Notebook 17 scores the attention weights against these spans
+(:mod:`seqlab.seq2seq.alignment`).
+
 Splits are by *date*: CRC-32 of the ISO string mod 20 == 0 -> test, == 1 -> val, else train,
 so a test date never appears in training in any format ("held-out dates"). Examples are
 drawn by ``random.Random(seed)``: one seed, one data set.
@@ -23,16 +32,18 @@ drawn by ``random.Random(seed)``: one seed, one data set.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from datetime import date, timedelta
 from functools import lru_cache
 
-from babel.dates import format_date
+from babel import Locale
+from babel.dates import DateTimeFormat, format_date, get_date_format, parse_pattern
 
 from seqlab.seq2seq.vocab import TokenVocab
 
-__all__ = ["COURSE_FORMATS", "LOCALES", "date_vocabs", "human_date", "load_dates",
-           "split_of_date"]
+__all__ = ["COURSE_FORMATS", "FIELDS", "ISO_FIELDS", "LOCALES", "date_fields", "date_vocabs",
+           "human_date", "load_dates", "split_of_date"]
 
 COURSE_FORMATS = (["short", "medium", "long"] + ["full"] * 10 +
                   ["d MMM y", "d MMMM y", "dd MMM y", "d MMM, y", "d MMMM, y", "dd, MMM y",
@@ -44,6 +55,10 @@ LOCALES = {"en_US": (0.7, tuple(COURSE_FORMATS)),
 FIRST, LAST = date(1950, 1, 1), date(2049, 12, 31)
 SPLITS = ("train", "val", "test")
 TARGET_CHARS = "0123456789-"
+FIELDS = ("year", "month", "day")
+ISO_FIELDS = ("year",) * 4 + (None,) + ("month",) * 2 + (None,) + ("day",) * 2  # YYYY-MM-DD
+_FIELD_OF_SYMBOL = {"d": "day", "M": "month", "L": "month", "y": "year"}
+_NAMED = ("short", "medium", "long", "full")
 
 
 def split_of_date(d: date) -> str:
@@ -55,6 +70,36 @@ def split_of_date(d: date) -> str:
 def human_date(d: date, fmt: str, locale: str = "en_US") -> str:
     """babel's ``format_date(d, fmt, locale)``, lowercased, commas removed (as the course)."""
     return format_date(d, fmt, locale=locale).lower().replace(",", "")
+
+
+def date_fields(d: date, fmt: str, locale: str = "en_US") -> tuple[str, dict]:
+    """``human_date(d, fmt, locale)`` and where its fields are: {"year": (start, stop), "month":
+    ..., "day": ...}, half-open character ranges of the human string (module docstring).
+
+    babel's pattern is split into its fields ("%(MMM)s") and literals; each piece is formatted,
+    lowercased and stripped of commas on its own, so the positions are those of the string
+    :func:`human_date` returns (checked here).
+    """
+    if not isinstance(d, date):
+        raise TypeError(f"date_fields(d): expected a datetime.date, got {type(d).__name__}")
+    if locale not in LOCALES:
+        raise ValueError(f"date_fields(locale): expected one of {tuple(LOCALES)}, "
+                         f"got {locale!r}")
+    pattern = get_date_format(fmt, locale=locale) if fmt in _NAMED else parse_pattern(fmt)
+    values = DateTimeFormat(d, Locale.parse(locale))
+    text, spans = "", {}
+    for i, piece in enumerate(re.split(r"%\((\w+)\)s", pattern.format)):
+        field = _FIELD_OF_SYMBOL.get(piece[0]) if i % 2 else None
+        piece = (values[piece] if i % 2 else piece.replace("%%", "%")).lower().replace(",", "")
+        if field is not None:
+            if field in spans:
+                raise ValueError(f"date_fields(fmt): {fmt!r} writes the {field} twice")
+            spans[field] = (len(text), len(text) + len(piece))
+        text += piece
+    if text != human_date(d, fmt, locale) or set(spans) != set(FIELDS):
+        raise ValueError(f"date_fields(fmt): could not locate the day, month and year of "
+                         f"{fmt!r} in {locale}: got {text!r} with {spans}")
+    return text, spans
 
 
 @lru_cache(maxsize=4)

@@ -39,6 +39,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from seqlab._validate import (
+    MissingKeyError,
+    as_array,
+    check_ids,
+    check_instance,
+    check_int,
+    check_sequence,
+    check_token_lists,
+    check_words,
+)
 from seqlab.backend import get_array_module
 
 __all__ = ["Cooccurrence", "cooccurrence", "cooccurrence_matrix", "cooccurrence_probabilities",
@@ -61,7 +71,8 @@ def encode(sentences: Iterable[Sequence[str]], words: Sequence[str]):
     Returns ``ids, segment``: int64 arrays (N,); out-of-vocabulary tokens are dropped (GloVe's
     ``cooccur.c`` does the same), so a window spans the remaining tokens.
     """
-    stoi = {w: k for k, w in enumerate(words)}
+    sentences = check_token_lists(sentences, "encode(sentences)")
+    stoi = {w: k for k, w in enumerate(check_words(words, "encode(words)"))}
     ids, segment = [], []
     for s, sentence in enumerate(sentences):
         kept = [stoi[w] for w in sentence if w in stoi]
@@ -102,19 +113,16 @@ def cooccurrence(ids, segment, vocab_size: int, window: int = 10,
     -------
     i, j : int64 arrays (nnz,), sorted by i then j; x : float64 array (nnz,); X is symmetric.
     """
-    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
-        raise ValueError(f"cooccurrence(window): expected an int >= 1, got {window!r}")
-    if isinstance(max_pairs, bool) or not isinstance(max_pairs, int) or max_pairs < 1:
-        raise ValueError(f"cooccurrence(max_pairs): expected an int >= 1, got {max_pairs!r}")
+    window = check_int(window, "cooccurrence(window)", 1)
+    max_pairs = check_int(max_pairs, "cooccurrence(max_pairs)", 1)
+    vocab_size = check_int(vocab_size, "cooccurrence(vocab_size)", 1)
+    ids = as_array(ids, "cooccurrence(ids)", "int", ndim=1, symbols="(N,)")
     xp = get_array_module(ids, segment)
-    ids = xp.asarray(ids, dtype=xp.int64)
-    segment = xp.asarray(segment)
-    if ids.shape != segment.shape or ids.ndim != 1:
+    ids = check_ids(ids, vocab_size, "cooccurrence(ids)").astype(xp.int64)
+    segment = as_array(segment, "cooccurrence(segment)", "int")
+    if ids.shape != segment.shape:
         raise ValueError(f"cooccurrence(segment): expected the shape of ids {ids.shape}, got "
                          f"{segment.shape}")
-    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
-        raise ValueError(f"cooccurrence(ids): expected ids in [0, {vocab_size}), got "
-                         f"[{int(ids.min())}, {int(ids.max())}]")
     found, sums = [xp.zeros(0, dtype=xp.int64)], [xp.zeros(0)]
     for lo, hi in _word_ranges(ids, vocab_size, window, max_pairs, xp):   # memory: see Notes
         in_range = (ids >= lo) & (ids < hi)               # (N,) token t's word i is in range
@@ -143,11 +151,18 @@ def cooccurrence(ids, segment, vocab_size: int, window: int = 10,
 
 def cooccurrence_matrix(cooc: Cooccurrence, rows: Sequence[str], cols: Sequence[str]):
     """The dense block X[rows, cols] (len(rows), len(cols)) of a :class:`Cooccurrence`."""
+    return _block(cooc, rows, cols, "cooccurrence_matrix", ("rows", "cols"))
+
+
+def _block(cooc, rows, cols, fname: str, names: tuple[str, str]):
+    check_instance(cooc, Cooccurrence, f"{fname}(cooc)")
     xp = get_array_module(cooc.x)
     stoi = {w: k for k, w in enumerate(cooc.words)}
-    for w in (*rows, *cols):
-        if w not in stoi:
-            raise KeyError(f"cooccurrence_matrix(rows/cols): {w!r} is not in the vocabulary")
+    for name, words in zip(names, (rows, cols), strict=True):
+        for w in check_sequence(words, f"{fname}({name})", "a list of words"):
+            if w not in stoi:
+                raise MissingKeyError(f"{fname}({name}): expected words of the vocabulary, "
+                                      f"got {w!r}")
     V = len(cooc.words)
     keys = cooc.i * V + cooc.j                                      # sorted, unique
     r = xp.asarray([stoi[w] for w in rows], dtype=xp.int64)
@@ -161,9 +176,9 @@ def cooccurrence_matrix(cooc: Cooccurrence, rows: Sequence[str], cols: Sequence[
 def cooccurrence_probabilities(cooc: Cooccurrence, targets: Sequence[str],
                                probes: Sequence[str]):
     """P(k | i) = X_ik / X_i, X_i = Σ_k X_ik (the paper's Table 1): (len(targets), len(probes))."""
+    block = _block(cooc, targets, probes, "cooccurrence_probabilities", ("targets", "probes"))
     xp = get_array_module(cooc.x)
     stoi = {w: k for k, w in enumerate(cooc.words)}
     X_i = xp.bincount(cooc.i, weights=cooc.x, minlength=len(cooc.words))  # (V,) X_i
-    block = cooccurrence_matrix(cooc, targets, probes)                       # checks the words
     rows = xp.asarray([stoi[w] for w in targets], dtype=xp.int64)
     return block / X_i[rows][:, None]

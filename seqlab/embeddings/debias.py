@@ -63,6 +63,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from seqlab._validate import (
+    MissingKeyError,
+    as_array,
+    check_choice,
+    check_dict,
+    check_sequence,
+    check_str,
+    fmt,
+)
 from seqlab.backend import get_array_module
 
 __all__ = ["DebiasResult", "bias_direction", "equalize", "equalize_vectors", "hard_debias",
@@ -70,19 +79,26 @@ __all__ = ["DebiasResult", "bias_direction", "equalize", "equalize_vectors", "ha
 
 
 def _vec(word_to_vec_map: Mapping, word: str, fn: str):
+    check_dict(word_to_vec_map, f"{fn.split('(')[0]}(word_to_vec_map)", "a mapping word -> vector")
+    check_str(word, fn)
     try:
         return word_to_vec_map[word]
     except KeyError:
-        raise KeyError(f"{fn}: the word {word!r} is not in word_to_vec_map") from None
+        raise MissingKeyError(f"{fn}: expected a word of word_to_vec_map, got {word!r}: the "
+                              f"word is not in word_to_vec_map") from None
 
 
-def _check_axis(fn: str, g, D: int | None = None):
-    if not hasattr(g, "ndim") or g.ndim != 1 or (D is not None and g.shape[0] != D):
-        raise ValueError(f"{fn}(g): expected a 1-D array (D,){'' if D is None else f' = ({D},)'}"
-                         f", got {getattr(g, 'shape', type(g).__name__)}")
+def _check_axis(fn: str, g, D: int | None = None, arg: str = "g"):
+    """g as a real 1-D array (D,) that is not the zero vector (it has no direction)."""
+    g = as_array(g, f"{fn}({arg})")
+    if g.ndim != 1 or (D is not None and g.shape[0] != D):
+        raise ValueError(f"{fn}({arg}): expected a 1-D array (D,)"
+                         f"{'' if D is None else f' = ({D},)'}, got {fmt(g.shape)}")
     xp = get_array_module(g)
     if not float(xp.abs(g).max()) > 0:
-        raise ValueError(f"{fn}(g): the bias direction is the zero vector")
+        raise ValueError(f"{fn}({arg}): expected a non-zero bias direction, got the zero "
+                         f"vector")
+    return g
 
 
 def bias_direction(word_to_vec_map: Mapping, pairs: Sequence[tuple[str, str]],
@@ -102,16 +118,18 @@ def bias_direction(word_to_vec_map: Mapping, pairs: Sequence[tuple[str, str]],
     -------
     g : (D,)
     """
-    if method not in ("pca", "difference"):
-        raise ValueError(f"bias_direction(method): expected 'pca' or 'difference', got "
-                         f"{method!r}")
-    if len(pairs) == 0 or any(len(p) != 2 for p in pairs):
+    check_choice(method, ("pca", "difference"), "bias_direction(method)")
+    pairs = check_sequence(pairs, "bias_direction(pairs)", "a list of (a, b) word pairs")
+    if len(pairs) == 0 or any(isinstance(p, str) or len(p) != 2 for p in pairs):
         raise ValueError(f"bias_direction(pairs): expected a non-empty sequence of (a, b) "
                          f"pairs, got {pairs!r}")
     e_a = [_vec(word_to_vec_map, a, "bias_direction") for a, _ in pairs]
     e_b = [_vec(word_to_vec_map, b, "bias_direction") for _, b in pairs]
     xp = get_array_module(e_a[0])
     diff = xp.stack(e_a) - xp.stack(e_b)                   # (n_pairs, D) e_a - e_b
+    if not float(xp.abs(diff).max()) > 0:
+        raise ValueError("bias_direction(pairs): expected pairs of different vectors, got "
+                         "zero differences only: there is no direction to find")
     if method == "difference":
         return diff.mean(axis=0)
     half = diff / 2.0                                      # e_a - μ = (e_a - e_b)/2 = -(e_b - μ)
@@ -123,6 +141,11 @@ def bias_direction(word_to_vec_map: Mapping, pairs: Sequence[tuple[str, str]],
 
 def projection(E, g):
     """Scalar projections (E · g) / ||g||, (N,) for E (N, D) or a float for e (D,)."""
+    E = as_array(E, "projection(E)", ndim=(1, 2), symbols="(N, D)")
+    g = _check_axis("projection", g)
+    if E.shape[-1] != g.shape[0]:
+        raise ValueError(f"projection(E): expected rows of length D = {g.shape[0]} (g's), got "
+                         f"shape {fmt(E.shape)}")
     xp = get_array_module(E, g)
     return (E @ g) / xp.linalg.norm(g)
 
@@ -130,7 +153,7 @@ def projection(E, g):
 def neutralize(word: str, g, word_to_vec_map: Mapping):
     """Remove the bias component of ``word``'s vector: eqs. (1)-(2). Returns e_debiased (D,)."""
     e = _vec(word_to_vec_map, word, "neutralize(word)")
-    _check_axis("neutralize", g, e.shape[0])
+    g = _check_axis("neutralize", g, e.shape[0])
     e_biascomponent = (e @ g) / (g @ g) * g                # (1) the part of e along g
     e_debiased = e - e_biascomponent                       # (2) orthogonal to g
     return e_debiased
@@ -138,12 +161,22 @@ def neutralize(word: str, g, word_to_vec_map: Mapping):
 
 def neutralize_vectors(E, g):
     """Eqs. (1)-(2) for every row of E (N, D) at once: E - (E g / ||g||²) gᵀ, (N, D)."""
-    _check_axis("neutralize_vectors", g, E.shape[-1])
+    E = as_array(E, "neutralize_vectors(E)", ndim=(1, 2), symbols="(N, D)")
+    g = _check_axis("neutralize_vectors", g)
+    if E.shape[-1] != g.shape[0]:
+        raise ValueError(f"neutralize_vectors(E): expected rows of length D = {g.shape[0]} "
+                         f"(g's), got shape {fmt(E.shape)}")
     return E - ((E @ g) / (g @ g))[..., None] * g          # (N, D)
 
 
 def equalize_vectors(e_w1, e_w2, bias_axis):
     """Eqs. (3)-(11) on vectors (D,), or on rows of (n_pairs, D). Returns (e1, e2)."""
+    e_w1 = as_array(e_w1, "equalize_vectors(e_w1)", ndim=(1, 2), symbols="(D,) or (n_pairs, D)")
+    e_w2 = as_array(e_w2, "equalize_vectors(e_w2)")
+    if e_w2.shape != e_w1.shape:
+        raise ValueError(f"equalize_vectors(e_w2): expected the shape of e_w1, "
+                         f"{fmt(e_w1.shape)}, got {fmt(e_w2.shape)}")
+    bias_axis = _check_axis("equalize_vectors", bias_axis, e_w1.shape[-1], "bias_axis")
     xp = get_array_module(e_w1, e_w2, bias_axis)
     b2 = bias_axis @ bias_axis                             # ||bias_axis||²
 
@@ -171,18 +204,20 @@ def equalize(pair: tuple[str, str], bias_axis, word_to_vec_map: Mapping):
     Returns (e1, e2), each (D,): the same component orthogonal to the axis, μ⊥, and opposite
     components along it (eqs. 3-11).
     """
+    pair = check_sequence(pair, "equalize(pair)", "two words (w1, w2)")
     if len(pair) != 2:
         raise ValueError(f"equalize(pair): expected two words (w1, w2), got {pair!r}")
     w1, w2 = pair
     e_w1 = _vec(word_to_vec_map, w1, "equalize(pair)")
     e_w2 = _vec(word_to_vec_map, w2, "equalize(pair)")
-    _check_axis("equalize", bias_axis, e_w1.shape[0])
+    bias_axis = _check_axis("equalize", bias_axis, e_w1.shape[0], "bias_axis")
     e1, e2 = equalize_vectors(e_w1, e_w2, bias_axis)
     return e1, e2
 
 
 def normalize_rows(E):
     """Each row divided by its Euclidean length (zero rows stay zero), (N, D)."""
+    E = as_array(E, "normalize_rows(E)", ndim=2, symbols="(N, D)")
     xp = get_array_module(E)
     norms = xp.linalg.norm(E, axis=1, keepdims=True)
     return E / xp.where(norms > 0, norms, 1.0)
@@ -216,10 +251,12 @@ def hard_debias(words: Sequence[str], E, g, gender_specific: Iterable[str],
     -------
     DebiasResult(E (N, D) new array, neutralized (N,) bool, equalized pairs)
     """
-    if not hasattr(E, "ndim") or E.ndim != 2 or E.shape[0] != len(words):
+    words = check_sequence(words, "hard_debias(words)", "a list of N words")
+    E = as_array(E, "hard_debias(E)")
+    if E.ndim != 2 or E.shape[0] != len(words):
         raise ValueError(f"hard_debias(E): expected an array (N, D) with N = len(words) = "
-                         f"{len(words)}, got {getattr(E, 'shape', type(E).__name__)}")
-    _check_axis("hard_debias", g, E.shape[1])
+                         f"{len(words)}, got {fmt(E.shape)}")
+    g = _check_axis("hard_debias", g, E.shape[1])
     xp = get_array_module(E, g)
     g = g / xp.linalg.norm(g)                              # unit bias direction
     index = {w: i for i, w in enumerate(words)}

@@ -40,6 +40,7 @@ import math
 from pathlib import Path
 from typing import NamedTuple
 
+from seqlab._validate import as_array, check_finite
 from seqlab.backend import get_array_module, to_numpy
 
 
@@ -122,12 +123,20 @@ def spearmanr(x, y) -> CorrelationResult:
 
 
 def _pair_arrays(x, y, fn):
-    x, y = to_numpy(x), to_numpy(y)
-    xp = get_array_module(x)
-    x, y = xp.asarray(x, dtype=xp.float64).ravel(), xp.asarray(y, dtype=xp.float64).ravel()
-    if x.shape != y.shape or x.size < 2:
+    """x, y as 1-D float64 host arrays of one length >= 2, finite and not constant: a
+    correlation is undefined for a constant sequence (scipy returns NaN), so it is refused."""
+    x = as_array(to_numpy(x), f"{fn}(x)", ndim=1, symbols="(N,)").astype("float64")
+    y = as_array(to_numpy(y), f"{fn}(y)", ndim=1, symbols="(N,)").astype("float64")
+    if x.size < 2:
+        raise ValueError(f"{fn}(x): expected at least 2 values, got {x.size}")
+    if x.shape != y.shape:
         raise ValueError(f"{fn}(y): expected as many values as x (at least 2), got "
                          f"{y.size} and {x.size}")
+    for name, v in (("x", x), ("y", y)):
+        check_finite(v, f"{fn}({name})")
+        if float(v.min()) == float(v.max()):
+            raise ValueError(f"{fn}({name}): expected values that vary, got a constant "
+                             f"sequence ({float(v[0])!r}): its correlation is undefined")
     return x, y
 
 
@@ -211,7 +220,7 @@ def analogy_predictions(normed, vectors, norms, abc, canonical=None,
         m = m.astype(xp.float64) / 3.0                                 # the mean, as gensim
         m = (m * (1.0 / xp.sqrt(xp.einsum("bn,bn->b", m, m)))[:, None]).astype(vectors.dtype)
         S = m @ vectors.T                                              # (B, R) e_w·m
-        S /= norms[None, :]                                            # (B, R) cos(e_w, m) (1)
+        S /= xp.where(norms > 0, norms, 1)[None, :]                    # (B, R) cos(e_w, m) (1)
         rows = xp.arange(len(q))[:, None]                              # (B, 1)
         S[rows, q] = -xp.inf                                           # w ∉ {a, b, c}
         best = xp.argmax(S, axis=1)                                    # (B,)

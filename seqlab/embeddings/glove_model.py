@@ -73,7 +73,23 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, row_sums, scatter_add
+from seqlab._validate import (
+    as_array,
+    check_cache,
+    check_callable,
+    check_finite,
+    check_float_array,
+    check_float_dtype,
+    check_ids,
+    check_instance,
+    check_int,
+    check_keys,
+    check_number,
+    check_rng,
+    check_shape,
+    check_token_lists,
+)
+from seqlab.backend import get_array_module, row_sums, scatter_add
 from seqlab.data.corpus import build_vocab
 from seqlab.embeddings.cooccurrence import (  # re-exported: counting (1) lives there
     Cooccurrence,
@@ -123,18 +139,26 @@ class GloveModel(NamedTuple):
 
 def weighting(x, x_max: float = 100.0, alpha: float = 0.75):
     """f(x) = (x / x_max)^α for x < x_max, else 1 (eq. 2); f(0) = 0. Same shape as ``x``."""
-    if not x_max > 0:
-        raise ValueError(f"weighting(x_max): expected a number > 0, got {x_max!r}")
-    if not alpha >= 0:
-        raise ValueError(f"weighting(alpha): expected a number >= 0, got {alpha!r}")
+    return _weighting(x, x_max, alpha, "weighting")
+
+
+def _weighting(x, x_max, alpha, fname: str):
+    x_max = check_number(x_max, f"{fname}(x_max)", 0, low_open=True)
+    alpha = check_number(alpha, f"{fname}(alpha)", 0)
+    x = as_array(x, f"{fname}(x)", symbols="of counts X_ij >= 0")
     xp = get_array_module(x)
-    x = xp.asarray(x)
+    if x.size and not float(xp.nanmin(x)) >= 0:
+        raise ValueError(f"{fname}(x): expected counts X_ij >= 0, got a minimum of "
+                         f"{float(xp.nanmin(x))}")
     return xp.where(x < x_max, (xp.maximum(x, 0) / x_max) ** alpha, 1.0)
 
 
 def init_glove_params(vocab_size: int, vector_size: int, rng=0, dtype=np.float64, xp=None):
     """W, W_tilde ~ U(-0.5, 0.5) / d and b, b_tilde ~ U(-0.5, 0.5) / d (as in ``glove.c``)."""
-    rng = host_rng(rng)
+    vocab_size = check_int(vocab_size, "init_glove_params(vocab_size)", 1)
+    vector_size = check_int(vector_size, "init_glove_params(vector_size)", 1)
+    dtype = check_float_dtype(dtype, "init_glove_params(dtype)")
+    rng = check_rng(rng, "init_glove_params(rng)")
     xp = xp or get_array_module()
     draw = {"W": (vocab_size, vector_size), "W_tilde": (vocab_size, vector_size),
             "b": (vocab_size,), "b_tilde": (vocab_size,)}
@@ -154,18 +178,27 @@ def glove_forward(params: dict, i, j, x, x_max: float = 100.0, alpha: float = 0.
     -------
     J : float (a 0-d array on CuPy), cache : :class:`GloveCache`
     """
+    check_keys(params, GLOVE_KEYS, "glove_forward(params)")
     W, W_tilde, b, b_tilde = (params[k] for k in GLOVE_KEYS)
     xp = get_array_module(W, x)
-    if W.ndim != 2 or W_tilde.shape != W.shape or b.shape != (W.shape[0],) or (
-            b_tilde.shape != b.shape):
-        raise ValueError(f"glove_forward(params): expected W, W_tilde (V, d) and b, b_tilde "
-                         f"(V,), got {[tuple(params[k].shape) for k in GLOVE_KEYS]}")
-    x = xp.asarray(x, dtype=W.dtype)
+    check_float_array(W, "glove_forward(params['W'])")
+    V = W.shape[0] if W.ndim == 2 else None
+    for k, shape in zip(GLOVE_KEYS, (W.shape, W.shape, W.shape[:1], W.shape[:1]), strict=True):
+        if V is None or tuple(params[k].shape) != shape:
+            raise ValueError(f"glove_forward(params): expected {k!r} of shape "
+                             f"{'(V, d)' if k.startswith('W') else '(V,)'}, got "
+                             f"{[(k, tuple(params[k].shape)) for k in GLOVE_KEYS]}")
+    i, j = check_ids(i, V, "glove_forward(i)"), check_ids(j, V, "glove_forward(j)")
+    x = as_array(x, "glove_forward(x)").astype(W.dtype)
+    for name, v in (("j", j), ("x", x)):
+        check_shape(v, tuple(i.shape), "(B,), one per pair", f"glove_forward({name})")
+    check_finite(x, "glove_forward(x)", "counts", "a loss needs finite inputs")
     if x.size and not bool((x > 0).all()):
-        raise ValueError("glove_forward(x): expected X_ij > 0 (only nonzero entries enter J)")
+        raise ValueError("glove_forward(x): expected X_ij > 0 (only nonzero entries enter J), "
+                         f"got a minimum of {float(x.min())}")
     w_i, w_tilde_j = W[i], W_tilde[j]                                    # (B, d) each
     diff = (w_i * w_tilde_j).sum(axis=1) + b[i] + b_tilde[j] - xp.log(x)  # (3)
-    f = weighting(x, x_max, alpha).astype(W.dtype)                       # (2)
+    f = _weighting(x, x_max, alpha, "glove_forward").astype(W.dtype)     # (2)
     J = (f * diff * diff).sum()                                          # (4)
     return J, GloveCache(i, j, w_i, w_tilde_j, f, diff, (W.shape, W_tilde.shape))
 
@@ -181,7 +214,8 @@ def glove_backward(cache: GloveCache, dJ=1.0) -> dict:
 
     A row used by several pairs gets the sum of their gradients (scatter-add).
     """
-    dw_i, dw_tilde_j, g = _pair_grads(cache, dJ)
+    check_cache(cache, GloveCache, "glove_backward")
+    dw_i, dw_tilde_j, g = _pair_grads(cache, check_number(dJ, "glove_backward(dJ)"))
     xp = get_array_module(g)
     (V, d), _ = cache.shapes
     grads = {"W": xp.zeros((V, d), dtype=g.dtype), "W_tilde": xp.zeros((V, d), dtype=g.dtype),
@@ -201,6 +235,25 @@ def adagrad_rows(param, G, rows, grad_rows, lr: float, eps: float = 1e-10) -> No
 
     ``rows`` must be unique (use sums); other rows have zero gradient and do not move.
     """
+    f = "adagrad_rows"
+    check_float_array(param, f"{f}(param)", " (updated in place)")
+    check_float_array(G, f"{f}(G)", " (updated in place)")
+    check_shape(G, param.shape, "param's shape", f"{f}(G)")
+    rows = check_ids(rows, param.shape[0], f"{f}(rows)")
+    xp = get_array_module(param)
+    if int(xp.unique(rows).size) != int(rows.size):
+        raise ValueError(f"{f}(rows): expected unique rows (sum the gradients of a repeated "
+                         f"row first), got repeats")
+    grad_rows = as_array(grad_rows, f"{f}(grad_rows)")
+    check_shape(grad_rows, (rows.size, *param.shape[1:]), "(len(rows), ...)", f"{f}(grad_rows)")
+    check_finite(grad_rows, f"{f}(grad_rows)", "gradients", "clip them or lower the learning "
+                 "rate; no row was changed")
+    _adagrad_rows(param, G, rows, grad_rows, check_number(lr, f"{f}(lr)", 0, low_open=True),
+                  check_number(eps, f"{f}(eps)", 0, low_open=True))
+
+
+def _adagrad_rows(param, G, rows, grad_rows, lr: float, eps: float) -> None:
+    """:func:`adagrad_rows` without the checks (the training loop's rows are unique)."""
     xp = get_array_module(param)
     G_r = G[rows] + grad_rows * grad_rows            # G := G + dW² on the touched rows
     G[rows] = G_r
@@ -218,13 +271,17 @@ def fit_glove(cooc: Cooccurrence, vector_size: int = 100, x_max: float = 100.0,
     start (``glove.c``: 1; torch: 0). Returns a :class:`GloveModel`.
     """
     for name, v in (("vector_size", vector_size), ("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"fit_glove({name}): expected an int >= 1, got {v!r}")
-    if not lr > 0:
-        raise ValueError(f"fit_glove(lr): expected a number > 0, got {lr!r}")
+        check_int(v, f"fit_glove({name})", 1)
+    check_number(lr, "fit_glove(lr)", 0, low_open=True)
+    check_number(x_max, "fit_glove(x_max)", 0, low_open=True)
+    check_number(alpha, "fit_glove(alpha)", 0)
+    check_number(initial_accumulator, "fit_glove(initial_accumulator)", 0)
+    check_instance(cooc, Cooccurrence, "fit_glove(cooc)")
+    if callback is not None:
+        check_callable(callback, "fit_glove(callback)", "a callable callback(epoch, loss, params)")
     from tqdm.auto import tqdm
 
-    rng = host_rng(seed)
+    rng = check_rng(seed, "fit_glove(seed)")
     xp = get_array_module(cooc.x)
     V, nnz = len(cooc.words), int(cooc.x.size)
     if nnz == 0:
@@ -248,11 +305,11 @@ def fit_glove(cooc: Cooccurrence, vector_size: int = 100, x_max: float = 100.0,
             g = 2.0 * f_all[idx] * diff                            # (B,) ∂J/∂diff
             total += float((f_all[idx] * diff * diff).sum())       # (4)
             unique, (dW, db) = row_sums(i, g[:, None] * w_tilde_j, g)  # (5) Σ shared rows
-            adagrad_rows(W, G["W"], unique, dW, lr)
-            adagrad_rows(b, G["b"], unique, db, lr)
+            _adagrad_rows(W, G["W"], unique, dW, lr, 1e-10)
+            _adagrad_rows(b, G["b"], unique, db, lr, 1e-10)
             unique, (dW_tilde, db_tilde) = row_sums(j, g[:, None] * w_i, g)
-            adagrad_rows(W_tilde, G["W_tilde"], unique, dW_tilde, lr)
-            adagrad_rows(b_tilde, G["b_tilde"], unique, db_tilde, lr)
+            _adagrad_rows(W_tilde, G["W_tilde"], unique, dW_tilde, lr, 1e-10)
+            _adagrad_rows(b_tilde, G["b_tilde"], unique, db_tilde, lr, 1e-10)
             bar.update(int(idx.size))
         losses.append(total / nnz)
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
@@ -279,13 +336,15 @@ def train_glove(sentences: Iterable[Sequence[str]], vector_size: int = 100, wind
     -------
     :class:`GloveModel` (words, vectors (V, d), params, losses)
     """
-    if isinstance(sentences, str) or any(isinstance(s, str) for s in sentences):
-        raise TypeError("train_glove(sentences): expected token lists (lists of str), got a "
-                        "str; split it into words first")
-    sentences = [list(s) for s in sentences]
-    if not sentences or not all(isinstance(w, str) for s in sentences[:10] for w in s):
-        raise TypeError("train_glove(sentences): expected a non-empty list of token lists "
-                        "(lists of str)")
+    f = "train_glove"
+    sentences = [list(s) for s in check_token_lists(sentences, f"{f}(sentences)", empty=False)]
+    if not all(isinstance(w, str) for s in sentences[:10] for w in s):
+        raise TypeError(f"{f}(sentences): expected token lists (lists of str), got other tokens")
+    check_int(window, f"{f}(window)", 1)
+    check_int(min_count, f"{f}(min_count)", 1)
+    if max_vocab is not None:
+        check_int(max_vocab, f"{f}(max_vocab) (at least 2 words)", 2)
+    check_number(lr, f"{f}(lr)", 0, low_open=True)
     words, counts = build_vocab(sentences, min_count, max_vocab)  # most frequent first
     ids, segment = encode(sentences, words)
     i, j, x = cooccurrence(ids, segment, len(words), window)

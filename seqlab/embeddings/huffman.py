@@ -39,7 +39,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import check_indices, get_array_module, scatter_add, to_numpy
+from seqlab._validate import (
+    as_array,
+    check_cache,
+    check_finite,
+    check_ids,
+    check_instance,
+    check_number,
+    check_shape,
+    fmt,
+)
+from seqlab.backend import get_array_module, scatter_add, to_numpy
 from seqlab.functional import log_sigmoid, sigmoid
 
 __all__ = ["HSCache", "HuffmanTree", "build_huffman", "hierarchical_softmax_backward",
@@ -68,9 +78,12 @@ def build_huffman(counts) -> HuffmanTree:
     -------
     tree : HuffmanTree; the root is inner node V - 2 (the last merge)
     """
+    counts = as_array(counts, "build_huffman(counts)", "real")
     xp = get_array_module(counts)
-    counts = xp.asarray(counts)
-    if counts.ndim != 1 or counts.size < 2 or (counts < 0).any():
+    if counts.dtype.kind == "f" and bool((counts != xp.round(counts)).any()):
+        raise TypeError("build_huffman(counts): expected integer counts, got floats with a "
+                        "fractional part")
+    if counts.ndim != 1 or counts.size < 2 or bool((counts < 0).any()):
         raise ValueError(f"build_huffman(counts): expected a 1-D array of >= 2 counts >= 0, "
                          f"got shape {counts.shape}")
     V = counts.size
@@ -128,12 +141,12 @@ def hierarchical_softmax_forward(e_c, Theta, t, tree: HuffmanTree):
     J : float, mean over the m pairs of -log p(t | c)
     cache : HSCache
     """
-    V = tree.lengths.size
-    if getattr(e_c, "ndim", None) != 2 or getattr(Theta, "shape", None) != (e_c.shape[0], V - 1):
-        raise ValueError(f"hierarchical_softmax_forward(Theta): expected e_c (n_e, m) and Theta "
-                         f"(n_e, V - 1) = (n_e, {V - 1}), got {getattr(e_c, 'shape', None)} and "
-                         f"{getattr(Theta, 'shape', None)}")
-    check_indices(t, V, "hierarchical_softmax_forward(t)")
+    f = "hierarchical_softmax_forward"
+    e_c, Theta, V = _check_hs(e_c, Theta, tree, f)
+    t = check_ids(t, V, f"{f}(t)")
+    check_shape(t, (e_c.shape[1],), "(m,), one target per column of e_c", f"{f}(t)")
+    for arg, v in (("e_c", e_c), ("Theta", Theta)):
+        check_finite(v, f"{f}({arg})", "vectors", "a loss needs finite inputs")
     xp = get_array_module(e_c, Theta)
     t_host = to_numpy(t).reshape(-1)                            # host ids index the tree
     nodes = xp.asarray(tree.points[t_host])                    # (m, L)
@@ -153,6 +166,8 @@ def hierarchical_softmax_backward(cache: HSCache, dJ: float = 1.0):
     de_c : (n_e, m)
     dTheta : (n_e, V - 1), accumulated over every pair whose path visits the node
     """
+    check_cache(cache, HSCache, "hierarchical_softmax_backward")
+    dJ = check_number(dJ, "hierarchical_softmax_backward(dJ)")
     xp = get_array_module(cache.e_c)
     m = cache.e_c.shape[1]
     g = (cache.sig - (1 - cache.codes)) * cache.mask * (dJ / m)  # (4) ∂J/∂sⱼ          (m, L)
@@ -166,10 +181,22 @@ def hierarchical_softmax_backward(cache: HSCache, dJ: float = 1.0):
 
 def hs_probabilities(e_c, Theta, tree: HuffmanTree):
     """p(w | c) of every word w (2): array (V, m); each column sums to 1."""
+    e_c, Theta, V = _check_hs(e_c, Theta, tree, "hs_probabilities")
     xp = get_array_module(e_c, Theta)
-    V = tree.lengths.size
     s = Theta.T @ e_c                                            # θ_nᵀ e_c  (V - 1, m)
     mask = xp.arange(tree.points.shape[1]) < xp.asarray(tree.lengths)[:, None]  # (V, L)
     sign = 1 - 2 * xp.asarray(tree.codes).astype(e_c.dtype)      # u_j = 1 - 2 b_j  (V, L)
     logp = log_sigmoid(sign[:, :, None] * s[xp.asarray(tree.points)])  # (V, L, m)
     return xp.exp(xp.sum(logp * mask[:, :, None], axis=1)) if V else None  # (2)
+
+
+def _check_hs(e_c, Theta, tree, fname: str) -> tuple:
+    """(e_c (n_e, m), Theta (n_e, V - 1), V) checked against the tree."""
+    check_instance(tree, HuffmanTree, f"{fname}(tree)", "a HuffmanTree (build_huffman)")
+    V = tree.lengths.size
+    e_c = as_array(e_c, f"{fname}(e_c)", ndim=2, symbols="(n_e, m)")
+    Theta = as_array(Theta, f"{fname}(Theta)", ndim=2, symbols="(n_e, V - 1)")
+    if Theta.shape != (e_c.shape[0], V - 1):
+        raise ValueError(f"{fname}(Theta): expected e_c (n_e, m) and Theta (n_e, V - 1) = "
+                         f"(n_e, {V - 1}), got {fmt(e_c.shape)} and {fmt(Theta.shape)}")
+    return e_c, Theta, V

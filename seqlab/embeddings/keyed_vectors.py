@@ -35,6 +35,17 @@ import warnings
 from collections.abc import Mapping, Sequence
 from numbers import Integral
 
+from seqlab._validate import (
+    IdError,
+    MissingKeyError,
+    check_instance,
+    check_int,
+    check_path,
+    check_sequence,
+    check_str,
+    got,
+    is_int,
+)
 from seqlab.backend import get_array_module, to_numpy
 from seqlab.embeddings import evaluation as ev
 
@@ -44,7 +55,7 @@ class WordVecMap(Mapping):
     ``word_to_vec_map``), without copying the (N, n) matrix."""
 
     def __init__(self, kv: KeyedVectors):
-        self._kv = kv
+        self._kv = check_instance(kv, KeyedVectors, "WordVecMap(kv)")
 
     def __getitem__(self, word):
         return self._kv.vectors[self._kv.key_to_index[word]]
@@ -76,17 +87,25 @@ class KeyedVectors:
     """
 
     def __init__(self, words: Sequence[str], vectors):
+        if vectors is None or isinstance(vectors, str):
+            raise TypeError(f"KeyedVectors(vectors): expected a float array (N, n), got "
+                            f"{got(vectors)}")
         xp = get_array_module(vectors)
         vectors = xp.asarray(vectors)
-        words = list(words)
-        if vectors.ndim != 2 or vectors.dtype.kind != "f":
+        words = check_sequence(words, "KeyedVectors(words)", "a list of str words")
+        if vectors.dtype.kind != "f":
+            raise TypeError(f"KeyedVectors(vectors): expected a float array (N, n), got "
+                            f"{got(vectors)}")
+        if vectors.ndim != 2:
             raise ValueError(f"KeyedVectors(vectors): expected a float array (N, n), got "
                              f"shape {tuple(vectors.shape)} dtype {vectors.dtype}")
         if len(words) != vectors.shape[0]:
             raise ValueError(f"KeyedVectors(words): expected {vectors.shape[0]} words, one per "
-                             f"row of vectors, got {len(words)}")
-        if not all(isinstance(w, str) for w in words):
-            raise TypeError("KeyedVectors(words): expected str words")
+                             f"row of vectors, got {len(words)} (KeyedVectors(vectors) has "
+                             f"shape {tuple(vectors.shape)}: one row per word)")
+        bad = [w for w in words if not isinstance(w, str)]
+        if bad:
+            raise TypeError(f"KeyedVectors(words): expected str words, got {got(bad[0])}")
         self.index_to_key = words
         self.key_to_index = {w: i for i, w in enumerate(words)}
         if len(self.key_to_index) != len(words):
@@ -112,7 +131,9 @@ class KeyedVectors:
 
     def suggest(self, word: str, n: int = 3) -> list[str]:
         """Up to ``n`` vocabulary words spelled like ``word`` (difflib, frequent words first)."""
-        if not isinstance(word, str) or not word:
+        check_str(word, "suggest(word)", empty=True)
+        n = check_int(n, "suggest(n)", 1)
+        if not word:
             return []
         low = word.lower()
         cands = [w for w in self.index_to_key[:100_000]
@@ -120,19 +141,32 @@ class KeyedVectors:
         return difflib.get_close_matches(low, cands, n=n, cutoff=0.75)
 
     def get_index(self, key) -> int:
-        """Row of ``key`` (a word, or an int row number as gensim allows)."""
-        i = self.key_to_index.get(key, -1)
-        if i >= 0:
-            return i
-        if isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < len(self):
+        """Row of ``key`` (a word, or an int row number in [0, N) as gensim allows; -1 is
+        refused, it would be the last row)."""
+        return self._index(key, "get_index(key)")
+
+    def _index(self, key, where: str) -> int:
+        if isinstance(key, str):
+            i = self.key_to_index.get(key, -1)
+            if i >= 0:
+                return i
+            close = self.suggest(key)
+            raise MissingKeyError(f"{where}: expected a word of the vocabulary of {len(self)} "
+                                  f"words, got {key!r}"
+                                  + (f"; did you mean {close}?" if close else ""))
+        if is_int(key):
+            if not 0 <= key < len(self):
+                raise IdError(f"{where}: expected a row number in [0, {len(self)}), got {key}")
             return int(key)
-        close = self.suggest(key) if isinstance(key, str) else []
-        raise KeyError(f"word {key!r} not in the vocabulary of {len(self)} words"
-                       + (f"; did you mean {close}?" if close else ""))
+        raise TypeError(f"{where}: expected a word (str) or a row number (int), got {got(key)}")
 
     def get_vector(self, key, norm: bool = False):
-        """e_w (n,), or ê_w (1) when ``norm``: a view of the row, not a copy."""
-        i = self.get_index(key)
+        """e_w (n,), or ê_w (1) when ``norm``: a view of the row, not a copy. A zero vector has
+        no direction: ``norm=True`` refuses it."""
+        i = self._index(key, "get_vector(key)")
+        if norm and not float(self.norms[i]) > 0:
+            raise ValueError(f"get_vector(key): expected a word with a non-zero vector to "
+                             f"normalise, got {key!r}, whose vector is zero")
         return self.vectors[i] / self.norms[i] if norm else self.vectors[i]
 
     def __getitem__(self, key_or_keys):
@@ -143,18 +177,25 @@ class KeyedVectors:
         return xp.stack([self.get_vector(k) for k in key_or_keys])
 
     def get_normed_vectors(self):
-        """(N, n) unit rows ê_w (1), computed once and cached."""
+        """(N, n) unit rows ê_w (1), computed once and cached; a zero row stays zero."""
         if self._normed is None:
-            self._normed = self.vectors / self.norms[:, None]
+            xp = get_array_module(self.vectors)
+            safe = xp.where(self.norms > 0, self.norms, 1)
+            self._normed = self.vectors / safe[:, None]
         return self._normed
 
     # ------------------------------------------------------------------ queries
     def similarity(self, w1: str, w2: str) -> float:
-        """Cosine similarity (2) of two words."""
+        """Cosine similarity (2) of two words; 0.0 when either vector is zero (it has no
+        direction), as :func:`seqlab.embeddings.cosine_similarity`."""
         xp = get_array_module(self.vectors)
-        u, v = self[w1], self[w2]
-        u = (u.astype(xp.float64) * (1.0 / xp.linalg.norm(u.astype(xp.float64)))).astype(u.dtype)
-        v = (v.astype(xp.float64) * (1.0 / xp.linalg.norm(v.astype(xp.float64)))).astype(v.dtype)
+        u = self.vectors[self._index(w1, "similarity(w1)")]
+        v = self.vectors[self._index(w2, "similarity(w2)")]
+        nu, nv = (float(xp.linalg.norm(e.astype(xp.float64))) for e in (u, v))
+        if nu == 0 or nv == 0:
+            return 0.0
+        u = (u.astype(xp.float64) * (1.0 / nu)).astype(u.dtype)
+        v = (v.astype(xp.float64) * (1.0 / nv)).astype(v.dtype)
         return float(xp.dot(u, v))
 
     def _mean(self, positive, negative):
@@ -171,10 +212,10 @@ class KeyedVectors:
             weight = sign
             if isinstance(item, tuple):
                 item, weight = item
-            if isinstance(item, str | int):
-                i = self.get_index(item)
+            if isinstance(item, str) or is_int(item):
+                i = self._index(item, "most_similar(positive)")
                 rows.append(i)
-                vec = self.vectors[i] / self.norms[i]       # ê (1)
+                vec = self.vectors[i] / (self.norms[i] if self.norms[i] > 0 else 1)  # ê (1)
             else:
                 vec = xp.asarray(item)
                 if vec.shape != (self.vector_size,):
@@ -183,7 +224,11 @@ class KeyedVectors:
             mean += weight * vec
             total += abs(weight)
         mean = mean.astype(xp.float64) / total
-        mean = (mean * (1.0 / xp.linalg.norm(mean))).astype(self.vectors.dtype)  # unit(m)
+        length = float(xp.linalg.norm(mean))
+        if not length > 0:
+            raise ValueError("most_similar(positive): expected words whose mean has a "
+                             "direction, got a zero mean (zero vectors, or words that cancel)")
+        mean = (mean * (1.0 / length)).astype(self.vectors.dtype)  # unit(m)
         return mean, rows
 
     def most_similar(self, positive=None, negative=None, topn: int | None = 10,
@@ -191,17 +236,20 @@ class KeyedVectors:
         """Top-n words by cos(e_w, m), m the normalised mean (3), input words excluded.
 
         ``positive`` / ``negative``: words, (word, weight) pairs or vectors (n,).
-        Returns [(word, similarity), ...] best first; with ``topn=None`` the (R,) array of
-        every word's similarity.
+        Returns [(word, similarity), ...] best first (``topn`` < 1: [], as gensim); with
+        ``topn=None`` the (R,) array of every word's similarity. ``restrict_vocab``: None or
+        an int >= 1 (0 is refused: gensim would ignore the limit). A word with a zero vector
+        scores 0; a query whose mean is zero has no direction and is refused.
         """
-        if topn is not None and (isinstance(topn, bool) or not isinstance(topn, int)):
-            raise TypeError(f"most_similar(topn): expected an int or None, got {topn!r}")
-        if topn is not None and topn < 1:
-            return []
+        if topn is not None and check_int(topn, "most_similar(topn)") < 1:
+            return []                                               # gensim's answer too
+        if restrict_vocab is not None:
+            restrict_vocab = check_int(restrict_vocab, "most_similar(restrict_vocab)", 1)
         xp = get_array_module(self.vectors)
         mean, rows = self._mean(positive, negative)
-        end = len(self) if not restrict_vocab else min(int(restrict_vocab), len(self))
-        dists = (self.vectors[:end] @ mean) / self.norms[:end]   # (R,) cos(e_w, m)
+        end = len(self) if restrict_vocab is None else min(restrict_vocab, len(self))
+        norms = self.norms[:end]
+        dists = (self.vectors[:end] @ mean) / xp.where(norms > 0, norms, 1)  # (R,) cos(e_w, m)
         if topn is None:
             return dists
         k = min(topn + len(rows), end)
@@ -218,12 +266,14 @@ class KeyedVectors:
         xp = get_array_module(self.vectors)
         if isinstance(words, str):
             raise TypeError("doesnt_match(words): expected a list of words, got a str")
+        words = check_sequence(words, "doesnt_match(words)", "a list of words")
         used = [w for w in words if w in self]
         if len(used) != len(words):
             warnings.warn(f"doesnt_match: ignoring words not in the vocabulary: "
                           f"{sorted(set(words) - set(used))}", stacklevel=2)
         if not used:
-            raise ValueError("doesnt_match(words): no word of the list is in the vocabulary")
+            raise ValueError(f"doesnt_match(words): expected words of the vocabulary, got none "
+                             f"of {words[:5]} in it")
         E = xp.stack([self.get_vector(w, norm=True) for w in used])     # (k, n) ê rows
         mean = E.sum(axis=0, dtype=E.dtype) / E.dtype.type(len(used))
         mean = (mean.astype(xp.float64) * (1.0 / xp.linalg.norm(mean.astype(xp.float64))))
@@ -242,10 +292,8 @@ class KeyedVectors:
             upper-cased words if case-insensitive), the last one 'Total accuracy'
         """
         xp = get_array_module(self.vectors)
-        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, int) \
-                or restrict_vocab < 1:
-            raise ValueError(f"evaluate_word_analogies(restrict_vocab): expected an int >= 1, "
-                             f"got {restrict_vocab!r}")
+        restrict_vocab = check_int(restrict_vocab, "evaluate_word_analogies(restrict_vocab)", 1)
+        check_path(analogies, "evaluate_word_analogies(analogies)")
         vocab = ev.ok_vocab(self.index_to_key, restrict_vocab, case_insensitive)
         R = min(restrict_vocab, len(self))
         canonical = None
@@ -289,6 +337,8 @@ class KeyedVectors:
         pearson, spearman : (statistic, pvalue) named tuples
         oov_ratio : float, percent of pairs with an unknown word
         """
+        restrict_vocab = check_int(restrict_vocab, "evaluate_word_pairs(restrict_vocab)", 1)
+        check_path(pairs, "evaluate_word_pairs(pairs)")
         vocab = ev.ok_vocab(self.index_to_key, restrict_vocab, case_insensitive)
         gold, model, oov = [], [], 0
         for a, b, sim in ev.read_word_pairs(pairs, delimiter, encoding, case_insensitive):

@@ -39,7 +39,18 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng
+from seqlab._validate import (
+    as_array,
+    check_cache,
+    check_finite,
+    check_int,
+    check_number,
+    check_rng,
+    fmt,
+    got,
+    is_int,
+)
+from seqlab.backend import get_array_module
 from seqlab.functional import log_sigmoid, sigmoid
 
 __all__ = ["NegativeSamplingCache", "negative_sampling_backward", "negative_sampling_forward",
@@ -58,14 +69,13 @@ def noise_distribution(counts, exponent: float = 0.75) -> np.ndarray:
     -------
     p : ndarray (V,) float64, sums to 1
     """
+    counts = as_array(counts, "noise_distribution(counts)").astype(np.float64)
     xp = get_array_module(counts)
-    counts = xp.asarray(counts, dtype=np.float64)
-    if counts.ndim != 1 or counts.size == 0 or (counts < 0).any() or counts.sum() <= 0:
+    if counts.ndim != 1 or counts.size == 0 or bool((counts < 0).any()) \
+            or not float(counts.sum()) > 0:
         raise ValueError(f"noise_distribution(counts): expected a non-empty 1-D array of "
                          f"counts >= 0 with a positive sum, got shape {counts.shape}")
-    if not xp.isfinite(exponent) or exponent < 0:
-        raise ValueError(f"noise_distribution(exponent): expected a number >= 0, got "
-                         f"{exponent!r}")
+    exponent = check_number(exponent, "noise_distribution(exponent)", 0)
     weights = xp.where(counts > 0, counts, 0.0) ** exponent  # f(w)^α; 0^0 = 1 for unused
     if exponent == 0:
         weights = xp.ones_like(counts)
@@ -85,9 +95,14 @@ def sample_negatives(p, size, rng=0) -> np.ndarray:
     -------
     ids : ndarray of int64 with shape ``size``, values in [0, V)
     """
+    p = as_array(p, "sample_negatives(p)", ndim=1, symbols="(V,) of probabilities")
+    if p.size == 0 or bool(xp_any_bad(p)) or not float(p.sum()) > 0:
+        raise ValueError("sample_negatives(p): expected probabilities >= 0 with a positive "
+                         "sum, got NaN, a negative entry, or only zeros")
+    size = _size(size)
     xp = get_array_module(p)
-    cdf = xp.cumsum(xp.asarray(p, dtype=np.float64))
-    u = host_rng(rng).random(size) * cdf[-1]
+    cdf = xp.cumsum(p.astype(np.float64))
+    u = check_rng(rng, "sample_negatives(rng)").random(size) * cdf[-1]
     return xp.minimum(xp.searchsorted(cdf, u, side="right"), len(cdf) - 1).astype(np.int64)
 
 
@@ -115,7 +130,7 @@ def negative_sampling_forward(e_c, theta_t, theta_neg):
     J : float, mean over the m pairs
     cache : NegativeSamplingCache
     """
-    _check(e_c, theta_t, theta_neg)
+    e_c, theta_t, theta_neg = _check(e_c, theta_t, theta_neg)
     xp = get_array_module(e_c, theta_t, theta_neg)
     s_pos = xp.sum(theta_t * e_c, axis=0)                       # s⁺ = θ_tᵀ e_c        (m,)
     s_neg = xp.einsum("dmk,dm->mk", theta_neg, e_c)             # s_i = θ_t'ᵢᵀ e_c     (m, k)
@@ -132,6 +147,8 @@ def negative_sampling_backward(cache: NegativeSamplingCache, dJ: float = 1.0):
     -------
     de_c : (n_e, m), dtheta_t : (n_e, m), dtheta_neg : (n_e, m, k)
     """
+    check_cache(cache, NegativeSamplingCache, "negative_sampling_backward")
+    dJ = check_number(dJ, "negative_sampling_backward(dJ)")
     xp = get_array_module(cache.e_c)
     m = cache.e_c.shape[1]
     g_pos = (cache.sig_pos - 1) * (dJ / m)                      # (4) ∂J/∂s⁺ = σ(s⁺) - 1   (m,)
@@ -142,15 +159,40 @@ def negative_sampling_backward(cache: NegativeSamplingCache, dJ: float = 1.0):
     return de_c, dtheta_t, dtheta_neg
 
 
-def _check(e_c, theta_t, theta_neg) -> None:
+def _check(e_c, theta_t, theta_neg) -> tuple:
+    """The three arrays, real and finite (this is a loss); a shape that disagrees with the
+    other two is the one reported."""
     name = "negative_sampling_forward"
-    if getattr(e_c, "ndim", None) != 2:
-        raise ValueError(f"{name}(e_c): expected shape (n_e, m), got "
-                         f"{getattr(e_c, 'shape', type(e_c).__name__)}")
-    if getattr(theta_t, "shape", None) != e_c.shape:
-        raise ValueError(f"{name}(theta_t): expected shape {e_c.shape} like e_c, got "
-                         f"{getattr(theta_t, 'shape', type(theta_t).__name__)}")
-    if getattr(theta_neg, "ndim", None) != 3 or theta_neg.shape[:2] != e_c.shape:
+    e_c = as_array(e_c, f"{name}(e_c)", ndim=2, symbols="(n_e, m)")
+    theta_neg = as_array(theta_neg, f"{name}(theta_neg)", ndim=3, symbols="(n_e, m, k)")
+    theta_t = as_array(theta_t, f"{name}(theta_t)")
+    if e_c.shape != theta_neg.shape[:2] and theta_t.shape == theta_neg.shape[:2]:
+        raise ValueError(f"{name}(e_c): expected shape (n_e, m) = {fmt(theta_neg.shape[:2])} "
+                         f"like theta_t and theta_neg, got {fmt(e_c.shape)}")
+    if theta_t.shape != e_c.shape:
+        raise ValueError(f"{name}(theta_t): expected shape {fmt(e_c.shape)} like e_c, got "
+                         f"{fmt(theta_t.shape)}")
+    if theta_neg.shape[:2] != e_c.shape:
         raise ValueError(f"{name}(theta_neg): expected shape (n_e, m, k) = "
-                         f"({e_c.shape[0]}, {e_c.shape[1]}, k), got "
-                         f"{getattr(theta_neg, 'shape', type(theta_neg).__name__)}")
+                         f"({e_c.shape[0]}, {e_c.shape[1]}, k), got {fmt(theta_neg.shape)}")
+    if e_c.shape[1] == 0:
+        raise ValueError(f"{name}(e_c): expected at least one pair (m >= 1), got shape "
+                         f"{fmt(e_c.shape)}")
+    for arg, v in (("e_c", e_c), ("theta_t", theta_t), ("theta_neg", theta_neg)):
+        check_finite(v, f"{name}({arg})", "vectors", "a loss needs finite inputs")
+    return e_c, theta_t, theta_neg
+
+
+def xp_any_bad(p):
+    """True where a probability vector has NaN or a negative entry (a 0-d array)."""
+    xp = get_array_module(p)
+    return xp.isnan(p).any() | (p < 0).any()
+
+
+def _size(size):
+    """An int or a tuple of ints >= 0 (NumPy ints accepted)."""
+    dims = (size,) if is_int(size) else size
+    if not isinstance(dims, tuple | list) or not all(is_int(d) for d in dims):
+        raise TypeError(f"sample_negatives(size): expected an int or a tuple of ints, got "
+                        f"{got(size)}")
+    return tuple(check_int(d, "sample_negatives(size)", 0) for d in dims)

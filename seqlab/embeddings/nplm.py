@@ -28,6 +28,16 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from seqlab._validate import (
+    as_array,
+    check_cache,
+    check_float_dtype,
+    check_ids,
+    check_int,
+    check_keys,
+    check_rng,
+    check_shape,
+)
 from seqlab.backend import get_array_module, randn, zeros
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.layers.embedding import embedding_backward, embedding_forward
@@ -35,6 +45,9 @@ from seqlab.losses import cross_entropy
 
 __all__ = ["NPLMCache", "SoftmaxCache", "init_nplm_params", "nplm_backward", "nplm_forward",
            "softmax_backward", "softmax_forward"]
+
+NPLM_KEYS = ("E", "W_1", "b_1", "W_2", "b_2")
+
 
 NPLM_KEYS = ("E", "W_1", "b_1", "W_2", "b_2")
 
@@ -53,7 +66,10 @@ def init_nplm_params(V: int, n_e: int, n_h: int, n_ctx: int, rng, dtype=None, xp
     """Small random E, W_1, W_2 (scale 0.1) and zero biases, drawn on the host."""
     import numpy as np
 
-    dtype = dtype or np.float64
+    V, n_e, n_h, n_ctx = (check_int(v, f"init_nplm_params({k})", 1) for k, v in (
+        ("V", V), ("n_e", n_e), ("n_h", n_h), ("n_ctx", n_ctx)))
+    rng = check_rng(rng, "init_nplm_params(rng)")
+    dtype = check_float_dtype(dtype or np.float64, "init_nplm_params(dtype)")
     return {"E": randn(rng, (n_e, V), 0.1, dtype, xp),
             "W_1": randn(rng, (n_h, n_ctx * n_e), 0.1, dtype, xp),
             "b_1": zeros((n_h, 1), dtype),
@@ -74,14 +90,17 @@ def nplm_forward(context, target, params: dict):
     J : scalar, mean cross-entropy
     cache : NPLMCache
     """
-    if getattr(context, "ndim", None) != 2:
-        raise ValueError(f"nplm_forward(context): expected an int array (m, n_ctx), got "
-                         f"{getattr(context, 'shape', type(context).__name__)}")
+    check_keys(params, NPLM_KEYS, "nplm_forward(params)")
+    n_e, V = params["E"].shape
+    context = as_array(context, "nplm_forward(context)", "int", ndim=2, symbols="(m, n_ctx)")
+    context = check_ids(context, V, "nplm_forward(context)")
     m, n_ctx = context.shape
-    n_e = params["E"].shape[0]
     if params["W_1"].shape[1] != n_ctx * n_e:
-        raise ValueError(f"nplm_forward(params['W_1']): expected {n_ctx * n_e} columns "
-                         f"(n_ctx * n_e), got {params['W_1'].shape[1]}")
+        raise ValueError(f"nplm_forward(context): expected (m, n_ctx) with n_ctx * n_e = "
+                         f"params['W_1'] columns = {params['W_1'].shape[1]} (n_e = {n_e}), got "
+                         f"shape {tuple(context.shape)}")
+    target = check_ids(target, V, "nplm_forward(target)")
+    check_shape(target, (m,), "(m,), one per row of context", "nplm_forward(target)")
     e, emb = embedding_forward(context.T, params["E"])    # (1) e_j = E o_cj  (n_e, n_ctx, m)
     x = e.transpose(1, 0, 2).reshape(n_ctx * n_e, m)      # (2) x = [e_1; ...]  (n_ctx·n_e, m)
     a, hidden = dense_forward(x, params["W_1"], params["b_1"], "tanh")  # (3)
@@ -92,6 +111,7 @@ def nplm_forward(context, target, params: dict):
 
 def nplm_backward(cache: NPLMCache) -> dict:
     """Gradients of :func:`nplm_forward`: a dict with the keys of ``params``."""
+    check_cache(cache, NPLMCache, "nplm_backward")
     da, g2 = dense_backward(cache.dz, cache.out)          # through W_2 a + b_2
     dx, g1 = dense_backward(da, cache.hidden)             # through tanh(W_1 x + b_1)
     n_e = cache.emb.E_shape[0]
@@ -120,11 +140,14 @@ def softmax_forward(e_c, Theta, t):
     -------
     J : scalar; cache : SoftmaxCache
     """
-    if getattr(Theta, "ndim", None) != 2 or getattr(e_c, "ndim", None) != 2 \
-            or Theta.shape[0] != e_c.shape[0]:
+    e_c = as_array(e_c, "softmax_forward(e_c)", ndim=2, symbols="(n_e, m)")
+    Theta = as_array(Theta, "softmax_forward(Theta)", ndim=2, symbols="(n_e, V)")
+    if Theta.shape[0] != e_c.shape[0]:
         raise ValueError(f"softmax_forward(Theta): expected e_c (n_e, m) and Theta (n_e, V) "
                          f"with the same n_e, got {getattr(e_c, 'shape', None)} and "
                          f"{getattr(Theta, 'shape', None)}")
+    t = check_ids(t, Theta.shape[1], "softmax_forward(t)")
+    check_shape(t, (e_c.shape[1],), "(m,), one per column of e_c", "softmax_forward(t)")
     z = Theta.T @ e_c                                     # z_j = θ_jᵀ e_c         (V, m)
     J, dz = cross_entropy(z, t)                           # (6)
     return J, SoftmaxCache(e_c, Theta, dz)
@@ -132,6 +155,7 @@ def softmax_forward(e_c, Theta, t):
 
 def softmax_backward(cache: SoftmaxCache):
     """(7): returns de_c (n_e, m) and dTheta (n_e, V)."""
+    check_cache(cache, SoftmaxCache, "softmax_backward")
     xp = get_array_module(cache.dz)
     de_c = cache.Theta @ cache.dz                         # de_c = Θ dz
     dTheta = xp.matmul(cache.e_c, cache.dz.T)             # dΘ = e_c dzᵀ

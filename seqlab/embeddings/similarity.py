@@ -33,15 +33,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from seqlab._validate import MissingKeyError, as_array, check_finite, check_str
 from seqlab.backend import get_array_module
 
 
 def _as_vector(x, fn: str, name: str):
-    xp = get_array_module(x)
-    arr = xp.asarray(x)
-    if arr.dtype.kind not in "fiu" or arr.size == 0:
-        raise TypeError(f"{fn}({name}): expected a non-empty numeric array (a word vector), "
-                        f"got {type(x).__name__} with dtype {getattr(arr, 'dtype', '?')}")
+    """A non-empty real vector with finite entries (lists converted, ints promoted)."""
+    arr = as_array(x, f"{fn}({name})", symbols="(a word vector)")
+    if arr.size == 0:
+        raise ValueError(f"{fn}({name}): expected a non-empty word vector, got an empty array")
+    check_finite(arr, f"{fn}({name})", "entries")
     return arr
 
 
@@ -85,7 +86,8 @@ def _lookup(word_to_vec_map: Mapping, word: str, fn: str):
         if suggest is not None:
             close = suggest(word)
             hint = f"; close spellings in the vocabulary: {close}" if close else ""
-        raise KeyError(f"{fn}: the word {word!r} is not in word_to_vec_map{hint}") from None
+        raise MissingKeyError(f"{fn}: expected a word of word_to_vec_map, got {word!r}, which "
+                              f"is not in it{hint}") from None
 
 
 def complete_analogy(word_a: str, word_b: str, word_c: str, word_to_vec_map: Mapping) -> str:
@@ -109,12 +111,13 @@ def complete_analogy(word_a: str, word_b: str, word_c: str, word_to_vec_map: Map
     (4): that is :meth:`KeyedVectors.most_similar`.
     """
     for name, w in (("word_a", word_a), ("word_b", word_b), ("word_c", word_c)):
-        if not isinstance(w, str):
-            raise TypeError(f"complete_analogy({name}): expected a str, got "
-                            f"{type(w).__name__} {w!r}")
-    if not isinstance(word_to_vec_map, Mapping) or len(word_to_vec_map) == 0:
-        raise TypeError("complete_analogy(word_to_vec_map): expected a non-empty mapping "
-                        f"word -> vector, got {type(word_to_vec_map).__name__}")
+        check_str(w, f"complete_analogy({name})")
+    if not isinstance(word_to_vec_map, Mapping):
+        raise TypeError("complete_analogy(word_to_vec_map): expected a mapping word -> vector, "
+                        f"got {type(word_to_vec_map).__name__}")
+    if len(word_to_vec_map) == 0:
+        raise ValueError("complete_analogy(word_to_vec_map): expected a non-empty mapping, got "
+                         "an empty one")
     word_a, word_b, word_c = word_a.lower(), word_b.lower(), word_c.lower()
     e_a, e_b, e_c = (_lookup(word_to_vec_map, w, "complete_analogy")
                      for w in (word_a, word_b, word_c))
@@ -131,8 +134,8 @@ def complete_analogy(word_a: str, word_b: str, word_c: str, word_to_vec_map: Map
     sims = xp.where(norms > 0, dots / xp.where(norms > 0, norms, 1.0), 0.0)      # (3), (V,)
     excluded = [i for i, w in enumerate(words) if w in (word_a, word_b, word_c)]
     if len(excluded) == len(words):
-        raise ValueError("complete_analogy(word_to_vec_map): no word left besides the three "
-                         "input words")
+        raise ValueError("complete_analogy(word_to_vec_map): expected a word besides the three "
+                         "input words, got no word left")
     sims[xp.asarray(excluded, dtype=xp.int64)] = -xp.inf  # never answer an input word
     return words[int(xp.argmax(sims))]
 

@@ -66,7 +66,19 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, to_numpy
+from seqlab._validate import (
+    as_array,
+    check_callable,
+    check_choice,
+    check_finite,
+    check_int,
+    check_number,
+    check_rng,
+    check_shape,
+    fmt,
+    got,
+)
+from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["PCAResult", "TSNEResult", "conditional_probabilities", "joint_probabilities",
            "kl_divergence", "kl_divergence_and_gradient", "pca", "pca_fit", "sq_distances",
@@ -93,10 +105,26 @@ class TSNEResult(NamedTuple):
     P: object              # (N, N) the joint affinities p_ij, eq. (2)
 
 
-def _check_matrix(name: str, X, arg: str = "X"):
-    if not hasattr(X, "ndim") or X.ndim != 2 or X.shape[0] < 2:
-        raise ValueError(f"{name}({arg}): expected a 2-D array (N, D) with N >= 2 rows, got "
-                         f"{getattr(X, 'shape', type(X).__name__)}")
+def _matrix(X, where: str, rows: int = 2, symbols: str = "(N, D)", finite: bool = True):
+    """X as a float 2-D array with at least ``rows`` rows (lists converted, ints promoted)."""
+    X = as_array(X, where, ndim=2, symbols=symbols)
+    if X.shape[0] < rows:
+        raise ValueError(f"{where}: expected a 2-D array {symbols} with N >= {rows} rows, got "
+                         f"shape {fmt(X.shape)}")
+    if finite:
+        check_finite(X, where, advice="t-SNE and PCA need finite coordinates")
+    return X
+
+
+def _affinities(P, Y, fname: str):
+    """Check P (N, N) >= 0 and a finite Y (N, d) with the same N; return both as floats."""
+    P = as_array(P, f"{fname}(P)", ndim=2, symbols="(N, N) of joint probabilities")
+    if P.shape[0] != P.shape[1] or not float(P.min(initial=0.0)) >= 0:
+        raise ValueError(f"{fname}(P): expected a square (N, N) array of probabilities >= 0, "
+                         f"got shape {fmt(P.shape)}, minimum {float(P.min(initial=0.0))}")
+    Y = _matrix(Y, f"{fname}(Y)", 1, "(N, d)")
+    check_shape(Y, (P.shape[0], Y.shape[1]), "(N, d), one row per row of P", f"{fname}(Y)")
+    return P, Y
 
 
 def pca_fit(X, n_components: int = 2) -> PCAResult:
@@ -116,11 +144,12 @@ def pca_fit(X, n_components: int = 2) -> PCAResult:
     Sign convention (scikit-learn's ``svd_flip`` on the components): the entry of largest
     magnitude of each component is positive, so the same data always gives the same picture.
     """
-    _check_matrix("pca", X)
-    if (isinstance(n_components, bool) or not isinstance(n_components, int | np.integer)
-            or not 1 <= n_components <= min(X.shape)):
-        raise ValueError(f"pca(n_components): expected an int in [1, {min(X.shape)}], got "
-                         f"{n_components!r}")
+    return _pca_fit(X, n_components, "pca_fit")
+
+
+def _pca_fit(X, n_components, fname: str) -> PCAResult:
+    X = _matrix(X, f"{fname}(X)")
+    n_components = check_int(n_components, f"{fname}(n_components)", 1, min(X.shape))
     xp = get_array_module(X)
     mean = X.mean(axis=0)                                  # (D,)
     Xc = X - mean                                          # (N, D) centred
@@ -135,11 +164,16 @@ def pca_fit(X, n_components: int = 2) -> PCAResult:
 
 def pca(X, n_components: int = 2):
     """The first ``n_components`` principal-component coordinates of X: (N, n_components)."""
-    return pca_fit(X, n_components).Y
+    return _pca_fit(X, n_components, "pca").Y
 
 
 def sq_distances(X):
     """Squared Euclidean distances ||x_i - x_j||^2, (N, N), zero diagonal, never negative."""
+    X = _matrix(X, "sq_distances(X)", 1, finite=False)
+    return _sq_distances(X)
+
+
+def _sq_distances(X):
     xp = get_array_module(X)
     sq = (X * X).sum(axis=1)                               # (N,) ||x_i||^2
     D = sq[:, None] + sq[None, :] - 2.0 * (X @ X.T)        # (N, N)
@@ -163,11 +197,20 @@ def conditional_probabilities(D, perplexity: float = 30.0, tol: float = 1e-10,
     P_cond : (N, N), rows sum to 1, zero diagonal
     beta : (N,), the precisions 1 / (2 σ_i²) found by bisection
     """
+    f = "conditional_probabilities"
+    D = as_array(D, f"{f}(D)", ndim=2, symbols="(N, N) of squared distances")
+    if D.shape[0] != D.shape[1] or D.shape[0] < 2 or not float(D.min()) >= 0:
+        raise ValueError(f"{f}(D): expected a square (N, N) array of squared distances >= 0 "
+                         f"with N >= 2, got shape {fmt(D.shape)}, minimum {float(D.min())}")
+    return _conditional(D, perplexity, check_number(tol, f"{f}(tol)", 0, low_open=True),
+                        check_int(max_iter, f"{f}(max_iter)", 1), f)
+
+
+def _conditional(D, perplexity, tol, max_iter, fname: str):
     xp = get_array_module(D)
     N = D.shape[0]
-    if not 1.0 < float(perplexity) < N - 1:
-        raise ValueError(f"tsne(perplexity): expected a number in (1, N - 1) = (1, {N - 1}) "
-                         f"for N = {N} points, got {perplexity!r}")
+    check_number(perplexity, f"{fname}(perplexity) (for N = {N} points)", 1, N - 1,
+                 low_open=True, high_open=True)
     D = D.astype(xp.float64)
     big = xp.eye(N, dtype=bool)
     D_off = xp.where(big, xp.inf, D)                       # exclude j = i
@@ -195,7 +238,11 @@ def conditional_probabilities(D, perplexity: float = 30.0, tol: float = 1e-10,
 
 def joint_probabilities(X, perplexity: float = 30.0):
     """The symmetric joint affinities p_ij = (p_{j|i} + p_{i|j}) / 2N of eq. (2), (N, N)."""
-    P_cond, _ = conditional_probabilities(sq_distances(X), perplexity)
+    return _joint(_matrix(X, "joint_probabilities(X)"), perplexity, "joint_probabilities")
+
+
+def _joint(X, perplexity, fname: str):
+    P_cond, _ = _conditional(_sq_distances(X), perplexity, 1e-10, 200, fname)
     P = (P_cond + P_cond.T) / (2.0 * P_cond.shape[0])      # (N, N) sums to 1
     return P
 
@@ -203,7 +250,7 @@ def joint_probabilities(X, perplexity: float = 30.0):
 def _q_and_grad(P, Y):
     """Q's unnormalised kernel W, Q (eq. 3) and ∂KL/∂Y (eq. 5) for an embedding Y (N, d)."""
     xp = get_array_module(P, Y)
-    W = 1.0 / (1.0 + sq_distances(Y))                      # (N, N) (1 + ||y_i - y_j||²)^-1
+    W = 1.0 / (1.0 + _sq_distances(Y))                      # (N, N) (1 + ||y_i - y_j||²)^-1
     xp.fill_diagonal(W, 0.0)
     Q = W / W.sum()                                        # (3)
     PQW = (P - Q) * W                                      # (N, N)
@@ -216,6 +263,10 @@ def kl_divergence_and_gradient(P, Y):
 
     p and q are floored at machine epsilon inside the logarithm (as scikit-learn does).
     """
+    return _kl_and_gradient(*_affinities(P, Y, "kl_divergence_and_gradient"))
+
+
+def _kl_and_gradient(P, Y):
     xp = get_array_module(P, Y)
     Q, dY = _q_and_grad(P, Y)
     return float((P * xp.log(xp.maximum(P, _EPS) / xp.maximum(Q, _EPS))).sum()), dY
@@ -223,19 +274,19 @@ def kl_divergence_and_gradient(P, Y):
 
 def kl_divergence(P, Y) -> float:
     """KL(P || Q(Y)) of eq. (4)."""
-    return kl_divergence_and_gradient(P, Y)[0]
+    return _kl_and_gradient(*_affinities(P, Y, "kl_divergence"))[0]
 
 
 def _initial_Y(X, n_components, init, random_state, xp):
-    if isinstance(init, str) and init == "pca":
-        Y = pca(X, n_components)
-        return Y / Y[:, 0].std() * 1e-4                     # scikit-learn's scaling
-    if isinstance(init, str) and init == "random":
-        return xp.asarray(host_rng(random_state).normal(0.0, 1e-4, (X.shape[0], n_components)))
-    Y = xp.asarray(to_numpy(init), dtype=xp.float64)
-    if Y.shape != (X.shape[0], n_components):
-        raise ValueError(f"tsne(init): expected 'pca', 'random' or an array of shape "
-                         f"{(X.shape[0], n_components)}, got {getattr(init, 'shape', init)!r}")
+    if isinstance(init, str):
+        if check_choice(init, ("pca", "random"), "tsne(init)") == "pca":
+            Y = _pca_fit(X, n_components, "tsne").Y
+            return Y / Y[:, 0].std() * 1e-4                 # scikit-learn's scaling
+        return xp.asarray(random_state.normal(0.0, 1e-4, (X.shape[0], n_components)))
+    Y = xp.asarray(to_numpy(_matrix(init, "tsne(init)", 1, "(N, n_components)")),
+                   dtype=xp.float64)
+    check_shape(Y, (X.shape[0], n_components), "(N, n_components), or 'pca' or 'random'",
+                "tsne(init)")
     return Y.copy()
 
 
@@ -266,20 +317,32 @@ def tsne(X, n_components: int = 2, perplexity: float = 30.0, random_state: int =
     -------
     TSNEResult(Y (N, d), kl_divergence, kl_history (K, 2), P (N, N))
     """
-    _check_matrix("tsne", X)
-    if isinstance(n_iter, bool) or not isinstance(n_iter, int | np.integer) or \
-            n_iter <= exaggeration_iter:
-        raise ValueError(f"tsne(n_iter): expected an int > exaggeration_iter = "
-                         f"{exaggeration_iter}, got {n_iter!r}")
-    if not (learning_rate == "auto" or (isinstance(learning_rate, int | float)
-                                         and learning_rate > 0)):
+    X = _matrix(X, "tsne(X)")
+    exaggeration_iter = check_int(exaggeration_iter, "tsne(exaggeration_iter)", 0)
+    n_iter = check_int(n_iter, f"tsne(n_iter) (> exaggeration_iter = {exaggeration_iter})",
+                       exaggeration_iter + 1)
+    early_exaggeration = check_number(early_exaggeration, "tsne(early_exaggeration)", 1)
+    if not isinstance(learning_rate, str):
+        learning_rate = check_number(learning_rate, "tsne(learning_rate) (or 'auto')", 0,
+                                     low_open=True)
+    elif learning_rate != "auto":
         raise ValueError(f"tsne(learning_rate): expected a number > 0 or 'auto', got "
                          f"{learning_rate!r}")
+    if not (isinstance(momentum, tuple | list) and len(momentum) == 2):
+        raise TypeError(f"tsne(momentum): expected a pair (μ before, μ after), got "
+                        f"{got(momentum)}")
+    momentum = [check_number(mu, "tsne(momentum)", 0, 1, high_open=True) for mu in momentum]
+    check_number(min_gain, "tsne(min_gain)", 0, low_open=True)
+    log_every = check_int(log_every, "tsne(log_every)", 1)
+    n_components = check_int(n_components, "tsne(n_components)", 1)
+    if callback is not None:
+        check_callable(callback, "tsne(callback)", "a callable callback(iteration, Y)")
+    random_state = check_rng(random_state, "tsne(random_state)")
     xp = get_array_module(X)
     X = X.astype(xp.float64)
     N = X.shape[0]
     eta = max(N / early_exaggeration / 4.0, 50.0) if learning_rate == "auto" else learning_rate
-    P = xp.maximum(joint_probabilities(X, perplexity), _EPS)   # (N, N), eq. (2)
+    P = xp.maximum(_joint(X, perplexity, "tsne"), _EPS)  # (N, N), eq. (2)
     xp.fill_diagonal(P, 0.0)
     Y = _initial_Y(X, n_components, init, random_state, xp)
     update, gains = xp.zeros_like(Y), xp.ones_like(Y)
@@ -296,7 +359,7 @@ def tsne(X, n_components: int = 2, perplexity: float = 30.0, random_state: int =
         if callback is not None:
             callback(it, Y)
         if (it + 1) % log_every == 0 or it == n_iter - 1:
-            history.append((it + 1, kl_divergence(P, Y)))
+            history.append((it + 1, _kl_and_gradient(P, Y)[0]))
     return TSNEResult(Y, history[-1][1], xp.asarray(history), P)
 
 
@@ -307,14 +370,14 @@ def trustworthiness(X, Y, n_neighbors: int = 5) -> float:
     k nearest neighbours of i on the page that are not among its k nearest in X, and r(i, j)
     is j's rank among i's neighbours in X (scikit-learn's ``manifold.trustworthiness``).
     """
-    _check_matrix("trustworthiness", X)
-    _check_matrix("trustworthiness", Y, "Y")
+    X = _matrix(X, "trustworthiness(X)")
+    Y = _matrix(Y, "trustworthiness(Y)", symbols="(N, d)")
     N = X.shape[0]
-    if not 1 <= n_neighbors < N / 2:
-        raise ValueError(f"trustworthiness(n_neighbors): expected 1 <= k < N / 2 = {N / 2}, "
-                         f"got {n_neighbors!r}")
+    check_shape(Y, (N, Y.shape[1]), "(N, d), one row per row of X", "trustworthiness(Y)")
+    n_neighbors = check_int(n_neighbors, f"trustworthiness(n_neighbors) (k < N / 2 = {N / 2})",
+                            1, (N - 1) // 2)
     xp = get_array_module(X, Y)
-    D_X, D_Y = sq_distances(X), sq_distances(Y)
+    D_X, D_Y = _sq_distances(X), _sq_distances(Y)
     xp.fill_diagonal(D_X, xp.inf)
     xp.fill_diagonal(D_Y, xp.inf)
     order_X = xp.argsort(D_X, axis=1)                       # (N, N) neighbours in X, nearest 1st

@@ -39,6 +39,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from seqlab._validate import (
+    as_array,
+    check_callable,
+    check_choice,
+    check_float_dtype,
+    check_int,
+    check_number,
+    check_token_lists,
+    check_words,
+)
 from seqlab.backend import get_array_module, host_rng, scatter_add
 from seqlab.data.corpus import build_vocab
 from seqlab.embeddings.huffman import build_huffman
@@ -69,8 +79,13 @@ class Word2VecResult(NamedTuple):
 
 def keep_probability(counts, sample: float = 1e-3) -> np.ndarray:
     """P(keep w) = min(1, (√(f/s) + 1) · s / f), f = count/total  (1); all 1 for sample = 0."""
+    counts = as_array(counts, "keep_probability(counts)", ndim=1, symbols="(V,) of counts")
+    if counts.size and float(counts.min()) < 0:
+        raise ValueError(f"keep_probability(counts): expected counts >= 0, got a minimum of "
+                         f"{float(counts.min())}")
+    sample = check_number(sample, "keep_probability(sample)", 0)
     xp = get_array_module(counts)
-    counts = xp.asarray(counts, dtype=np.float64)
+    counts = counts.astype(np.float64)
     if sample <= 0:
         return xp.ones_like(counts)
     threshold = sample * counts.sum()                     # s · total
@@ -79,6 +94,9 @@ def keep_probability(counts, sample: float = 1e-3) -> np.ndarray:
 
 def linear_lr(progress: float, alpha: float = 0.025, min_alpha: float = 1e-4) -> float:
     """α(p) = α₀ - (α₀ - α_min) p for p in [0, 1]  (3)."""
+    progress = check_number(progress, "linear_lr(progress)")
+    alpha = check_number(alpha, "linear_lr(alpha)", 0, low_open=True)
+    min_alpha = check_number(min_alpha, "linear_lr(min_alpha)", 0, alpha)
     return alpha - (alpha - min_alpha) * min(max(progress, 0.0), 1.0)
 
 
@@ -90,6 +108,8 @@ def encode_corpus(sentences, words) -> tuple[np.ndarray, np.ndarray]:
     ids : ndarray (N,) int64, out-of-vocabulary tokens dropped (as word2vec does)
     sentence : ndarray (N,) int64, non-decreasing
     """
+    sentences = check_token_lists(sentences, "encode_corpus(sentences)")
+    words = check_words(words, "encode_corpus(words)")
     xp = get_array_module()
     index = {w: i for i, w in enumerate(words)}
     ids, sent = [], []
@@ -260,19 +280,29 @@ def train_word2vec(sentences, vector_size: int = 100, window: int = 5, negative:
     Word2VecResult : words, vectors (V, n_e) = W_in, counts, W_out, info (timing, settings)
     """
     xp = get_array_module()
+    f = "train_word2vec"
     for name, value, low in (("vector_size", vector_size, 1), ("window", window, 1),
                              ("negative", negative, 0), ("epochs", epochs, 1),
-                             ("batch_size", batch_size, 1),
+                             ("batch_size", batch_size, 1), ("min_count", min_count, 1),
                              ("shared_negatives", shared_negatives, 1),
                              ("callback_every", callback_every, 1)):
-        if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-            raise ValueError(f"train_word2vec({name}): expected an int >= {low}, got {value!r}")
-    if sg not in (0, 1) or hs not in (0, 1):
-        raise ValueError(f"train_word2vec(sg, hs): expected 0 or 1 each, got sg={sg!r}, hs={hs!r}")
+        check_int(value, f"{f}({name})", low)
+    check_choice(sg, (0, 1), f"{f}(sg)")
+    check_choice(hs, (0, 1), f"{f}(hs)")
+    alpha = check_number(alpha, f"{f}(alpha)", 0, low_open=True)
+    check_number(min_alpha, f"{f}(min_alpha)", 0, alpha)
+    check_number(sample, f"{f}(sample)", 0)
+    check_number(ns_exponent, f"{f}(ns_exponent)", 0)
+    if max_vocab is not None:
+        check_int(max_vocab, f"{f}(max_vocab) (at least 2 words)", 2)
+    dtype = check_float_dtype(dtype, f"{f}(dtype)")
+    if callback is not None:
+        check_callable(callback, f"{f}(callback)", "a callable callback(progress, W_in)")
+    sentences = check_token_lists(sentences, f"{f}(sentences)")
     words, counts = build_vocab(sentences, min_count, max_vocab)
     if len(words) < 2:
-        raise ValueError(f"train_word2vec(sentences): need >= 2 words with count >= {min_count}, "
-                         f"got {len(words)}")
+        raise ValueError(f"train_word2vec(sentences): expected >= 2 words with count >= "
+                         f"{min_count}, got {len(words)}")
     ids, sent = encode_corpus(sentences, words)
     V, d = len(words), vector_size
     rng = host_rng(seed)

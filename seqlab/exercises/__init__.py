@@ -7,22 +7,26 @@ In a notebook::
     check_softmax(softmax)           # ✓ / … still open / ✗ with a precise diagnosis
     hint("softmax")                  # the next hint each call; hint("softmax", 3) for the third
     reveal("softmax")                # the library's real source
+
+An autograder calls ``grade("softmax", softmax, hidden_seeds=...)`` instead: the same check,
+then hidden cases, raising ``AssertionError`` with the report unless all pass (``grading``).
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from seqlab.exercises.core import Case, CheckResult, Exercise, Mistake, check, progress
+from seqlab.exercises.grading import NotPassed, grade_exercise, run_check
 
 # One module per notebook topic, each with an ``EXERCISES`` dict, found by name: every module of
 # this package that defines ``EXERCISES`` registers its exercises, and ``check_<name>`` is made
-# for each (``from seqlab.exercises import check_rnn_forward``). Modules starting with ``_`` and
-# ``core`` are helpers.
+# for each (``from seqlab.exercises import check_rnn_forward``). Modules starting with ``_``,
+# ``core`` and ``grading`` are helpers.
 _MODULES = tuple(sorted(info.name for info in pkgutil.iter_modules(__path__)
-                        if not info.name.startswith("_") and info.name != "core"))
+                        if not info.name.startswith("_") and info.name not in {"core", "grading"}))
 REGISTRY: dict[str, Exercise] = {}
 for _module in _MODULES:
     _exercises = getattr(importlib.import_module(f"seqlab.exercises.{_module}"), "EXERCISES", {})
@@ -69,9 +73,16 @@ def reveal(name: str):
                        title=f"{ex.library_name} (the library's answer)")
 
 
+def grade(name: str, fn: Callable, hidden_seeds: Sequence[int] = ()) -> CheckResult:
+    """Grade ``fn`` as exercise ``name``: its check, then its cases on each hidden seed's inputs.
+    Raises :class:`~seqlab.exercises.grading.NotPassed` (an ``AssertionError`` carrying the
+    check's report) unless all pass; see :mod:`seqlab.exercises.grading`."""
+    return grade_exercise(get_exercise(name), fn, hidden_seeds)
+
+
 def _make_check(name: str) -> Callable[[Callable], CheckResult]:
     def check_fn(fn: Callable, seed: int = 0) -> CheckResult:
-        return check(REGISTRY[name], fn, seed)
+        return run_check(REGISTRY[name], fn, seed)
 
     check_fn.__name__ = f"check_{name}"
     check_fn.__doc__ = f"Check your `{REGISTRY[name].signature}` against the library's."
@@ -89,5 +100,5 @@ def __getattr__(attr: str) -> Callable[[Callable], CheckResult]:
         raise AttributeError(f"module 'seqlab.exercises' has no attribute {attr!r}") from None
 
 
-__all__ = ["REGISTRY", "Case", "CheckResult", "Exercise", "Mistake", "check", "get_exercise",
-           "hint", "progress", "reveal", *_CHECKS]
+__all__ = ["REGISTRY", "Case", "CheckResult", "Exercise", "Mistake", "NotPassed", "check",
+           "get_exercise", "grade", "hint", "progress", "reveal", *_CHECKS]

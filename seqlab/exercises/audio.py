@@ -146,6 +146,29 @@ def _cer_case(pairs):
     return make
 
 
+_DIGIT_WORDS = "zero one two three four five six seven eight nine".split()
+
+
+def _random_cer_case(r):
+    """Three spoken digit strings and hypotheses with random substitutions, deletions and
+    insertions of characters (spaces included)."""
+    refs = [" ".join(r.choice(_DIGIT_WORDS, size=int(r.integers(1, 5)))) for _ in range(3)]
+    hyps = []
+    for ref in refs:
+        chars = list(ref)
+        for _ in range(int(r.integers(0, 5))):
+            op, i = int(r.integers(3)), int(r.integers(len(chars) + 1))
+            letter = "abcdefghijklmnopqrstuvwxyz "[int(r.integers(27))]
+            if op == 0 and i < len(chars):
+                chars[i] = letter
+            elif op == 1 and i < len(chars):
+                del chars[i]
+            else:
+                chars.insert(i, letter)
+        hyps.append("".join(chars))
+    return {"hyps": hyps, "refs": refs}
+
+
 CHARACTER_ERROR_RATE = Exercise(
     name="character_error_rate",
     signature="character_error_rate(hyps, refs) -> float",
@@ -163,6 +186,7 @@ CHARACTER_ERROR_RATE = Exercise(
         Case("a shift: the same letters one position later",
              _cer_case([("aone two", "one two"), ("five", "five")])),
     ],
+    hidden_cases=[Case("random digit strings with random character edits", _random_cer_case)],
     mistakes=[
         Mistake("mean of rates", _cer_mistake("mean of rates"),
                 "you averaged the per-utterance rates; the CER is the TOTAL number of edits "

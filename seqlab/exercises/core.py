@@ -64,6 +64,7 @@ class Exercise:
     reference: Callable                        # the library's answer, same signature
     cases: Sequence[Case]
     mistakes: Sequence[Mistake] = ()
+    hidden_cases: Sequence[Case] = ()          # graded only, after `cases` (grading.py)
     hints: Sequence[str] = ()
     source: Callable | None = None             # what `reveal` shows (default: reference)
     library_name: str = ""                     # e.g. "seqlab.functional.softmax"

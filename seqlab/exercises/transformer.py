@@ -155,6 +155,13 @@ def _angles_case(positions, d):
     return lambda r: {"pos": np.arange(positions)[:, None], "k": np.arange(d)[None, :], "d": d}
 
 
+def _random_angles_case(r):
+    """Up to 11 random positions below 1000 (sorted, not 0..n-1) and a random d in 1..32."""
+    d = int(r.integers(1, 33))
+    pos = np.sort(r.integers(0, 1000, size=(int(r.integers(1, 12)), 1)), axis=0)
+    return {"pos": pos, "k": np.arange(d)[None, :], "d": d}
+
+
 GET_ANGLES = Exercise(
     name="get_angles",
     signature="get_angles(pos, k, d) -> angles",
@@ -170,6 +177,7 @@ GET_ANGLES = Exercise(
         Case("odd d = 7", _angles_case(3, 7)),
         Case("one feature (d = 1)", _angles_case(4, 1)),
     ],
+    hidden_cases=[Case("random positions and d", _random_angles_case)],
     mistakes=[
         Mistake("k for i", _angles_mistake("k for i"),
                 "columns 2i and 2i+1 share one frequency: use i = k // 2 in the exponent "
@@ -240,6 +248,8 @@ PE = Exercise(
         Case("50 positions, d = 8", lambda r: {"positions": 50, "d": 8}),
         Case("odd d = 7", lambda r: {"positions": 5, "d": 7}),
     ],
+    hidden_cases=[Case("random positions (1-59) and d (2-32)", lambda r: {
+        "positions": int(r.integers(1, 60)), "d": int(r.integers(2, 33))})],
     mistakes=[
         Mistake("swapped", _pe_mistake("swapped"),
                 "sin and cos are swapped: the EVEN columns 0, 2, 4, ... get sin, the odd "

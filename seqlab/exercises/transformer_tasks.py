@@ -41,6 +41,13 @@ def _lr_case(step, d, w):
     return lambda r: {"step": step, "d_model": d, "warmup_steps": w}
 
 
+def _random_lr_case(r, low, high):
+    """A random d_model and warm-up, and a step between low and high times the warm-up."""
+    warmup = int(r.integers(100, 5000))
+    step = max(1, int(warmup * r.uniform(low, high)))
+    return _lr_case(step, int(r.choice([32, 64, 128, 256, 512])), warmup)(r)
+
+
 TRANSFORMER_LR = Exercise(
     name="transformer_lr",
     signature="transformer_lr(step, d_model, warmup_steps) -> lrate",
@@ -58,6 +65,8 @@ TRANSFORMER_LR = Exercise(
         Case("step 100 of 400, d_model 64", _lr_case(100, 64, 400)),
         Case("step 3000, d_model 64, warmup 400", _lr_case(3000, 64, 400)),
     ],
+    hidden_cases=[Case("a random step during the warm-up", lambda r: _random_lr_case(r, 0.0, 1.0)),
+                  Case("a random step after the warm-up", lambda r: _random_lr_case(r, 1.0, 5.0))],
     mistakes=[
         Mistake("no warm-up", _lr_mistake("no warm-up"),
                 "there is no warm-up: the rate is the MINIMUM of the decay step^-0.5 and the "

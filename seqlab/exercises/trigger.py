@@ -160,6 +160,11 @@ INSERT_ONES = Exercise(
              _ones_case(4321, T_y=1375, n_ones=50)),
         Case("end at 0 ms", _ones_case(0)),
     ],
+    hidden_cases=[Case("random end, T_y, number of ones and an earlier 'activate'",
+                       lambda r: _ones_case(int(r.integers(0, CLIP_MS + 1)),
+                                            T_y=int(r.choice([275, 1375])),
+                                            n_ones=int(r.integers(1, 51)),
+                                            earlier=int(r.integers(0, CLIP_MS)))(r))],
     mistakes=[
         Mistake("starts at end", lambda y, e, n: _ones(y, e, n, "starts at end"),
                 "the ones start one step too early: the step segment_end_y (where the word "

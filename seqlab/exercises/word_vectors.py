@@ -142,6 +142,11 @@ def _analogy_case(a, b, c):
     return make
 
 
+def _random_analogy_case(r):
+    a, b, c = (str(w) for w in r.choice(_WORDS, size=3, replace=False))
+    return _analogy_case(a, b, c)(r)
+
+
 def _cos(u, v):
     d = np.linalg.norm(u) * np.linalg.norm(v)
     return 0.0 if d == 0 else float(u @ v / d)
@@ -202,6 +207,7 @@ COMPLETE_ANALOGY = Exercise(
         Case("Man : Woman :: King : ? (capitals: the course lower-cases the input)",
              _analogy_case("Man", "Woman", "King")),
     ],
+    hidden_cases=[Case("three random words a : b :: c : ?", _random_analogy_case)],
     mistakes=[
         Mistake("inputs not excluded", _analogy_mistake("inputs not excluded"),
                 "your answer is one of the three input words: skip word_a, word_b and word_c "

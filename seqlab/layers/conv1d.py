@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from seqlab._validate import as_array, check_instance, check_int, check_shape, fmt
 from seqlab.backend import get_array_module
 
 __all__ = ["Conv1DCache", "col2im_1d", "conv1d_backward", "conv1d_forward",
@@ -59,6 +60,13 @@ class Conv1DCache(NamedTuple):
 
 def conv1d_output_length(T_x: int, k: int, stride: int = 1, pad: int = 0) -> int:
     """T_out = (T_x + 2p - k) // s + 1; the course's 5511 frames, k = 15, s = 4 give 1375."""
+    T_x = check_int(T_x, "conv1d_output_length(T_x)", 1)
+    stride = check_int(stride, "conv1d_output_length(stride)", 1)
+    pad = check_int(pad, "conv1d_output_length(pad)", 0)
+    k = check_int(k, "conv1d_output_length(k)", 1)
+    if k > T_x + 2 * pad:
+        raise ValueError(f"conv1d_output_length(k): expected a kernel no longer than T_x + 2 pad "
+                         f"= {T_x + 2 * pad}, got {k}")
     return (T_x + 2 * pad - k) // stride + 1
 
 
@@ -67,6 +75,9 @@ def im2col_1d(x_p, k: int, stride: int):
 
     One strided slice per kernel offset j: k copies, no Python loop over time steps.
     """
+    x_p = as_array(x_p, "im2col_1d(x_p)", ndim=3, symbols="(n_x, m, T_p)")
+    k = check_int(k, "im2col_1d(k)", 1, x_p.shape[2])
+    stride = check_int(stride, "im2col_1d(stride)", 1)
     xp = get_array_module(x_p)
     n_x, m, T_p = x_p.shape
     T_out = (T_p - k) // stride + 1
@@ -79,9 +90,16 @@ def im2col_1d(x_p, k: int, stride: int):
 def col2im_1d(dcols, x_p_shape: tuple, k: int, stride: int):
     """The adjoint of :func:`im2col_1d`: columns (n_x·k, m·T_out) added back into an array of
     ``x_p_shape`` (n_x, m, T_p); frames read by several fields get the sum (eq. 5)."""
-    xp = get_array_module(dcols)
-    n_x, m, T_p = x_p_shape
+    if len(x_p_shape) != 3:
+        raise ValueError(f"col2im_1d(x_p_shape): expected 3 sizes (n_x, m, T_p), got "
+                         f"{x_p_shape!r}")
+    n_x, m, T_p = (int(v) for v in x_p_shape)
+    k = check_int(k, "col2im_1d(k)", 1, T_p)
+    stride = check_int(stride, "col2im_1d(stride)", 1)
     T_out = (T_p - k) // stride + 1
+    dcols = as_array(dcols, "col2im_1d(dcols)")
+    check_shape(dcols, (n_x * k, m * T_out), "(n_x·k, m·T_out)", "col2im_1d(dcols)")
+    xp = get_array_module(dcols)
     d4 = dcols.reshape(n_x, k, m, T_out)                        # (n_x, k, m, T_out)
     dx_p = xp.zeros(x_p_shape, dtype=dcols.dtype)
     for j in range(k):
@@ -104,7 +122,7 @@ def conv1d_forward(x, W, b, stride: int = 1, pad: int = 0):
     z : array (n_f, m, T_out)
     cache : Conv1DCache
     """
-    _check(x, W, b, stride, pad)
+    x, W, b, stride, pad = _check(x, W, b, stride, pad)
     xp = get_array_module(x, W, b)
     n_x, m, T_x = x.shape
     n_f, _, k = W.shape
@@ -129,12 +147,12 @@ def conv1d_backward(dz, cache: Conv1DCache):
     dx : array (n_x, m, T_x)
     grads : dict with "W" (n_f, n_x, k) and "b" (n_f, 1)
     """
-    cols, W, (n_x, m, T_x), stride, pad = cache
+    cols, W, (n_x, m, T_x), stride, pad = check_instance(cache, Conv1DCache,
+                                                         "conv1d_backward(cache)")
     n_f, _, k = W.shape
     T_out = conv1d_output_length(T_x, k, stride, pad)
-    if tuple(dz.shape) != (n_f, m, T_out):
-        raise ValueError(f"conv1d_backward(dz): expected shape {(n_f, m, T_out)}, got "
-                         f"{tuple(dz.shape)}")
+    dz = as_array(dz, "conv1d_backward(dz)")
+    check_shape(dz, (n_f, m, T_out), "(n_f, m, T_out)", "conv1d_backward(dz)")
     dz2 = dz.reshape(n_f, m * T_out)                                # (n_f, m·T_out)
     dW = (dz2 @ cols.T).reshape(W.shape)                            # (3) (n_f, n_x, k)
     db = dz2.sum(axis=1, keepdims=True)                             # (4) (n_f, 1)
@@ -143,21 +161,18 @@ def conv1d_backward(dz, cache: Conv1DCache):
     return dx_p[:, :, pad:pad + T_x], {"W": dW, "b": db}            # (5) strip the padding
 
 
-def _check(x, W, b, stride, pad) -> None:
-    for name, arr, nd, shape in (("x", x, 3, "(n_x, m, T_x)"), ("W", W, 3, "(n_f, n_x, k)"),
-                                 ("b", b, 2, "(n_f, 1)")):
-        if getattr(arr, "ndim", None) != nd:
-            raise ValueError(f"conv1d_forward({name}): expected an array {shape}, got "
-                             f"{type(arr).__name__} with shape {getattr(arr, 'shape', None)}")
-    for name, v, low in (("stride", stride, 1), ("pad", pad, 0)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
-            raise ValueError(f"conv1d_forward({name}): expected an int >= {low}, got {v!r}")
+def _check(x, W, b, stride, pad) -> tuple:
+    x = as_array(x, "conv1d_forward(x)", ndim=3, symbols="(n_x, m, T_x)")
+    W = as_array(W, "conv1d_forward(W)", ndim=3, symbols="(n_f, n_x, k)")
+    b = as_array(b, "conv1d_forward(b)", ndim=2, symbols="(n_f, 1)")
+    stride = check_int(stride, "conv1d_forward(stride)", 1)
+    pad = check_int(pad, "conv1d_forward(pad)", 0)
     if W.shape[1] != x.shape[0]:
-        raise ValueError(f"conv1d_forward: W has shape {tuple(W.shape)}, so x must have "
-                         f"n_x = {W.shape[1]} features on axis 0, got x {tuple(x.shape)}")
-    if tuple(b.shape) != (W.shape[0], 1):
-        raise ValueError(f"conv1d_forward(b): expected shape ({W.shape[0]}, 1), got "
-                         f"{tuple(b.shape)}")
+        raise ValueError(f"conv1d_forward(x): expected n_x = {W.shape[1]} features on axis 0 to "
+                         f"match W of shape {fmt(W.shape)}, got x of shape {fmt(x.shape)}")
+    check_shape(b, (W.shape[0], 1), "(n_f, 1)", "conv1d_forward(b)")
     if x.shape[2] + 2 * pad < W.shape[2]:
-        raise ValueError(f"conv1d_forward(x): T_x + 2p = {x.shape[2]} + 2·{pad} frames is "
-                         f"shorter than the kernel k = {W.shape[2]}")
+        raise ValueError(f"conv1d_forward(x): expected T_x + 2p >= k, got T_x + 2p = "
+                         f"{x.shape[2]} + 2·{pad} frames, shorter than the kernel k = "
+                         f"{W.shape[2]}")
+    return x, W, b, stride, pad

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from seqlab._validate import as_array, check_choice, check_instance, check_shape, fmt
 from seqlab.backend import get_array_module
 from seqlab.functional import sigmoid, sigmoid_backward, tanh, tanh_backward
 
@@ -56,7 +57,7 @@ def dense_forward(x, W, b, activation: str = "tanh"):
     a : array (n_a, m)
     cache : DenseCache
     """
-    _check_shapes(x, W, b, activation)
+    x, W, b = _check_shapes(x, W, b, activation)
     xp = get_array_module(x, W, b)
     z = W @ x + b                               # (1) z = W x + b            (n_a, m)
     if activation == "tanh":
@@ -83,9 +84,9 @@ def dense_backward(da, cache: DenseCache):
     dx : array (n_x, m)
     grads : dict with "W" (n_a, n_x) and "b" (n_a, 1)
     """
-    x, W, a, activation = cache
-    if tuple(da.shape) != tuple(a.shape):
-        raise ValueError(f"dense_backward(da): expected shape {a.shape}, got {da.shape}")
+    x, W, a, activation = check_instance(cache, DenseCache, "dense_backward(cache)")
+    da = as_array(da, "dense_backward(da)")
+    check_shape(da, a.shape, "(n_a, m)", "dense_backward(da)")
     if activation == "tanh":
         dz = tanh_backward(da, a)               # dz = da ⊙ (1 - a²)
     elif activation == "sigmoid":
@@ -100,16 +101,19 @@ def dense_backward(da, cache: DenseCache):
     return dx, {"W": dW, "b": db}
 
 
-def _check_shapes(x, W, b, activation: str) -> None:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"dense_forward(activation): expected one of {ACTIVATIONS}, "
-                         f"got {activation!r}")
-    for name, arr in (("x", x), ("W", W), ("b", b)):
-        if getattr(arr, "ndim", None) != 2:
-            raise ValueError(f"dense_forward({name}): expected a 2-D array, got "
-                             f"{type(arr).__name__} with shape {getattr(arr, 'shape', None)}")
-    if W.shape[1] != x.shape[0]:
-        raise ValueError(f"dense_forward: W has shape {W.shape}, so x must have shape "
-                         f"({W.shape[1]}, m), got {x.shape}")
-    if b.shape != (W.shape[0], 1):
-        raise ValueError(f"dense_forward(b): expected shape ({W.shape[0]}, 1), got {b.shape}")
+def _check_shapes(x, W, b, activation: str) -> tuple:
+    """(x, W, b) as real 2-D arrays; sizes come from b (n_a) and W (n_x), so a transposed x
+    is reported as x's mistake."""
+    check_choice(activation, ACTIVATIONS, "dense_forward(activation)")
+    x = as_array(x, "dense_forward(x)", ndim=2, symbols="(n_x, m)")
+    W = as_array(W, "dense_forward(W)", ndim=2, symbols="(n_a, n_x)")
+    b = as_array(b, "dense_forward(b)", ndim=2, symbols="(n_a, 1)")
+    if b.shape[1] != 1:
+        raise ValueError(f"dense_forward(b): expected shape (n_a, 1), got {fmt(b.shape)}")
+    if W.shape[0] != b.shape[0]:
+        raise ValueError(f"dense_forward(W): expected shape ({b.shape[0]}, n_x) = (n_a, n_x) "
+                         f"for b of shape {fmt(b.shape)}, got {fmt(W.shape)}")
+    if x.shape[0] != W.shape[1]:
+        raise ValueError(f"dense_forward(x): expected shape ({W.shape[1]}, m) = (n_x, m) for W "
+                         f"of shape {fmt(W.shape)}, got {fmt(x.shape)}")
+    return x, W, b

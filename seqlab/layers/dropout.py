@@ -34,7 +34,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from seqlab.backend import get_array_module, host_rng, to_device
+from seqlab._validate import as_array, check_instance, check_number, check_rng, check_shape
+from seqlab.backend import get_array_module, to_device
 
 __all__ = ["DropoutCache", "dropout_backward", "dropout_forward"]
 
@@ -62,15 +63,16 @@ def dropout_forward(x, p: float, rng=None, train: bool = True):
     out : array, x.shape
     cache : DropoutCache
     """
-    if not isinstance(p, int | float) or not 0 <= p < 1:
-        raise ValueError(f"dropout_forward(p): expected a float in [0, 1), got {p!r}")
+    p = check_number(p, "dropout_forward(p)", 0, 1, high_open=True)
+    x = as_array(x, "dropout_forward(x)")
     if not train or p == 0:
-        return x, DropoutCache(None, float(p))
+        return x, DropoutCache(None, p)
     if rng is None:
-        raise ValueError("dropout_forward(rng): a numpy.random.Generator (or seed) is needed "
-                         "to draw the mask at training time, got None")
+        raise ValueError("dropout_forward(rng): expected a numpy.random.Generator (or seed) to "
+                         "draw the mask at training time, got None")
+    rng = check_rng(rng, "dropout_forward(rng)")
     xp = get_array_module(x)
-    keep = to_device(host_rng(rng).random(x.shape) >= p, xp)   # (1) keep ~ Bernoulli(1 - p)
+    keep = to_device(rng.random(x.shape) >= p, xp)              # (1) keep ~ Bernoulli(1 - p)
     out = x * keep / (1.0 - p)                                  # (2) x ⊙ keep / (1 - p)
     return out.astype(x.dtype, copy=False), DropoutCache(keep, float(p))
 
@@ -87,10 +89,9 @@ def dropout_backward(dout, cache: DropoutCache):
     -------
     dx : array, dout.shape
     """
-    keep, p = cache
+    keep, p = check_instance(cache, DropoutCache, "dropout_backward(cache)")
+    dout = as_array(dout, "dropout_backward(dout)")
     if keep is None:
         return dout
-    if tuple(dout.shape) != tuple(keep.shape):
-        raise ValueError(f"dropout_backward(dout): expected shape {tuple(keep.shape)}, got "
-                         f"{tuple(dout.shape)}")
+    check_shape(dout, tuple(keep.shape), "x's shape", "dropout_backward(dout)")
     return (dout * keep / (1.0 - p)).astype(dout.dtype, copy=False)   # (3)

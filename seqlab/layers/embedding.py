@@ -35,7 +35,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from seqlab.backend import check_indices, get_array_module, scatter_add, to_numpy
+from seqlab._validate import as_array, check_ids, check_instance, check_shape
+from seqlab.backend import get_array_module, scatter_add
 
 __all__ = ["EmbeddingCache", "embedding_backward", "embedding_forward"]
 
@@ -49,14 +50,10 @@ class EmbeddingCache(NamedTuple):
 
 
 def _check(ids, E, name: str):
-    if getattr(E, "ndim", None) != 2:
-        raise ValueError(f"{name}(E): expected a 2-D array (n_e, V), got shape "
-                         f"{getattr(E, 'shape', type(E).__name__)}")
-    host = to_numpy(ids)
-    if not hasattr(host, "dtype") or host.dtype.kind not in "iu":
-        raise TypeError(f"{name}(ids): expected an integer array of word ids, got "
-                        f"{getattr(host, 'dtype', type(ids).__name__)}")
-    check_indices(ids, E.shape[1], f"{name}(ids)")
+    """(ids, E): ids an int array in [0, V) (lists converted; -1 refused, it would pick the
+    last column), E a real (n_e, V) array."""
+    E = as_array(E, f"{name}(E)", ndim=2, symbols="(n_e, V)")
+    return check_ids(ids, E.shape[1], f"{name}(ids)"), E
 
 
 def embedding_forward(ids, E):
@@ -72,7 +69,7 @@ def embedding_forward(ids, E):
     e : array (n_e, *S)
     cache : EmbeddingCache
     """
-    _check(ids, E, "embedding_forward")
+    ids, E = _check(ids, E, "embedding_forward")
     xp = get_array_module(E)
     ids = xp.asarray(ids)
     e = E[:, ids]                                      # (1) e_w = E o_w: column lookup (n_e, *S)
@@ -91,11 +88,9 @@ def embedding_backward(de, cache: EmbeddingCache):
     -------
     dE : array (n_e, V), same dtype as ``de``
     """
-    n_e, V = cache.E_shape
-    expected = (n_e, *cache.ids.shape)
-    if tuple(de.shape) != expected:
-        raise ValueError(f"embedding_backward(de): expected shape {expected}, got "
-                         f"{tuple(de.shape)}")
+    n_e, V = check_instance(cache, EmbeddingCache, "embedding_backward(cache)").E_shape
+    de = as_array(de, "embedding_backward(de)")
+    check_shape(de, (n_e, *cache.ids.shape), "(n_e, *ids.shape)", "embedding_backward(de)")
     xp = get_array_module(de)
     dE = xp.zeros((n_e, V), dtype=de.dtype)
     flat = de.reshape(n_e, -1)                          # (n_e, |S|), columns in ids' order

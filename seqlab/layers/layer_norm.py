@@ -52,6 +52,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from seqlab._validate import as_array, check_instance, check_nonempty, check_number, check_shape
 from seqlab.backend import get_array_module
 
 __all__ = ["LayerNormCache", "layer_norm_backward", "layer_norm_forward"]
@@ -79,7 +80,7 @@ def layer_norm_forward(x, gamma, beta, eps: float = 1e-5):
     y : array (..., d)
     cache : LayerNormCache
     """
-    _check(x, gamma, beta, eps)
+    x, gamma, beta, eps = _check(x, gamma, beta, eps)
     xp = get_array_module(x, gamma, beta)
     mu = xp.mean(x, axis=-1, keepdims=True)               # (1) μ               (..., 1)
     xc = x - mu                                           # x - μ               (..., d)
@@ -103,10 +104,9 @@ def layer_norm_backward(dy, cache: LayerNormCache):
     dx : array (..., d)
     grads : dict with "gamma" (d,) and "beta" (d,)
     """
-    x_hat, inv_std, gamma = cache
-    if tuple(dy.shape) != tuple(x_hat.shape):
-        raise ValueError(f"layer_norm_backward(dy): expected shape {tuple(x_hat.shape)}, "
-                         f"got {tuple(dy.shape)}")
+    x_hat, inv_std, gamma = check_instance(cache, LayerNormCache, "layer_norm_backward(cache)")
+    dy = as_array(dy, "layer_norm_backward(dy)")
+    check_shape(dy, tuple(x_hat.shape), "(..., d)", "layer_norm_backward(dy)")
     xp = get_array_module(dy, x_hat)
     d = x_hat.shape[-1]
     rows = tuple(range(dy.ndim - 1))                      # every axis but the last
@@ -118,14 +118,15 @@ def layer_norm_backward(dy, cache: LayerNormCache):
     return dx, {"gamma": dgamma, "beta": dbeta}
 
 
-def _check(x, gamma, beta, eps) -> None:
-    if getattr(x, "ndim", 0) < 1:
-        raise ValueError(f"layer_norm_forward(x): expected an array (..., d), got "
-                         f"{type(x).__name__} with shape {getattr(x, 'shape', None)}")
+def _check(x, gamma, beta, eps) -> tuple:
+    x = as_array(x, "layer_norm_forward(x)", ndim=None, symbols="(..., d)")
+    if x.ndim < 1:
+        raise ValueError(f"layer_norm_forward(x): expected an array (..., d) with at least one "
+                         f"axis, got shape {tuple(x.shape)}")
+    check_nonempty(x, -1, "layer_norm_forward(x)", "feature to normalise over")
     d = x.shape[-1]
-    for name, arr in (("gamma", gamma), ("beta", beta)):
-        if tuple(getattr(arr, "shape", ())) != (d,):
-            raise ValueError(f"layer_norm_forward({name}): expected shape ({d},) for x of "
-                             f"shape {tuple(x.shape)}, got {getattr(arr, 'shape', None)}")
-    if not eps > 0:
-        raise ValueError(f"layer_norm_forward(eps): expected a float > 0, got {eps!r}")
+    gamma = as_array(gamma, "layer_norm_forward(gamma)")
+    beta = as_array(beta, "layer_norm_forward(beta)")
+    check_shape(gamma, (d,), "(d,)", "layer_norm_forward(gamma)")
+    check_shape(beta, (d,), "(d,)", "layer_norm_forward(beta)")
+    return x, gamma, beta, check_number(eps, "layer_norm_forward(eps)", 0, low_open=True)

@@ -38,7 +38,8 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from seqlab.backend import asarray, host_rng
+from seqlab._validate import check_int, check_rng, check_sequence, got, is_int
+from seqlab.backend import asarray
 
 __all__ = ["pad_batch", "sequence_batches", "stream", "stream_windows"]
 
@@ -57,13 +58,14 @@ def pad_batch(sequences: Sequence[Sequence[int]], eos_id: int = 0):
     y : int array (m, T), padded with 0 (never read: masked)
     mask : bool array (m, T)
     """
+    sequences = _sequences(sequences, "pad_batch(sequences)")
+    eos_id = check_int(eos_id, "pad_batch(eos_id)", 0)
     if not sequences or any(len(s) == 0 for s in sequences):
         raise ValueError("pad_batch(sequences): expected a non-empty list of non-empty token "
-                         "id lists (each ending with <EOS>)")
+                         "id lists (each ending with <EOS>), got an empty one")
     T = max(len(s) for s in sequences)
     xs, ys, masks = [], [], []
     for s in sequences:
-        s = [int(i) for i in s]
         pad = T - len(s)
         xs.append([eos_id] + s[:-1] + [eos_id] * pad)      # (1) x<1> = <EOS>, x<t> = y<t-1>
         ys.append(s + [0] * pad)                           # y<t>, padding never read
@@ -82,10 +84,12 @@ def sequence_batches(sequences: Sequence[Sequence[int]], batch_size: int, seed=N
     batch_size : int ≥ 1, m
     seed : None (the given order) or an int / Generator: a shuffled order
     """
-    _positive_int(batch_size, "sequence_batches(batch_size)")
+    batch_size = check_int(batch_size, "sequence_batches(batch_size)", 1)
+    sequences = check_sequence(sequences, "sequence_batches(sequences)", "a list of token id lists")
     order = list(range(len(sequences)))
     if seed is not None:
-        order = [int(i) for i in host_rng(seed).permutation(len(sequences))]
+        rng = check_rng(seed, "sequence_batches(seed)")
+        order = [int(i) for i in rng.permutation(len(sequences))]
     for start in range(0, len(order), batch_size):
         yield pad_batch([sequences[i] for i in order[start:start + batch_size]], eos_id)
 
@@ -93,9 +97,9 @@ def sequence_batches(sequences: Sequence[Sequence[int]], batch_size: int, seed=N
 def stream(sequences: Sequence[Sequence[int]], eos_id: int = 0) -> list[int]:
     """One token stream: ``<EOS>`` (the start token), then every sequence (each ends with
     ``<EOS>``), so a sequence's first input is the previous one's ``<EOS>``."""
-    out = [eos_id]
-    for s in sequences:
-        out.extend(int(i) for i in s)
+    out = [check_int(eos_id, "stream(eos_id)", 0)]
+    for s in _sequences(sequences, "stream(sequences)"):
+        out.extend(s)
     return out
 
 
@@ -113,18 +117,28 @@ def stream_windows(tokens: Sequence[int], batch_size: int, window: int) -> list[
     windows : list of (x, y), each int (m, T) on the default device; row i of window k
         continues row i of window k - 1, so its state a<T> is the next window's a<0>
     """
-    _positive_int(batch_size, "stream_windows(batch_size)")
-    _positive_int(window, "stream_windows(window)")
+    batch_size = check_int(batch_size, "stream_windows(batch_size)", 1)
+    window = check_int(window, "stream_windows(window)", 1)
+    tokens = check_sequence(tokens, "stream_windows(tokens)", "a list of token ids")
     L = (len(tokens) - 1) // batch_size                     # (2) tokens per row
     if L < 1:
-        raise ValueError(f"stream_windows(tokens): {len(tokens)} tokens cannot fill "
-                         f"{batch_size} rows of at least 1 step (need {batch_size + 1})")
+        raise ValueError(f"stream_windows(tokens): expected at least batch_size + 1 = "
+                         f"{batch_size + 1} tokens to fill {batch_size} rows of one step, got "
+                         f"{len(tokens)}")
     data = asarray(list(tokens[: L * batch_size + 1]), dtype=np.int64)   # (m·L + 1,)
     x_all = data[:-1].reshape(batch_size, L)                # (m, L) row i: s_{iL+1..(i+1)L}
     y_all = data[1:].reshape(batch_size, L)                 # (m, L) the next tokens
     return [(x_all[:, s:s + window], y_all[:, s:s + window]) for s in range(0, L, window)]
 
 
-def _positive_int(value, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{name}: expected an int ≥ 1, got {value!r}")
+def _sequences(sequences, where: str) -> list[list[int]]:
+    """A list of token id lists (ints; NumPy arrays and ints accepted), each as a list."""
+    out = []
+    for s in check_sequence(sequences, where, "a list of token id lists"):
+        if isinstance(s, str) or is_int(s) or not hasattr(s, "__len__"):
+            raise TypeError(f"{where}: expected a list of token id lists, got an item {got(s)}")
+        bad = [i for i in s if not is_int(i)]
+        if bad:
+            raise TypeError(f"{where}: expected int token ids, got {got(bad[0])}")
+        out.append([int(i) for i in s])
+    return out

@@ -46,7 +46,20 @@ place, and the sampler takes an int seed.
 
 from __future__ import annotations
 
-from seqlab.backend import get_array_module, host_rng
+from seqlab._validate import (
+    CLIP_ADVICE,
+    IdError,
+        as_array,
+    check_dict,
+    check_finite,
+    check_ids,
+    check_int,
+    check_keys,
+    check_number,
+    check_rng,
+    check_shape,
+)
+from seqlab.backend import get_array_module
 from seqlab.lm.sampling import draw
 from seqlab.losses import temporal_cross_entropy
 from seqlab.optim import clip_by_value
@@ -61,6 +74,8 @@ COURSE_KEYS = ("W_aa", "W_ax", "b_a", "W_ya", "b_y")
 def clip(gradients: dict, max_value: float) -> dict:
     """Clip every gradient entry to [-max_value, max_value] in place, as the course's
     ``clip(gradients, maxValue)`` (eq. 3, left); returns ``gradients``."""
+    check_dict(gradients, "clip(gradients)")
+    check_number(max_value, "clip(max_value)", 0, low_open=True)
     return clip_by_value(gradients, max_value)
 
 
@@ -78,9 +93,13 @@ def sample(params: dict, seed: int = 0, eos_index: int = 0, max_length: int = 50
     -------
     indices : list of int, ending with ``eos_index`` unless ``max_length`` was reached
     """
-    rng = host_rng(seed)
+    _check_course_params(params, "sample")
+    rng = check_rng(seed, "sample(seed)")
     xp = get_array_module(params["W_ax"])
     n_a, n_x = params["W_ax"].shape
+    if not 0 <= check_int(eos_index, "sample(eos_index)") < n_x:
+        raise IdError(f"sample(eos_index): expected an id in [0, {n_x}), got {eos_index}")
+    max_length = check_int(max_length, "sample(max_length)", 1)
     x = xp.zeros((n_x, 1), dtype=params["W_ax"].dtype)
     x[eos_index] = 1                                    # x<1> = onehot(<EOS>)     (n_x, 1)
     a_prev = xp.zeros((n_a, 1), dtype=params["W_ax"].dtype)  # a<0> = 0            (n_a, 1)
@@ -115,7 +134,17 @@ def optimize(X, Y, a_prev, params: dict, learning_rate: float = 0.01, max_value:
     a_last : array (n_a, m), a<T_x> (the next batch's a_prev)
     params : dict, the updated params W - α dW (new arrays)
     """
-    n_x = params["W_ax"].shape[1]
+    n_a, n_x = _check_course_params(params, "optimize")
+    X = check_ids(as_array(X, "optimize(X)", "int", ndim=2, symbols="(m, T_x)"), n_x,
+                  "optimize(X)")
+    Y = check_ids(as_array(Y, "optimize(Y)", "int"), n_x, "optimize(Y)")
+    check_shape(Y, X.shape, "(m, T_x) as X", "optimize(Y)")
+    check_shape(a_prev, (n_a, X.shape[0]), "(n_a, m)", "optimize(a_prev)")
+    check_number(learning_rate, "optimize(learning_rate)", 0)   # 0: the loss, no update
+    check_number(max_value, "optimize(max_value)", 0, low_open=True)
+    for k in COURSE_KEYS:
+        check_finite(params[k], f"optimize(params[{k!r}])", "values",
+                     f"the training diverged: {CLIP_ADVICE}")
     x = one_hot(X, n_x, params["W_ax"].dtype)                   # x<t> one-hot  (n_x, m, T_x)
     a, _, cache = rnn_forward(x, a_prev, params)                # (1)           (n_a, m, T_x)
     loss, dlogits = temporal_cross_entropy(cache.logits, Y, reduction="sum")   # (2)
@@ -131,10 +160,27 @@ def course_params(model) -> dict:
     """The course's dict W_aa, W_ax, b_a, W_ya, b_y of a one-layer ``kind="rnn"``
     :class:`~seqlab.lm.model.LanguageModel` (or :class:`~seqlab.rnn.RecurrentNetwork`)."""
     net = getattr(model, "net", model)
+    if not hasattr(net, "kind"):
+        raise TypeError(f"course_params(model): expected a LanguageModel or RecurrentNetwork, "
+                        f"got {type(model).__name__}")
     if net.kind != "rnn" or net.n_layers != 1 or net.activation != "tanh":
-        raise ValueError(f"course_params(model): the course's params describe a one-layer tanh "
-                         f"RNN, got kind={net.kind!r}, n_layers={net.n_layers}, "
-                         f"activation={net.activation!r}")
+        raise ValueError(f"course_params(model): expected a one-layer tanh RNN (what the "
+                         f"course's params describe), got kind={net.kind!r}, "
+                         f"n_layers={net.n_layers}, activation={net.activation!r}")
     p = net.params
     return {"W_aa": p["l1/W_aa"], "W_ax": p["l1/W_ax"], "b_a": p["l1/b_a"],
             "W_ya": p["W_ya"], "b_y": p["b_y"]}
+
+
+def _check_course_params(params, fname: str) -> tuple[int, int]:
+    """The course's five keys with consistent shapes; return (n_a, n_x)."""
+    check_keys(params, COURSE_KEYS, f"{fname}(params)")
+    W_ax = params["W_ax"]
+    if getattr(W_ax, "ndim", None) != 2:
+        raise ValueError(f"{fname}(params['W_ax']): expected a 2-D array (n_a, n_x), got "
+                         f"{getattr(W_ax, 'shape', type(W_ax).__name__)}")
+    n_a, n_x = W_ax.shape
+    for k, shape in (("W_aa", (n_a, n_a)), ("b_a", (n_a, 1)), ("W_ya", (n_x, n_a)),
+                     ("b_y", (n_x, 1))):
+        check_shape(params[k], shape, str(shape), f"{fname}(params[{k!r}])")
+    return n_a, n_x

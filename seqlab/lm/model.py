@@ -43,7 +43,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqlab.backend import load_arrays, save_arrays
+from seqlab._validate import (
+    as_array,
+    check_choice,
+    check_float_dtype,
+    check_ids,
+    check_int,
+    check_path,
+    check_shape,
+    got,
+)
+from seqlab.backend import get_array_module, load_arrays, save_arrays
 from seqlab.lm.vocab import Vocabulary
 from seqlab.losses import temporal_cross_entropy
 from seqlab.rnn.network import RecurrentNetwork
@@ -72,8 +82,12 @@ class LanguageModel:
             raise TypeError(f"LanguageModel(vocab): expected a Vocabulary, got "
                             f"{type(vocab).__name__}")
         if options.get("bidirectional"):
-            raise ValueError("LanguageModel(bidirectional): a language model predicts the next "
-                             "token from the past only, so it cannot be bidirectional")
+            raise ValueError("LanguageModel(bidirectional): expected False (a language model "
+                             "predicts the next token from the past only), got True")
+        check_int(n_a, "LanguageModel(n_a)", 1)
+        check_choice(kind, ("rnn", "gru", "lstm"), "LanguageModel(kind)")
+        check_int(n_layers, "LanguageModel(n_layers)", 1)
+        check_float_dtype(dtype, "LanguageModel(dtype)")
         self.vocab = vocab
         self.info: dict = {}     # how a loaded model was made (see save)
         self.net = RecurrentNetwork(len(vocab), n_a, len(vocab), kind, n_layers, rng=rng,
@@ -90,6 +104,10 @@ class LanguageModel:
     def forward(self, x, state=None):
         """Logits (n_y, m, T) for input ids x (m, T) from ``state`` (None: zeros), the cache,
         and the state after the last step (for the next window or the next sampled token)."""
+        x = self._ids(x, "LanguageModel.forward(x)")
+        if state is not None and not (isinstance(state, tuple) and len(state) == 2):
+            raise TypeError(f"LanguageModel.forward(state): expected None or the (a_T, c_T) "
+                            f"pair a previous forward returned, got {got(state)}")
         a0, c0 = (None, None) if state is None else state
         logits, cache = self.net.forward(x, a0, c0)
         return logits, cache, self.net.final_state(cache)
@@ -115,20 +133,45 @@ class LanguageModel:
         FloatingPointError
             from :func:`seqlab.losses.temporal_cross_entropy` when the logits are not finite.
         """
+        x = self._ids(x, "LanguageModel.loss(x)")
+        y = self._ids(y, "LanguageModel.loss(y)")
+        check_shape(y, x.shape, "(m, T) as x", "LanguageModel.loss(y)")
+        if mask is not None:
+            mask = as_array(mask, "LanguageModel.loss(mask)", "real")
+            check_shape(mask, x.shape, "(m, T) as x", "LanguageModel.loss(mask)")
+            if not int(get_array_module(mask).count_nonzero(mask)):
+                raise ValueError("LanguageModel.loss(mask): expected at least one real token, "
+                                 "got every position masked")
         logits, cache, state = self.forward(x, state)
         J, dlogits = temporal_cross_entropy(logits, y, mask)   # (2), mean over real steps
         g = self.net.backward(dlogits, cache) if grads else None
         return float(J), g, state
 
+    def _ids(self, x, where: str):
+        """Token ids (m, T), T >= 1, every one in [0, len(vocab)) (-1 would wrap around)."""
+        x = as_array(x, where, "int", ndim=2, symbols="(m, T) of token ids")
+        if x.shape[1] == 0:
+            raise ValueError(f"{where}: expected at least one time step, got shape "
+                             f"{tuple(x.shape)}")
+        return check_ids(x, len(self.vocab), where)
+
     def save(self, path, info: dict | None = None) -> None:
         """Params, network config, vocabulary (and a JSON-able ``info``) in one .npz."""
+        import json
+
+        check_path(path, "LanguageModel.save(path)")
+        try:
+            json.dumps(info or {})
+        except TypeError as exc:
+            raise TypeError(f"LanguageModel.save(info): expected a JSON-able dict, got "
+                            f"{got(info)} ({exc})") from None
         save_arrays(path, self.params, {"network": self.net.config,
                                         "vocab": self.vocab.to_meta(), "info": info or {}})
 
     @classmethod
     def load(cls, path) -> LanguageModel:
         """The model written by :meth:`save`, on the default device."""
-        params, meta = load_arrays(path)
+        params, meta = load_arrays(check_path(path, "LanguageModel.load(path)"))
         if "network" not in meta or "vocab" not in meta:
             raise ValueError(f"LanguageModel.load({path!r}): not a language model file "
                              f"(expected 'network' and 'vocab' in its metadata, got "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seqlab._validate import check_choice, check_str
 from seqlab.lm.model import LanguageModel
 
 __all__ = ["PRETRAINED", "load_pretrained"]
@@ -21,9 +22,8 @@ PRETRAINED = {"wiki-char": ("wiki_char_lstm.npz", "python tools/train_wiki_char_
 
 def load_pretrained(name: str = "wiki-char") -> LanguageModel:
     """A shipped :class:`LanguageModel` by name (see the module's table)."""
-    if name not in PRETRAINED:
-        raise ValueError(f"load_pretrained(name): expected one of {sorted(PRETRAINED)}, got "
-                         f"{name!r}")
+    check_choice(check_str(name, "load_pretrained(name)"), sorted(PRETRAINED),
+                 "load_pretrained(name)")
     fname, command = PRETRAINED[name]
     path = FOLDER / fname
     if not path.exists():

@@ -43,7 +43,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from seqlab.backend import asarray, get_array_module, host_rng, to_numpy
+from seqlab._validate import (
+    NonFiniteError,
+    as_array,
+    check_int,
+    check_number,
+    check_rng,
+    check_str,
+    got,
+)
+from seqlab.backend import asarray, get_array_module, to_numpy
 from seqlab.functional import softmax
 
 __all__ = ["adjust_logits", "draw", "next_token_probs", "sample"]
@@ -62,17 +71,19 @@ def adjust_logits(logits, temperature: float = 1.0, top_k: int | None = None):
     -------
     p : float64 array of ``logits.shape``, columns summing to 1
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, int | float) \
-            or not temperature >= 0:
-        raise ValueError(f"adjust_logits(temperature): expected a number ≥ 0, got "
-                         f"{temperature!r}")
-    xp = get_array_module(logits)
-    z = logits.astype(np.float64)
+    temperature, top_k = _check_options(temperature, top_k, "adjust_logits")
+    z = as_array(logits, "adjust_logits(logits)", ndim=(1, 2), symbols="(n_y, m)")
+    xp = get_array_module(z)
+    z = z.astype(np.float64)
     n_y = z.shape[0]
+    if n_y == 0:
+        raise ValueError(f"adjust_logits(logits): expected at least one class along axis 0, "
+                         f"got shape {tuple(z.shape)}")
+    if bool(xp.isnan(z).any()) or bool((z == xp.inf).any()):
+        raise NonFiniteError("adjust_logits(logits): expected finite logits (-inf allowed: a "
+                             "token ruled out), got NaN or +inf: there is no distribution to "
+                             "draw from")
     if top_k is not None:
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k:
-            raise ValueError(f"adjust_logits(top_k): expected None or an int ≥ 1, got "
-                             f"{top_k!r}")
         if top_k < n_y:
             order = xp.argsort(-z, axis=0, kind="stable")                 # largest first
             rank = xp.argsort(order, axis=0, kind="stable")               # rank of each z_i
@@ -96,8 +107,16 @@ def draw(p, rng) -> list[int]:
     -------
     ids : list of m ints; id j has probability p_j / Σ p, and p_j = 0 is never drawn
     """
-    p = to_numpy(p).astype(np.float64)
+    p = as_array(to_numpy(p), "draw(p)", ndim=2, symbols="(n_y, m) of probabilities")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"draw(rng): expected a numpy.random.Generator (backend.host_rng(seed)),"
+                        f" got {got(rng)}")
     xp = get_array_module(p)
+    p = p.astype(np.float64)
+    if p.size and (bool(xp.isnan(p).any()) or bool((p < 0).any())
+                   or bool((p.sum(axis=0) <= 0).any())):
+        raise ValueError("draw(p): expected probabilities >= 0 with a positive sum in every "
+                         "column, got NaN, a negative entry or a column of zeros")
     cdf = xp.cumsum(p, axis=0)                      # F_j (unnormalised)       (n_y, m)
     cdf = cdf / cdf[-1:]                            # (3) F_j = Σ_{i≤j} p_i / Σ p_i
     u = rng.random(p.shape[1])                      # u ~ U[0, 1), one per column   (m,)
@@ -125,11 +144,12 @@ def sample(model, n: int = 1, *, temperature: float = 1.0, top_k: int | None = N
     -------
     texts : list of n str (prefix + decoded draws, without ``<EOS>``), or lists of ids
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"sample(n): expected an int ≥ 1, got {n!r}")
-    if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
-        raise ValueError(f"sample(max_length): expected an int ≥ 1, got {max_length!r}")
-    vocab, rng = model.vocab, host_rng(seed)
+    n = check_int(n, "sample(n)", 1)
+    max_length = check_int(max_length, "sample(max_length)", 1)
+    temperature, top_k = _check_options(temperature, top_k, "sample")
+    _check_model(model, "sample")
+    check_str(prefix, "sample(prefix)", empty=True)
+    vocab, rng = model.vocab, check_rng(seed, "sample(seed)")
     eos, unk = vocab.eos_id, vocab.unk_id
     start = [eos] + vocab.encode(prefix, eos=False)          # x<1> = <EOS>, then the prefix
     x = asarray([start] * n, dtype=np.int64)                 # (n, T_prefix + 1)
@@ -164,6 +184,9 @@ def next_token_probs(model, prefix: str = "", temperature: float = 1.0,
     -------
     p : host float64 array (n_y,), indexed by the vocabulary's ids
     """
+    temperature, top_k = _check_options(temperature, top_k, "next_token_probs")
+    _check_model(model, "next_token_probs")
+    check_str(prefix, "next_token_probs(prefix)", empty=True)
     x = asarray([[model.vocab.eos_id] + model.vocab.encode(prefix, eos=False)], dtype=np.int64)
     logits, _, _ = model.forward(x)                          # (n_y, 1, T)
     return to_numpy(adjust_logits(logits[:, :, -1], temperature, top_k))[:, 0]
@@ -174,3 +197,17 @@ def _without(z, token: int):
     xp = get_array_module(z)
     rows = xp.arange(z.shape[0]).reshape(-1, 1)             # (n_y, 1)
     return xp.where(rows == token, -xp.inf, z.astype(np.float64))
+
+
+def _check_options(temperature, top_k, fname: str) -> tuple:
+    """τ a finite number >= 0, top_k None or an int >= 1 (NumPy numbers accepted)."""
+    temperature = check_number(temperature, f"{fname}(temperature)", 0)
+    if top_k is not None:
+        top_k = check_int(top_k, f"{fname}(top_k)", 1)
+    return temperature, top_k
+
+
+def _check_model(model, fname: str) -> None:
+    if not (hasattr(model, "vocab") and hasattr(model, "forward")):
+        raise TypeError(f"{fname}(model): expected a LanguageModel (with a vocab), got "
+                        f"{got(model)}")

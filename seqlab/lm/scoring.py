@@ -47,6 +47,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from seqlab._validate import check_instance, check_int, check_number, check_sequence, check_str
 from seqlab.backend import asarray, get_array_module, to_numpy
 from seqlab.functional import log_softmax
 from seqlab.lm.batches import pad_batch, stream, stream_windows
@@ -71,6 +72,8 @@ def token_log_probs(model, texts: Sequence[str], batch_size: int = 256) -> list:
     if isinstance(texts, str):
         raise TypeError("token_log_probs(texts): expected a list of str, got one str (wrap "
                         "it in a list)")
+    texts = _texts(texts, "token_log_probs(texts)")
+    batch_size = check_int(batch_size, "token_log_probs(batch_size)", 1)
     out = []
     for start in range(0, len(texts), batch_size):
         encoded = [model.vocab.encode(t) for t in texts[start:start + batch_size]]
@@ -86,6 +89,7 @@ def token_log_probs(model, texts: Sequence[str], batch_size: int = 256) -> list:
 
 def sequence_log_prob(model, text: str) -> float:
     """log P(text) = Σ_t log P(y<t> | y<1..t-1>), ``<EOS>`` included (eq. 1), in nats."""
+    check_str(text, "sequence_log_prob(text)", empty=True)
     return float(token_log_probs(model, [text])[0].sum())
 
 
@@ -106,7 +110,10 @@ def evaluate(model, data, window: int | None = None, batch_size: int = 256) -> f
     loss : float, nats per token; :func:`perplexity` turns it into a perplexity
     """
     vocab = model.vocab
-    texts = [data] if isinstance(data, str) else list(data)
+    texts = [data] if isinstance(data, str) else _texts(data, "evaluate(data)")
+    if window is not None:
+        window = check_int(window, "evaluate(window)", 1)
+    batch_size = check_int(batch_size, "evaluate(batch_size)", 1)
     encoded = [vocab.encode(t) for t in texts]
     total, count = 0.0, 0
     if window is None and not isinstance(data, str):
@@ -129,6 +136,10 @@ def evaluate(model, data, window: int | None = None, batch_size: int = 256) -> f
 def perplexity(mean_loss: float) -> float:
     """e^(mean loss per token) (eq. 3): the model is as unsure as a uniform choice among this
     many tokens."""
+    mean_loss = check_number(mean_loss, "perplexity(mean_loss)", 0)
+    if mean_loss > 700:
+        raise ValueError(f"perplexity(mean_loss): expected a loss per token of at most 700 "
+                         f"nats (e^700 is near the largest float), got {mean_loss}")
     return math.exp(mean_loss)
 
 
@@ -147,8 +158,13 @@ def ngram_baselines(vocab, train: Sequence[str], val: Sequence[str], alpha: floa
     -------
     losses : dict "uniform", "unigram", "bigram" -> nats per token on ``val``
     """
-    if not alpha > 0:
-        raise ValueError(f"ngram_baselines(alpha): expected a number > 0, got {alpha!r}")
+    from seqlab.lm.vocab import Vocabulary
+
+    alpha = check_number(alpha, "ngram_baselines(alpha)", 0, low_open=True)
+    check_instance(vocab, Vocabulary, "ngram_baselines(vocab)")
+    for name, texts in (("train", train), ("val", val)):
+        if not isinstance(texts, str):
+            _texts(texts, f"ngram_baselines({name})")
     V = len(vocab)
     prev_tr, next_tr = _pairs(vocab, train)
     prev_va, next_va = _pairs(vocab, val)
@@ -172,3 +188,11 @@ def _pairs(vocab, texts):
     texts = [texts] if isinstance(texts, str) else texts
     tokens = asarray(stream([vocab.encode(t) for t in texts], vocab.eos_id), dtype=np.int64)
     return tokens[:-1], tokens[1:]
+
+
+def _texts(texts, where: str) -> list:
+    """A non-empty list of str."""
+    texts = check_sequence(texts, where, "a list of str", empty=False)
+    for t in texts:
+        check_str(t, where, empty=True)
+    return texts

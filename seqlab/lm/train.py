@@ -46,6 +46,16 @@ from dataclasses import dataclass, field
 from tqdm.auto import tqdm
 
 from seqlab import backend
+from seqlab._validate import (
+    CLIP_ADVICE,
+    NonFiniteError,
+    check_callable,
+    check_int,
+    check_number,
+    check_sequence,
+    check_str,
+    got,
+)
 from seqlab.lm.batches import sequence_batches, stream, stream_windows
 from seqlab.lm.scoring import evaluate
 from seqlab.optim import Adam, clip_by_norm, clip_by_value
@@ -53,7 +63,7 @@ from seqlab.optim import Adam, clip_by_norm, clip_by_value
 __all__ = ["History", "NonFiniteLossError", "train"]
 
 
-class NonFiniteLossError(FloatingPointError, ValueError):
+class NonFiniteLossError(NonFiniteError):
     """The training loss (or a gradient) became NaN or infinite: the model diverged."""
 
 
@@ -71,6 +81,7 @@ class History:
 
     def smoothed(self, span: int = 20) -> list:
         """The running mean of ``train_loss`` over the last ``span`` steps (for plots)."""
+        span = check_int(span, "History.smoothed(span)", 1)
         out, total = [], 0.0
         for i, value in enumerate(self.train_loss):
             total += value - (self.train_loss[i - span] if i >= span else 0.0)
@@ -114,6 +125,8 @@ def train(model, train_data, val_data=None, *, epochs: int = 1, steps: int | Non
     NonFiniteLossError
         (a FloatingPointError and a ValueError) when the loss or a gradient is NaN or inf.
     """
+    _check_train(model, train_data, val_data, epochs, steps, batch_size, window, lr, clip_norm,
+                 clip_value, optimizer, callback, every, eval_every)
     with backend.blas_threads(blas_threads):
         return _train(model, train_data, val_data, epochs, steps, batch_size, window, lr,
                       clip_norm, clip_value, optimizer, seed, callback, every, eval_every,
@@ -125,7 +138,8 @@ def _train(model, train_data, val_data, epochs, steps, batch_size, window, lr, c
     """The body of :func:`train` (same arguments)."""
     if isinstance(train_data, str) and window is None:
         raise ValueError("train(window): a str is one stream; give window=T (e.g. 100) to "
-                         "cut it into windows of T steps, or pass a list of sequences")
+                         "cut it into windows of T steps, or pass a list of sequences "
+                         "(expected an int window for a str, got None)")
     vocab = model.vocab
     encoded = [vocab.encode(t) for t in ([train_data] if isinstance(train_data, str)
                                          else train_data)]
@@ -198,10 +212,38 @@ def _step(model, optimizer, x, y, mask, state, clip_norm, clip_value, step, lr):
     except FloatingPointError as exc:
         clipping = (f"clip_norm={clip_norm}" if clip_norm else "no clipping by norm") + (
             f", clip_value={clip_value}" if clip_value else "")
+        cause = str(exc).replace(f" ({CLIP_ADVICE})", "")      # the advice follows, in full
         raise NonFiniteLossError(
-            f"training diverged: the loss became non-finite at step {step} ({exc}; lr={lr}, "
+            f"training diverged: the loss became non-finite at step {step} ({cause}; lr={lr}, "
             f"{clipping}). Exploding gradients: clip the gradients by norm, e.g. "
             f"train(..., clip_norm=5.0), and/or use a smaller learning rate (lr={lr / 10:g}; "
             f"Adam moves each weight by about lr per step whatever the gradient's size)."
         ) from exc
     return J, norm, state
+
+
+def _check_train(model, train_data, val_data, epochs, steps, batch_size, window, lr,
+                 clip_norm, clip_value, optimizer, callback, every, eval_every) -> None:
+    """The arguments of :func:`train`, before any step (clip_norm=0 would turn clipping off)."""
+    if not (hasattr(model, "vocab") and hasattr(model, "loss")):
+        raise TypeError(f"train(model): expected a LanguageModel, got {got(model)}")
+    for name, data in (("train_data", train_data), ("val_data", val_data)):
+        if data is not None and not isinstance(data, str):
+            for text in check_sequence(data, f"train({name})", "a list of str or one str",
+                                       empty=name == "val_data"):
+                check_str(text, f"train({name})", empty=True)
+    if train_data is None:
+        raise TypeError("train(train_data): expected a list of str or one str, got None")
+    check_int(epochs, "train(epochs)", 1)
+    check_int(batch_size, "train(batch_size)", 1)
+    check_int(every, "train(every)", 1)
+    for name, v in (("steps", steps), ("window", window), ("eval_every", eval_every)):
+        if v is not None:
+            check_int(v, f"train({name})", 1)
+    if optimizer is None:
+        check_number(lr, "train(lr)", 0, low_open=True)
+    for name, v in (("clip_norm", clip_norm), ("clip_value", clip_value)):
+        if v is not None:          # None turns clipping off; 0 would too, silently
+            check_number(v, f"train({name}) (None turns clipping off)", 0, low_open=True)
+    if callback is not None:
+        check_callable(callback, "train(callback)", "a callable callback(history) or None")

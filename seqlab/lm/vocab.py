@@ -34,6 +34,16 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from seqlab._validate import (
+    IdError,
+    check_choice,
+    check_int,
+    check_keys,
+    check_sequence,
+    got,
+    is_int,
+)
+
 __all__ = ["EOS", "LEVELS", "UNK", "Vocabulary"]
 
 EOS, UNK = "<EOS>", "<UNK>"
@@ -60,16 +70,15 @@ class Vocabulary:
     eos_id, unk_id = 0, 1
 
     def __init__(self, tokens: Sequence[str], level: str = "char", lowercase: bool = False):
-        if level not in LEVELS:
-            raise ValueError(f"Vocabulary(level): expected one of {LEVELS}, got {level!r}")
-        tokens = list(tokens)
+        check_choice(level, LEVELS, "Vocabulary(level)")
+        tokens = check_sequence(tokens, "Vocabulary(tokens)", "a list of str tokens")
         bad = [t for t in tokens if not isinstance(t, str) or t in (EOS, UNK)]
         if bad or len(set(tokens)) != len(tokens):
             raise ValueError(f"Vocabulary(tokens): expected distinct strings other than "
                              f"{EOS} and {UNK}, got {bad[:5] or 'repeated tokens'}")
         if level == "char" and any(len(t) != 1 for t in tokens):
-            raise ValueError("Vocabulary(tokens): a character vocabulary needs tokens of "
-                             "length 1")
+            raise ValueError(f"Vocabulary(tokens): expected tokens of length 1 for "
+                             f"level='char', got {[t for t in tokens if len(t) != 1][:5]}")
         self.level, self.lowercase = level, bool(lowercase)
         self.itos = [EOS, UNK, *tokens]
         self.stoi = {t: i for i, t in enumerate(self.itos)}
@@ -89,16 +98,15 @@ class Vocabulary:
         max_size : int ≥ 3 or None, the largest vocabulary, ``<EOS>`` and ``<UNK>`` included
         lowercase : bool
         """
-        if isinstance(texts, str):
-            texts = [texts]
-        if isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1:
-            raise ValueError(f"Vocabulary.build(min_count): expected an int ≥ 1, got "
-                             f"{min_count!r}")
-        if max_size is not None and (not isinstance(max_size, int) or max_size < 3):
-            raise ValueError(f"Vocabulary.build(max_size): expected None or an int ≥ 3 (the "
-                             f"two specials and one token), got {max_size!r}")
+        f = "Vocabulary.build"
+        texts = [texts] if isinstance(texts, str) else check_sequence(texts, f"{f}(texts)",
+                                                                      "a list of str")
+        min_count = check_int(min_count, f"{f}(min_count)", 1)
+        if max_size is not None:
+            max_size = check_int(max_size, f"{f}(max_size) (the two specials and a token)", 3)
+        check_choice(level, LEVELS, f"{f}(level)")
         probe = cls([], level, lowercase)
-        counts = Counter(t for text in texts for t in probe.tokenize(text))
+        counts = Counter(t for text in texts for t in probe._tokens(text, f"{f}(texts)"))
         kept = sorted((t for t, c in counts.items() if c >= min_count),
                       key=lambda t: (-counts[t], t))        # most frequent first
         if max_size is not None:
@@ -112,9 +120,11 @@ class Vocabulary:
     # ---------------------------------------------------------------- text <-> ids
     def tokenize(self, text: str) -> list[str]:
         """Characters, or words and punctuation marks ("pear's salad." -> pear's, salad, .)."""
+        return self._tokens(text, "Vocabulary.tokenize(text)")
+
+    def _tokens(self, text: str, where: str) -> list[str]:
         if not isinstance(text, str):
-            raise TypeError(f"Vocabulary.tokenize(text): expected a str, got "
-                            f"{type(text).__name__}")
+            raise TypeError(f"{where}: expected a str, got {got(text)}")
         if self.lowercase:
             text = text.lower()
         if self.level == "space":
@@ -123,17 +133,18 @@ class Vocabulary:
 
     def encode(self, text: str, eos: bool = True) -> list[int]:
         """Token ids of ``text``, unknown tokens as ``<UNK>`` (1), then ``<EOS>`` (0)."""
-        ids = [self.stoi.get(t, self.unk_id) for t in self.tokenize(text)]
+        ids = [self.stoi.get(t, self.unk_id) for t in self._tokens(text, "Vocabulary.encode(text)")]
         return ids + [self.eos_id] if eos else ids
 
     def decode(self, ids: Iterable[int], stop_at_eos: bool = True) -> str:
         """Text of token ids: stops at the first ``<EOS>`` (or shows it), ``<UNK>`` shown."""
         tokens = []
-        for i in ids:
-            i = int(i)
+        for i in check_sequence(ids, "Vocabulary.decode(ids)", "a list of int ids"):
+            if not is_int(i):
+                raise TypeError(f"Vocabulary.decode(ids): expected int ids, got {got(i)}")
             if not 0 <= i < len(self.itos):
-                raise ValueError(f"Vocabulary.decode(ids): ids must be in [0, {len(self)}), "
-                                 f"got {i}")
+                raise IdError(f"Vocabulary.decode(ids): expected ids in [0, {len(self)}), "
+                              f"got {i}")
             if i == self.eos_id and stop_at_eos:
                 break
             tokens.append(self.itos[i])
@@ -141,7 +152,7 @@ class Vocabulary:
 
     def unknown(self, text: str) -> list[str]:
         """The tokens of ``text`` that would be encoded as ``<UNK>``."""
-        return [t for t in self.tokenize(text) if t not in self.stoi]
+        return [t for t in self._tokens(text, "Vocabulary.unknown(text)") if t not in self.stoi]
 
     # ---------------------------------------------------------------- container protocol
     def __len__(self) -> int:
@@ -165,4 +176,5 @@ class Vocabulary:
 
     @classmethod
     def from_meta(cls, meta: dict) -> Vocabulary:
+        check_keys(meta, ("tokens", "level", "lowercase"), "Vocabulary.from_meta(meta)", extra=True)
         return cls(meta["tokens"], meta["level"], meta["lowercase"])

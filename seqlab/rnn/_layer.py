@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from seqlab.backend import get_array_module
+from seqlab._validate import check_bool, check_lengths
+from seqlab.backend import get_array_module, to_device
 from seqlab.rnn._validate import (
     check_choice,
     check_ndim,
@@ -133,8 +134,11 @@ def _option(kind, activation, variant, peephole, fname):
         if name != _OPTION[kind] and value != default:
             owner = next(k for k, o in _OPTION.items() if o == name)
             raise ValueError(f"{fname}({name}): applies to kind={owner!r} only, got "
-                             f"{name}={value!r} with kind={kind!r}")
+                             f"{name}={value!r} with kind={kind!r} (expected the default "
+                             f"{default!r})")
     value, _, choices = given[_OPTION[kind]]
+    if kind == "lstm":
+        return check_bool(value, f"{fname}(peephole)")
     check_choice(value, choices, f"{fname}({_OPTION[kind]})")
     return value
 
@@ -178,26 +182,22 @@ def _check_output(params, n_in: int, symbols: str, fname: str) -> None:
 
 
 def _prepare(x, params, kind, n_x, state_shape, a0, c0, lengths, fname):
-    """Check x, a0, c0 (state_shape + (m,)) and lengths; return a0, c0, (order, mask)."""
-    m, T_x = check_sequence(fname, n_x, 1, x)
+    """Check x, a0, c0 (state_shape + (m,)) and lengths; return x, a0, c0, (order, mask)."""
+    x, m, T_x = check_sequence(fname, n_x, 1, x)
     xp = get_array_module(x, a0, c0, *params.values())
     symbols = "(2 n_a, m)" if len(state_shape) == 1 else "(n_layers, n_dir·n_a, m)"
     if c0 is not None and kind != "lstm":
         raise ValueError(f"{fname}(c0): only kind='lstm' has a memory cell apart from a<t>, "
-                         f"got kind={kind!r}")
+                         f"got kind={kind!r} (expected c0=None)")
     for name, s in (("a0", a0), ("c0", c0)):
         if s is not None:
             check_shape(s, state_shape + (m,), symbols, f"{fname}({name})")
     if a0 is None:
         a0 = xp.zeros(state_shape + (m,), xp.result_type(x, *params.values()))
     if lengths is None:
-        return a0, c0, (None, None)
-    lengths = xp.asarray(lengths)
-    check_shape(lengths, (m,), "(m,)", f"{fname}(lengths)")
-    if lengths.dtype.kind not in "iu" or int(lengths.min()) < 1 or int(lengths.max()) > T_x:
-        raise ValueError(f"{fname}(lengths): expected integers in [1, T_x] = [1, {T_x}], got "
-                         f"{lengths.tolist()}")
+        return x, a0, c0, (None, None)
+    lengths = to_device(check_lengths(lengths, m, T_x, f"{fname}(lengths)"), xp)
     s = xp.arange(T_x)[None, :]                                 # step index s  (1, T_x)
     L = lengths[:, None]                                        # L_i           (m, 1)
     order = xp.where(s < L, L - 1 - s, s)[None]                 # (4) flip_i    (1, m, T_x)
-    return a0, c0, (order, (s < L)[None])                       # mask (5)      (1, m, T_x)
+    return x, a0, c0, (order, (s < L)[None])                    # mask (5)      (1, m, T_x)

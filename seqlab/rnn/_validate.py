@@ -14,54 +14,58 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from seqlab._validate import (  # noqa: F401 - some are re-exported to the cells
+    MissingKeyError,
+    as_array,
+    check_bool,
+    check_cache,
+    check_choice,
+    check_dict,
+    check_float_dtype,
+    check_int,
+    check_ndim,
+    check_rng,
+    check_shape,
+    fmt,
+    got,
+)
+
 OUTPUT_KEYS = ("W_ya", "b_y")  # the optional output layer ŷ<t> = softmax(W_ya a<t> + b_y)
 
 
-def fmt(shape: Sequence) -> str:
-    """``(5, 10)`` for ints and symbols alike: ``(3, m)``."""
-    inner = ", ".join(str(d) for d in shape)
-    return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
 def check_keys(params: Any, required: Sequence[str], fname: str, context: str = "") -> bool:
-    """Raise a KeyError listing missing (or unexpected) keys; return whether W_ya, b_y are given.
+    """Raise a MissingKeyError (a KeyError) listing missing (or unexpected) keys, a TypeError
+    for a params value that is not a real array; return whether W_ya, b_y are given.
 
     The output layer is optional (an encoder or a stacked layer has none), but W_ya and b_y
     come together.
     """
-    if not isinstance(params, Mapping):
-        raise TypeError(f"{fname}(params): expected a dict of arrays, got {type(params).__name__}")
+    check_dict(params, f"{fname}(params)")
     has_output = any(k in params for k in OUTPUT_KEYS)
     wanted = list(required) + (list(OUTPUT_KEYS) if has_output else [])
     missing = [k for k in wanted if k not in params]
     if missing:
-        raise KeyError(f"{fname}(params): missing keys {missing}{context}; "
-                       f"params has {list(params)}")
+        raise MissingKeyError(f"{fname}(params): missing keys {missing}{context}; "
+                              f"params has {list(params)}")
     unexpected = [k for k in params if k not in wanted]
     if unexpected:
-        raise KeyError(f"{fname}(params): unexpected keys {unexpected}{context}; expected "
-                       f"{list(required)}, optionally with {list(OUTPUT_KEYS)}")
+        raise MissingKeyError(f"{fname}(params): unexpected keys {unexpected}{context}; "
+                              f"expected {list(required)}, optionally with {list(OUTPUT_KEYS)}")
+    for k in wanted:
+        v = params[k]
+        if not hasattr(v, "dtype") or v.dtype.kind not in "biuf":
+            raise TypeError(f"{fname}(params[{k!r}]): expected a real array, got {got(v)}")
     return has_output
 
 
-def check_ndim(arr: Any, ndim: int, symbols: str, where: str) -> tuple:
-    """Return ``arr.shape`` after checking that ``arr`` is an ``ndim``-D array."""
-    if getattr(arr, "ndim", None) != ndim:
-        got = fmt(arr.shape) if hasattr(arr, "shape") else type(arr).__name__
-        raise ValueError(f"{where}: expected a {ndim}-D array of shape {symbols}, got {got}")
-    return tuple(arr.shape)
-
-
-def check_shape(arr: Any, expected: Sequence, symbols: str, where: str) -> None:
-    """Raise ``where: expected shape (5, 10) = (n_a, m), got (10, 5)`` on a mismatch."""
-    if not hasattr(arr, "shape") or tuple(arr.shape) != tuple(expected):
-        got = fmt(arr.shape) if hasattr(arr, "shape") else type(arr).__name__
-        raise ValueError(f"{where}: expected shape {fmt(expected)} = {symbols}, got {got}")
-
-
-def check_choice(value: Any, choices: Sequence, where: str) -> None:
-    if value not in choices:
-        raise ValueError(f"{where}: expected one of {tuple(choices)}, got {value!r}")
+def check_init(fname: str, n_x: Any, n_a: Any, n_y: Any, rng: Any, dtype: Any) -> tuple:
+    """(n_x, n_a, n_y, rng, dtype) of an ``init_*_params``: sizes ints >= 1 (n_y also None),
+    rng a seed or Generator, dtype a floating dtype."""
+    n_x = check_int(n_x, f"{fname}(n_x)", 1)
+    n_a = check_int(n_a, f"{fname}(n_a)", 1)
+    n_y = None if n_y is None else check_int(n_y, f"{fname}(n_y)", 1)
+    return (n_x, n_a, n_y, check_rng(rng, f"{fname}(rng)"),
+            check_float_dtype(dtype, f"{fname}(dtype)"))
 
 
 def gate_dims(params: Mapping, weights: Sequence[str], vectors: Sequence[str],
@@ -89,21 +93,25 @@ def check_output(params: Mapping, n_a: int, fname: str) -> None:
     check_shape(params["b_y"], (n_y, 1), "(n_y, 1)", f"{fname}(params['b_y'])")
 
 
-def check_step(fname: str, n_x: int, n_a: int, x_t: Any, **states: Any) -> int:
-    """x<t> (n_x, m) and each state (n_a, m); return m."""
+def check_step(fname: str, n_x: int, n_a: int, x_t: Any, **states: Any) -> tuple:
+    """x<t> (n_x, m) (lists converted, ints promoted) and each state (n_a, m); return
+    (x_t, m)."""
+    x_t = as_array(x_t, f"{fname}(x_t)")
     m = check_ndim(x_t, 2, f"(n_x, m) = ({n_x}, m)", f"{fname}(x_t)")[1]
     check_shape(x_t, (n_x, m), "(n_x, m)", f"{fname}(x_t)")
     for name, arr in states.items():
         check_shape(arr, (n_a, m), "(n_a, m)", f"{fname}({name})")
-    return m
+    return x_t, m
 
 
-def check_sequence(fname: str, n_x: int, n_a: int, x: Any, **states: Any) -> tuple[int, int]:
-    """x (n_x, m, T_x) with T_x >= 1 and each initial state (n_a, m); return (m, T_x)."""
+def check_sequence(fname: str, n_x: int, n_a: int, x: Any, **states: Any) -> tuple:
+    """x (n_x, m, T_x) with T_x >= 1 (lists converted, ints promoted) and each initial state
+    (n_a, m); return (x, m, T_x)."""
+    x = as_array(x, f"{fname}(x)")
     _, m, T_x = check_ndim(x, 3, f"(n_x, m, T_x) = ({n_x}, m, T_x)", f"{fname}(x)")
     check_shape(x, (n_x, m, T_x), "(n_x, m, T_x)", f"{fname}(x)")
     if T_x < 1:
         raise ValueError(f"{fname}(x): expected at least one time step, got T_x = 0")
     for name, arr in states.items():
         check_shape(arr, (n_a, m), "(n_a, m)", f"{fname}({name})")
-    return m, T_x
+    return x, m, T_x

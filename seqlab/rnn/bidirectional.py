@@ -81,7 +81,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab.backend import get_array_module, randn, zeros
 from seqlab.rnn._layer import (
     _OPTION,
     DIRECTIONS,
@@ -95,7 +95,7 @@ from seqlab.rnn._layer import (
     _option,
     _prepare,
 )
-from seqlab.rnn._validate import check_keys, check_shape
+from seqlab.rnn._validate import check_cache, check_init, check_keys, check_shape
 from seqlab.rnn.rnn import _with_zeros, output_forward
 
 __all__ = ["BRNNCache", "LayerCache", "brnn_backward", "brnn_backward_full", "brnn_forward",
@@ -138,7 +138,7 @@ def brnn_forward(x, params, kind: str, a0=None, c0=None, lengths=None, *,
     has_output = check_keys(params, _keys(DIRECTIONS, kind, option), fname,
                             f" for kind={kind!r}, {_OPTION[kind]}={option!r}")
     n_a, n_x = _layer_dims(params, DIRECTIONS, kind, option, fname)
-    a0, c0, steps = _prepare(x, params, kind, n_x, (2 * n_a,), a0, c0, lengths, fname)
+    x, a0, c0, steps = _prepare(x, params, kind, n_x, (2 * n_a,), a0, c0, lengths, fname)
     _check_output(params, 2 * n_a, "(n_y, 2 n_a)", fname)
     a, layer = _layer_forward(x, params, DIRECTIONS, kind, option, a0, c0, steps)
     logits, y_hat = output_forward(a, params) if has_output else (None, None)  # (3)
@@ -195,7 +195,7 @@ def init_brnn_params(n_x: int, n_a: int, n_y: int | None, kind: str, rng=0, *,
         W_ya N(0, 1/(2 n_a)) (n_y, 2 n_a), b_y zero (n_y, 1)
     """
     option = _option(kind, "tanh", variant, peephole, "init_brnn_params")
-    rng = host_rng(rng)
+    n_x, n_a, n_y, rng, dtype = check_init("init_brnn_params", n_x, n_a, n_y, rng, dtype)
     params = _init_layer(n_x, n_a, DIRECTIONS, kind, option, rng, dtype)
     if n_y is not None:
         params["W_ya"] = randn(rng, (n_y, 2 * n_a), 1 / math.sqrt(2 * n_a), dtype)
@@ -204,7 +204,7 @@ def init_brnn_params(n_x: int, n_a: int, n_y: int | None, kind: str, rng=0, *,
 
 
 def _backward(da, cache: BRNNCache, fname: str):
-    layer, _, params = cache
+    layer, _, params = check_cache(cache, BRNNCache, fname)
     check_shape(da, layer.a_shape, "(2 n_a, m, T_x)", f"{fname}(da)")
     dx, da0, dc0, grads = _layer_backward(da, layer)
     return dx, da0, dc0, _with_zeros(get_array_module(da), grads, params)

@@ -71,7 +71,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab._validate import check_int
+from seqlab.backend import get_array_module, randn, zeros
 from seqlab.rnn._layer import (
     _OPTION,
     DIRECTIONS,
@@ -84,7 +85,7 @@ from seqlab.rnn._layer import (
     _option,
     _prepare,
 )
-from seqlab.rnn._validate import check_keys, check_shape
+from seqlab.rnn._validate import check_cache, check_init, check_keys, check_shape
 from seqlab.rnn.rnn import _with_zeros, output_forward
 
 __all__ = ["DeepRNNCache", "deep_rnn_backward", "deep_rnn_backward_full", "deep_rnn_forward",
@@ -124,7 +125,13 @@ def deep_rnn_forward(x, params, kind: str, n_layers: int, a0=None, c0=None, leng
     y_hat : array (n_y, m, T_x), or None without W_ya
     cache : DeepRNNCache (``cache.a`` holds every layer's states, ``cache.logits`` the logits)
     """
-    fname = "deep_rnn_forward"
+    return _deep_forward(x, params, kind, n_layers, a0, c0, lengths, bidirectional, activation,
+                         variant, peephole, "deep_rnn_forward")
+
+
+def _deep_forward(x, params, kind, n_layers, a0, c0, lengths, bidirectional, activation,
+                  variant, peephole, fname):
+    """:func:`deep_rnn_forward`, its messages naming ``fname`` (the public entry point)."""
     option = _option(kind, activation, variant, peephole, fname)
     prefixes = _prefixes(n_layers, bidirectional, fname)
     has_output = check_keys(params, _keys([p for layer in prefixes for p in layer], kind, option),
@@ -138,7 +145,7 @@ def deep_rnn_forward(x, params, kind: str, n_layers: int, a0=None, c0=None, leng
             raise ValueError(f"{fname}(params): layer {layer[0][:-1]} has (n_a, n_x) = {dims}; "
                              f"expected ({n_a}, {n_dir * n_a}): n_a as layer l1 and n_x = "
                              f"n_dir·n_a, the states of the layer below")
-    a0, c0, steps = _prepare(x, params, kind, n_x, (n_layers, n_dir * n_a), a0, c0, lengths,
+    x, a0, c0, steps = _prepare(x, params, kind, n_x, (n_layers, n_dir * n_a), a0, c0, lengths,
                              fname)
     _check_output(params, n_dir * n_a, "(n_y, n_dir·n_a)", fname)
     a_l, states, layers = x, [], []
@@ -206,7 +213,8 @@ def init_deep_rnn_params(n_x: int, n_a: int, n_y: int | None, n_layers: int, kin
     fname = "init_deep_rnn_params"
     option = _option(kind, "tanh", variant, peephole, fname)
     prefixes = _prefixes(n_layers, bidirectional, fname)
-    rng, n_dir, params = host_rng(rng), len(prefixes[0]), {}
+    n_x, n_a, n_y, rng, dtype = check_init(fname, n_x, n_a, n_y, rng, dtype)
+    n_dir, params = len(prefixes[0]), {}
     for l, layer in enumerate(prefixes):
         n_in = n_x if l == 0 else n_dir * n_a                   # a^[l-1] feeds layer l
         params.update(_init_layer(n_in, n_a, layer, kind, option, rng, dtype))
@@ -218,14 +226,13 @@ def init_deep_rnn_params(n_x: int, n_a: int, n_y: int | None, n_layers: int, kin
 
 def _prefixes(n_layers, bidirectional: bool, fname: str) -> list[tuple[str, ...]]:
     """Per layer, the key prefix of each chain: [("l1/",), ...] or [("l1/fwd/", "l1/bwd/"), ...]."""
-    if isinstance(n_layers, bool) or not isinstance(n_layers, int | np.integer) or n_layers < 1:
-        raise ValueError(f"{fname}(n_layers): expected an int ≥ 1, got {n_layers!r}")
+    n_layers = check_int(n_layers, f"{fname}(n_layers)", 1)
     chains = DIRECTIONS if bidirectional else ("",)
     return [tuple(f"l{l}/{d}" for d in chains) for l in range(1, n_layers + 1)]
 
 
 def _backward(da_top, cache: DeepRNNCache, fname: str):
-    layers, _, _, params = cache
+    layers, _, _, params = check_cache(cache, DeepRNNCache, fname)
     check_shape(da_top, layers[-1].a_shape, "(n_dir·n_a, m, T_x)", f"{fname}(da_top)")
     xp = get_array_module(da_top)
     da, grads, da0, dc0 = da_top, {}, [], []                    # (3) da^[L] = da_top

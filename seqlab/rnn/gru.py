@@ -87,10 +87,12 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab.backend import get_array_module, randn, zeros
 from seqlab.functional import sigmoid, sigmoid_backward, softmax, tanh, tanh_backward
 from seqlab.rnn._validate import (
+    check_cache,
     check_choice,
+    check_init,
     check_keys,
     check_output,
     check_sequence,
@@ -151,7 +153,7 @@ def gru_cell_forward(x_t, c_prev, params, variant: str = "full"):
     cache : GRUCellCache
     """
     has_output, n_a, n_x = _check_params(params, variant, "gru_cell_forward")
-    check_step("gru_cell_forward", n_x, n_a, x_t, c_prev=c_prev)
+    x_t, _ = check_step("gru_cell_forward", n_x, n_a, x_t, c_prev=c_prev)
     xp = get_array_module(x_t, c_prev, params["W_u"])
     W_u, b_u, W_c, b_c = params["W_u"], params["b_u"], params["W_c"], params["b_c"]
 
@@ -191,7 +193,8 @@ def gru_cell_backward(dc_t, cache: GRUCellCache):
     dc_prev : array (n_a, m), ∂J/∂c<t-1> through this step
     grads : dict with the keys of ``cache.params`` (zeros for W_ya, b_y)
     """
-    x_t, c_prev, concat, gamma_u, gamma_r, c_tilde, gated, h_c, params, variant = cache
+    (x_t, c_prev, concat, gamma_u, gamma_r, c_tilde, gated, h_c, params,
+     variant) = check_cache(cache, GRUCellCache, "gru_cell_backward")
     check_shape(dc_t, c_prev.shape, "(n_a, m)", "gru_cell_backward(dc_t)")
     xp = get_array_module(dc_t, c_prev)
     n_a, W_u, W_c = c_prev.shape[0], params["W_u"], params["W_c"]
@@ -247,7 +250,7 @@ def gru_forward(x, c0, params, variant: str = "full"):
     cache : GRUCache (``cache.logits`` feeds a loss)
     """
     has_output, n_a, n_x = _check_params(params, variant, "gru_forward")
-    m, T_x = check_sequence("gru_forward", n_x, n_a, x, c0=c0)
+    x, m, T_x = check_sequence("gru_forward", n_x, n_a, x, c0=c0)
     xp = get_array_module(x, c0, params["W_u"])
     recurrent = {k: params[k] for k in VARIANT_KEYS[variant]}  # without the output layer
     c = xp.zeros((n_a, m, T_x), dtype=xp.result_type(x, c0, *recurrent.values()))
@@ -274,7 +277,7 @@ def gru_backward(dc, cache: GRUCache):
     dc0 : array (n_a, m), ∂J/∂c<0>
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
-    steps, _, params = cache
+    steps, _, params = check_cache(cache, GRUCache, "gru_backward")
     n_a, m = steps[0].c_prev.shape
     n_x, T_x = steps[0].x_t.shape[0], len(steps)
     check_shape(dc, (n_a, m, T_x), "(n_a, m, T_x)", "gru_backward(dc)")
@@ -303,7 +306,7 @@ def gru_gates(cache: GRUCache) -> dict:
         1..T_x (eqs. 1-4; no "gamma_r" for ``variant="simplified"``), fresh arrays (writing to
         them leaves the cache unchanged)
     """
-    steps = cache.steps
+    steps = check_cache(cache, GRUCache, "gru_gates").steps
     xp = get_array_module(steps[0].c_tilde)
     c_prev = [s.c_prev for s in steps[1:]]                         # c<1>..c<T_x-1>
     out = {"gamma_u": xp.stack([s.gamma_u for s in steps], axis=2),   # (1) (n_a, m, T_x)
@@ -334,7 +337,7 @@ def init_gru_params(n_x: int, n_a: int, n_y: int | None, rng=0, variant: str = "
         W_ya N(0, 1/n_a) (n_y, n_a), b_y zero (n_y, 1)
     """
     check_choice(variant, tuple(VARIANT_KEYS), "init_gru_params(variant)")
-    rng = host_rng(rng)
+    n_x, n_a, n_y, rng, dtype = check_init("init_gru_params", n_x, n_a, n_y, rng, dtype)
     params = {}
     for k in VARIANT_KEYS[variant]:
         if k.startswith("W_"):

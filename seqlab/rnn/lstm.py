@@ -86,10 +86,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab.backend import get_array_module, randn, zeros
 from seqlab.functional import sigmoid, sigmoid_backward, softmax, tanh, tanh_backward
 from seqlab.rnn._lstm_seq import seq_backward, seq_forward
 from seqlab.rnn._validate import (
+    check_bool,
+    check_cache,
+    check_init,
     check_keys,
     check_output,
     check_sequence,
@@ -157,7 +160,7 @@ def lstm_cell_forward(x_t, a_prev, c_prev, params, peephole: bool = False):
     cache : LSTMCellCache
     """
     has_output, n_a, n_x = _check_params(params, peephole, "lstm_cell_forward")
-    check_step("lstm_cell_forward", n_x, n_a, x_t, a_prev=a_prev, c_prev=c_prev)
+    x_t, _ = check_step("lstm_cell_forward", n_x, n_a, x_t, a_prev=a_prev, c_prev=c_prev)
     xp = get_array_module(x_t, a_prev, c_prev, params["W_c"])
     p = params
     peep = {g: p[f"p_{g}"] * c_prev if peephole else 0 for g in "ufo"}  # p_g*c<t-1> or 0
@@ -191,7 +194,7 @@ def lstm_cell_backward(da_t, dc_t, cache: LSTMCellCache):
     grads : dict with the keys of ``cache.params`` (zeros for W_ya, b_y)
     """
     (x_t, a_prev, c_prev, concat, c_tilde, gamma_u, gamma_f, gamma_o, tanh_c, params,
-     peephole) = cache
+     peephole) = check_cache(cache, LSTMCellCache, "lstm_cell_backward")
     check_shape(da_t, c_prev.shape, "(n_a, m)", "lstm_cell_backward(da_t)")
     check_shape(dc_t, c_prev.shape, "(n_a, m)", "lstm_cell_backward(dc_t)")
     xp = get_array_module(da_t, dc_t, c_prev)
@@ -235,7 +238,7 @@ def lstm_forward(x, a0, params, peephole: bool = False, c0=None):
     """
     has_output, n_a, n_x = _check_params(params, peephole, "lstm_forward")
     states = {"a0": a0} if c0 is None else {"a0": a0, "c0": c0}
-    check_sequence("lstm_forward", n_x, n_a, x, **states)
+    x = check_sequence("lstm_forward", n_x, n_a, x, **states)[0]
     xp = get_array_module(x, a0, c0, params["W_c"])
     dtype = xp.result_type(x, *states.values(), *params.values())
     H, C, G, tanh_C = seq_forward(x, a0, c0, params, peephole, dtype)  # (1)-(6), all steps
@@ -278,7 +281,7 @@ def lstm_backward_full(da, cache: LSTMCache, dc=None):
 
 def _backward(da, cache: LSTMCache, dc, fname: str):
     """BPTT shared by lstm_backward and lstm_backward_full: (dx, da0, dc0, grads)."""
-    x, H, C, G, tanh_C, _, params, peephole = cache
+    x, H, C, G, tanh_C, _, params, peephole = check_cache(cache, LSTMCache, fname)
     n_x, m, T_x = x.shape
     n_a = C.shape[0]
     check_shape(da, (n_a, m, T_x), "(n_a, m, T_x)", f"{fname}(da)")
@@ -292,7 +295,7 @@ def _backward(da, cache: LSTMCache, dc, fname: str):
 def lstm_memory(cache: LSTMCache):
     """c<1..T_x> of :func:`lstm_forward`, (n_a, m, T_x): a view into the cache, no copy (do not
     write to it), e.g. for the last c<t> carried into the next window of truncated BPTT."""
-    return cache.C[:, 1:].transpose(0, 2, 1)
+    return check_cache(cache, LSTMCache, "lstm_memory").C[:, 1:].transpose(0, 2, 1)
 
 
 def lstm_gates(cache: LSTMCache) -> dict:
@@ -308,7 +311,7 @@ def lstm_gates(cache: LSTMCache) -> dict:
         the values at steps 1..T_x (eqs. 1-6), fresh copies (writing to them leaves the cache
         unchanged)
     """
-    n_a = cache.C.shape[0]
+    n_a = check_cache(cache, LSTMCache, "lstm_gates").C.shape[0]
     out = {name: cache.G[:, i * n_a:(i + 1) * n_a].transpose(1, 2, 0) for i, name in
            enumerate(("gamma_f", "gamma_u", "gamma_o", "c_tilde"))}  # (T_x, n_a, m) -> lecture
     out["c"] = lstm_memory(cache)                                   # c<1..T_x> (n_a, m, T_x)
@@ -337,7 +340,7 @@ def init_lstm_params(n_x: int, n_a: int, n_y: int | None, rng=0, peephole: bool 
     -----
     b_f = 1 starts the forget gate mostly open (Jozefowicz et al., 2015).
     """
-    rng = host_rng(rng)
+    n_x, n_a, n_y, rng, dtype = check_init("init_lstm_params", n_x, n_a, n_y, rng, dtype)
     params = {}
     for k in LSTM_KEYS:
         if k.startswith("W_"):
@@ -354,7 +357,7 @@ def init_lstm_params(n_x: int, n_a: int, n_y: int | None, rng=0, peephole: bool 
 
 def _check_params(params, peephole: bool, fname: str) -> tuple[bool, int, int]:
     """Validate keys and shapes; return (has_output, n_a, n_x)."""
-    keys = LSTM_KEYS + (PEEPHOLE_KEYS if peephole else ())
+    keys = LSTM_KEYS + (PEEPHOLE_KEYS if check_bool(peephole, f"{fname}(peephole)") else ())
     has_output = check_keys(params, keys, fname, f" for peephole={peephole}")
     n_a, n_x = gate_dims(params, ["W_c", "W_f", "W_u", "W_o"],
                          [k for k in keys if not k.startswith("W_")], fname)

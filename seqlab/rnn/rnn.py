@@ -81,10 +81,13 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab._validate import MissingKeyError, as_array, check_dict
+from seqlab.backend import get_array_module, randn, zeros
 from seqlab.functional import softmax, tanh, tanh_backward
 from seqlab.rnn._validate import (
+    check_cache,
     check_choice,
+    check_init,
     check_keys,
     check_ndim,
     check_output,
@@ -147,7 +150,7 @@ def rnn_cell_forward(x_t, a_prev, params, activation: str = "tanh"):
     """
     has_output = _check_params(params, activation, "rnn_cell_forward")
     n_a, n_x = params["W_ax"].shape
-    check_step("rnn_cell_forward", n_x, n_a, x_t, a_prev=a_prev)
+    x_t, _ = check_step("rnn_cell_forward", n_x, n_a, x_t, a_prev=a_prev)
     xp = get_array_module(x_t, a_prev, params["W_aa"])
     W_aa, W_ax, b_a = params["W_aa"], params["W_ax"], params["b_a"]
 
@@ -174,7 +177,7 @@ def rnn_cell_backward(da_t, cache: RNNCellCache):
     grads : dict with the keys of ``cache.params``: dW_aa, dW_ax, db_a for this step, and
         zeros for W_ya, b_y (see :func:`output_backward`)
     """
-    x_t, a_prev, a_t, params, activation = cache
+    x_t, a_prev, a_t, params, activation = check_cache(cache, RNNCellCache, "rnn_cell_backward")
     check_shape(da_t, a_t.shape, "(n_a, m)", "rnn_cell_backward(da_t)")
     xp = get_array_module(da_t, a_t)
     W_aa, W_ax = params["W_aa"], params["W_ax"]
@@ -211,7 +214,7 @@ def rnn_forward(x, a0, params, activation: str = "tanh"):
     """
     has_output = _check_params(params, activation, "rnn_forward")
     n_a, n_x = params["W_ax"].shape
-    m, T_x = check_sequence("rnn_forward", n_x, n_a, x, a0=a0)
+    x, m, T_x = check_sequence("rnn_forward", n_x, n_a, x, a0=a0)
     xp = get_array_module(x, a0, params["W_aa"])
     recurrent = {k: params[k] for k in RNN_KEYS}  # the cell without its output layer
     a = xp.zeros((n_a, m, T_x), dtype=xp.result_type(x, a0, *recurrent.values()))
@@ -239,7 +242,7 @@ def rnn_backward(da, cache: RNNCache):
     da0 : array (n_a, m), ∂J/∂a<0>
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
-    steps, _, params = cache
+    steps, _, params = check_cache(cache, RNNCache, "rnn_backward")
     n_a, m = steps[0].a_t.shape
     n_x, T_x = steps[0].x_t.shape[0], len(steps)
     check_shape(da, (n_a, m, T_x), "(n_a, m, T_x)", "rnn_backward(da)")
@@ -268,7 +271,7 @@ def output_forward(a, params):
     logits : array (n_y, m, T_x) (or (n_y, m))
     y_hat : array of ``logits.shape``, softmax over axis 0
     """
-    W_ya, b_y = _check_output_args(a, params, "output_forward")
+    a, W_ya, b_y = _check_output_args(a, params, "output_forward")
     n_a = a.shape[0]
     logits = W_ya @ a.reshape(n_a, -1) + b_y    # (2) W_ya a<t> + b_y, all steps  (n_y, m·T_x)
     logits = logits.reshape((W_ya.shape[0],) + tuple(a.shape[1:]))  # (n_y, m, T_x)
@@ -289,7 +292,7 @@ def output_backward(dlogits, a, params):
     da : array of ``a.shape``, the output layer's part of ∂J/∂a<t>
     grads : dict with "W_ya" (n_y, n_a) and "b_y" (n_y, 1)
     """
-    W_ya, _ = _check_output_args(a, params, "output_backward")
+    a, W_ya, _ = _check_output_args(a, params, "output_backward")
     n_y, n_a = W_ya.shape
     check_shape(dlogits, (n_y,) + tuple(a.shape[1:]),
                 "(n_y, m, T_x)" if a.ndim == 3 else "(n_y, m)", "output_backward(dlogits)")
@@ -323,7 +326,7 @@ def init_rnn_params(n_x: int, n_a: int, n_y: int | None, rng=0, dtype=np.float64
     (they act together on [a<t-1>; x<t>], so z<t> starts with unit variance), W_ya is
     N(0, 1/n_a), biases are zero.
     """
-    rng = host_rng(rng)
+    n_x, n_a, n_y, rng, dtype = check_init("init_rnn_params", n_x, n_a, n_y, rng, dtype)
     scale = 1 / math.sqrt(n_a + n_x)
     params = {"W_aa": randn(rng, (n_a, n_a), scale, dtype),
               "W_ax": randn(rng, (n_a, n_x), scale, dtype),
@@ -346,16 +349,18 @@ def _check_params(params, activation: str, fname: str) -> bool:
 
 
 def _check_output_args(a, params, fname: str):
+    check_dict(params, f"{fname}(params)")
     missing = [k for k in ("W_ya", "b_y") if k not in params]
     if missing:
-        raise KeyError(f"{fname}(params): missing keys {missing}; params has {list(params)}")
+        raise MissingKeyError(f"{fname}(params): missing keys {missing}; params has "
+                              f"{list(params)}")
     n_y, n_a = check_ndim(params["W_ya"], 2, "(n_y, n_a)", f"{fname}(params['W_ya'])")
     check_shape(params["b_y"], (n_y, 1), "(n_y, 1)", f"{fname}(params['b_y'])")
-    if getattr(a, "ndim", None) not in (2, 3) or a.shape[0] != n_a:
-        got = fmt(a.shape) if hasattr(a, "shape") else type(a).__name__
+    a = as_array(a, f"{fname}(a)")
+    if a.ndim not in (2, 3) or a.shape[0] != n_a:
         raise ValueError(f"{fname}(a): expected shape ({n_a}, m, T_x) = (n_a, m, T_x) or "
-                         f"({n_a}, m) = (n_a, m), got {got}")
-    return params["W_ya"], params["b_y"]
+                         f"({n_a}, m) = (n_a, m), got {fmt(a.shape)}")
+    return a, params["W_ya"], params["b_y"]
 
 
 def _with_zeros(xp, grads: dict, params: dict) -> dict:

@@ -58,7 +58,8 @@ Notes
 -----
 Differs from the lecture: the course's Keras code concatenates [a<t'>, s<t-1>]; here the
 order is [s<t-1>; a<t'>] as on the slide (a permutation of W_e1's columns). Padded input
-steps get energy -1e30, so α is exactly 0 there. "dot" needs n_s = n_a2.
+steps get energy -1e30, so α is exactly 0 there; a row with no real step at all gets α = 0
+and context 0, as in the Transformer's attention. "dot" needs n_s = n_a2.
 
 References
 ----------
@@ -74,7 +75,19 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab._validate import (
+    as_array,
+    check_cache,
+    check_choice,
+    check_float_dtype,
+    check_int,
+    check_keys,
+    check_nonempty,
+    check_rng,
+    fmt,
+    same_shape,
+)
+from seqlab.backend import get_array_module, randn, to_device, zeros
 from seqlab.functional import softmax, softmax_backward
 from seqlab.layers.dense import dense_backward, dense_forward
 
@@ -97,29 +110,46 @@ class AttentionCache(NamedTuple):
     score: str
 
 
-def _check(s_prev, a, params, score, mask, fname):
-    if score not in SCORES:
-        raise ValueError(f"{fname}(score): expected one of {SCORES}, got {score!r}")
-    if getattr(a, "ndim", None) != 3:
-        raise ValueError(f"{fname}(a): expected (n_a2, m, T_x), got {getattr(a, 'shape', a)}")
+KEYS = {"additive": ("W_e1", "b_e1", "W_e2", "b_e2"), "dot": (), "general": ("W_a",)}
+
+
+def _check(s_prev, a, params, score, mask, energy_activation, fname):
+    check_choice(score, SCORES, f"{fname}(score)")
+    check_choice(energy_activation, ("relu", "identity"), f"{fname}(energy_activation)")
+    a = as_array(a, f"{fname}(a)", ndim=3, symbols="(n_a2, m, T_x)")
     n_a2, m, T_x = a.shape
-    if getattr(s_prev, "ndim", None) != 2 or s_prev.shape[1] != m:
-        raise ValueError(f"{fname}(s_prev): expected (n_s, m) with m = {m}, got "
-                         f"{getattr(s_prev, 'shape', s_prev)}")
+    check_nonempty(a, 2, f"{fname}(a)", "input step T_x")
+    s_prev = as_array(s_prev, f"{fname}(s_prev)", ndim=2, symbols="(n_s, m)")
+    if s_prev.shape[1] != m:                   # blame the one whose axes look swapped
+        if a.shape[0] == s_prev.shape[1] and s_prev.shape[0] != m:
+            raise ValueError(f"{fname}(a): expected (n_a2, m, T_x) with m = {s_prev.shape[1]} "
+                             f"(s_prev's columns), got {fmt(a.shape)}")
+        raise ValueError(f"{fname}(s_prev): expected (n_s, m) with m = {m} (a's axis 1), got "
+                         f"{fmt(s_prev.shape)}")
     n_s = s_prev.shape[0]
+    check_keys(params, KEYS[score], f"{fname}(params)", context=f" for score={score!r}")
     want = {"additive": {"W_e1": (None, n_s + n_a2), "W_e2": (1, None), "b_e2": (1, 1)},
             "dot": {}, "general": {"W_a": (n_s, n_a2)}}[score]
     for k, shape in want.items():
         got = getattr(params.get(k), "shape", None)
-        if got is None or any(w is not None and w != g for w, g in zip(shape, got, strict=True)):
+        if got is None or len(got) != len(shape) or any(
+                w is not None and w != g for w, g in zip(shape, got, strict=True)):
             raise ValueError(f"{fname}(params[{k!r}]): expected shape {shape} for score="
                              f"{score!r} (n_s={n_s}, n_a2={n_a2}), got {got}")
     if score == "dot" and n_s != n_a2:
-        raise ValueError(f"{fname}(s_prev): score='dot' needs n_s = n_a2, got n_s={n_s}, "
-                         f"n_a2={n_a2}")
-    if mask is not None and tuple(mask.shape) != (m, T_x):
-        raise ValueError(f"{fname}(mask): expected shape (m, T_x) = {(m, T_x)}, got "
-                         f"{tuple(mask.shape)}")
+        raise ValueError(f"{fname}(s_prev): expected n_s = n_a2 for score='dot', got "
+                         f"n_s={n_s}, n_a2={n_a2}")
+    if mask is not None:
+        mask = to_device(as_array(mask, f"{fname}(mask)", "real", ndim=2,
+                                  symbols="(m, T_x) of bool, True on real steps"),
+                         get_array_module(s_prev, a))
+        if mask.dtype != bool:
+            raise TypeError(f"{fname}(mask): expected a bool array (m, T_x), True on real "
+                            f"steps, got dtype {mask.dtype}")
+        if tuple(mask.shape) != (m, T_x):
+            raise ValueError(f"{fname}(mask): expected shape (m, T_x) = {(m, T_x)}, got "
+                             f"{tuple(mask.shape)}")
+    return s_prev, a, mask
 
 
 def attention_step_forward(s_prev, a, params, score: str = "additive", mask=None,
@@ -132,16 +162,18 @@ def attention_step_forward(s_prev, a, params, score: str = "additive", mask=None
     a : array (n_a2, m, T_x), encoder states a<t'>
     params : dict, the keys of ``score`` (module docstring)
     score : "additive" (the lecture's small network), "dot" or "general"
-    mask : bool array (m, T_x) or None, True on real steps
+    mask : bool array (m, T_x) or None, True on real steps; a row with no True step gets
+        α = 0 and context 0 (as the Transformer's attention)
     energy_activation : "relu" (course) or "identity", g in (2)
 
     Returns
     -------
     context : array (n_a2, m)
-    alpha : array (m, T_x), the attention weights α<t,t'> (rows sum to 1)
+    alpha : array (m, T_x), the attention weights α<t,t'> (rows sum to 1, or are all 0)
     cache : AttentionCache
     """
-    _check(s_prev, a, params, score, mask, "attention_step_forward")
+    s_prev, a, mask = _check(s_prev, a, params, score, mask, energy_activation,
+                             "attention_step_forward")
     xp = get_array_module(s_prev, a)
     n_a2, m, T_x = a.shape
     n_s = s_prev.shape[0]
@@ -159,8 +191,10 @@ def attention_step_forward(s_prev, a, params, score: str = "additive", mask=None
         energy = xp.einsum("km,kmt->mt", s_prev,
                            xp.einsum("kj,jmt->kmt", params["W_a"], a))  # (2g) sᵀ W_a a<t'>
     if mask is not None:
-        energy = xp.where(xp.asarray(mask), energy, NEG)               # padding: α = 0
+        energy = xp.where(mask, energy, NEG)                            # padding: α = 0
     alpha = softmax(energy, axis=1)                                     # (3) softmax over t'
+    if mask is not None:                                                # no real step at all:
+        alpha = xp.where(mask.any(axis=1, keepdims=True), alpha, 0.0)   # α = 0, context 0
     context = (a * alpha[None]).sum(axis=2)                             # (4) Σ α a  (n_a2, m)
     return context, alpha, AttentionCache(s_prev, a, alpha, energy, dense, params, score)
 
@@ -179,10 +213,10 @@ def attention_step_backward(dcontext, cache: AttentionCache):
     da : array (n_a2, m, T_x), ∂J/∂a<t'> through this step (context and energies)
     grads : dict with the keys of ``cache.params``
     """
+    check_cache(cache, AttentionCache, "attention_step_backward")
     s_prev, a, alpha, _, dense, params, score = cache
-    if tuple(dcontext.shape) != tuple(a.shape[:2]):
-        raise ValueError(f"attention_step_backward(dcontext): expected shape (n_a2, m) = "
-                         f"{tuple(a.shape[:2])}, got {tuple(dcontext.shape)}")
+    dcontext = same_shape(dcontext, a[:, :, 0], "attention_step_backward(dcontext)",
+                          "the context (n_a2, m)")
     xp = get_array_module(dcontext, a)
     n_a2, m, T_x = a.shape
     n_s = s_prev.shape[0]
@@ -215,9 +249,14 @@ def init_attention_params(n_s: int, n_a2: int, score: str = "additive", n_e: int
     """Params of one score: "additive" W_e1 (n_e, n_s + n_a2), b_e1, W_e2 (1, n_e), b_e2;
     "general" W_a (n_s, n_a2); "dot" none. Glorot-like N(0, 1/fan_in); biases 0 (b_e2 = 0.1
     so a relu energy starts positive, away from its dead zone)."""
-    if score not in SCORES:
-        raise ValueError(f"init_attention_params(score): expected one of {SCORES}, got {score!r}")
-    rng = host_rng(rng)
+    f = "init_attention_params"
+    check_choice(score, SCORES, f"{f}(score)")
+    n_s, n_a2, n_e = (check_int(v, f"{f}({k})", 1) for k, v in (("n_s", n_s), ("n_a2", n_a2),
+                                                                  ("n_e", n_e)))
+    if score == "dot" and n_s != n_a2:
+        raise ValueError(f"{f}(n_a2): expected n_a2 = n_s = {n_s} for score='dot', got {n_a2}")
+    dtype = check_float_dtype(dtype, f"{f}(dtype)")
+    rng = check_rng(rng, f"{f}(rng)")
     if score == "additive":
         return {"W_e1": randn(rng, (n_e, n_s + n_a2), 1 / math.sqrt(n_s + n_a2), dtype),
                 "b_e1": zeros((n_e, 1), dtype),

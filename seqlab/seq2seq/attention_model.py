@@ -56,14 +56,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng
+from seqlab._validate import check_cache, check_choice, check_int
+from seqlab.backend import get_array_module
 from seqlab.functional import log_softmax
 from seqlab.losses import temporal_cross_entropy
 from seqlab.rnn.deep import init_deep_rnn_params
 from seqlab.rnn.lstm import init_lstm_params, lstm_cell_backward, lstm_cell_forward
-from seqlab.rnn.network import one_hot
+from seqlab.rnn.network import _one_hot
 from seqlab.rnn.rnn import output_backward, output_forward
-from seqlab.seq2seq._base import Seq2SeqBase, encoder_backward, encoder_forward, sub_params
+from seqlab.seq2seq._base import Seq2SeqBase, _encode, _sub, encoder_backward
+from seqlab.seq2seq._checks import check_dlogits, check_force, check_model_args
 from seqlab.seq2seq.attention import (
     attention_step_backward,
     attention_step_forward,
@@ -103,18 +105,22 @@ class AttentionSeq2Seq(Seq2SeqBase):
                  energy_activation: str = "relu", feed_previous: bool = False,
                  kind: str = "lstm", *, rng=0, dtype=np.float32, n_x=None, n_y=None,
                  n_layers=1, bidirectional=True):
-        if not isinstance(src_vocab, TokenVocab) or not isinstance(tgt_vocab, TokenVocab):
-            raise TypeError("AttentionSeq2Seq(src_vocab, tgt_vocab): expected two TokenVocab")
-        if energy_activation not in ("relu", "identity"):
-            raise ValueError(f"AttentionSeq2Seq(energy_activation): expected 'relu' or "
-                             f"'identity', got {energy_activation!r}")
+        f = "AttentionSeq2Seq"
+        sizes, dtype, rng = check_model_args(
+            f, {"src_vocab": src_vocab, "tgt_vocab": tgt_vocab}, kind, dtype, rng,
+            {"feed_previous": feed_previous}, n_a=n_a, n_s=n_s, n_e=n_e)
+        n_a, n_s, n_e = sizes["n_a"], sizes["n_s"], sizes["n_e"]
+        check_choice(score, ("additive", "dot", "general"), f"{f}(score)")
+        check_choice(energy_activation, ("relu", "identity"), f"{f}(energy_activation)")
+        if score == "dot" and n_s != 2 * n_a:
+            raise ValueError(f"{f}(score): expected n_s = 2 n_a = {2 * n_a} for score='dot' "
+                             f"(s · a<t'>), got n_s = {n_s}")
         self.src_vocab, self.tgt_vocab, self.meta = src_vocab, tgt_vocab, {}
         V_x, V_y = len(src_vocab), len(tgt_vocab)
-        self.config = dict(n_x=V_x, n_y=V_y, n_a=int(n_a), n_s=int(n_s), n_e=int(n_e),
+        self.config = dict(n_x=V_x, n_y=V_y, n_a=n_a, n_s=n_s, n_e=n_e,
                            score=score, energy_activation=energy_activation,
                            feed_previous=bool(feed_previous), kind=kind, n_layers=1,
                            bidirectional=True)
-        rng = host_rng(rng)
         enc = init_deep_rnn_params(V_x, n_a, None, 1, kind, rng, bidirectional=True,
                                    dtype=dtype)
         att = init_attention_params(n_s, 2 * n_a, score, n_e, rng, dtype)
@@ -131,7 +137,7 @@ class AttentionSeq2Seq(Seq2SeqBase):
         return cls._from_file(path)
 
     def _attend(self, s_prev, a, mask):
-        return attention_step_forward(s_prev, a, sub_params(self.params, "att/"),
+        return attention_step_forward(s_prev, a, _sub(self.params, "att/"),
                                       self.config["score"], mask,
                                       self.config["energy_activation"])
 
@@ -140,21 +146,21 @@ class AttentionSeq2Seq(Seq2SeqBase):
         if not self.config["feed_previous"]:
             return context
         xp = get_array_module(context)
-        onehot = one_hot(xp.asarray(y_prev).reshape(-1, 1), self.config["n_y"],
-                         context.dtype)[:, :, 0]                            # (V_y, m)
+        onehot = _one_hot(xp.asarray(y_prev).reshape(-1, 1), self.config["n_y"],
+                          context.dtype)[:, :, 0]                           # (V_y, m)
         return xp.concatenate([context, onehot], axis=0)
 
     # ----------------------------------------------------------------- training
     def forward(self, x_ids, x_lengths, y_ids):
         """Logits (V_y, m, T_y) under teacher forcing (eqs. 1-4), and the cache (α inside)."""
-        x_ids, x_lengths = self._source(x_ids, x_lengths, "AttentionSeq2Seq.forward")
+        x_ids, x_lengths = self._source(x_ids, x_lengths, "forward")
         xp = get_array_module(x_ids)
-        y_ids = xp.asarray(y_ids)
+        y_ids = self._targets(y_ids, x_ids.shape[0], "AttentionSeq2Seq.forward")
         m, T_y = y_ids.shape
-        a, enc_cache = encoder_forward(x_ids, x_lengths, self.params, self.config,
+        a, enc_cache = _encode(x_ids, x_lengths, self.params, self.config,
                                        self.dtype)                          # (1)
         mask = xp.arange(a.shape[2])[None, :] < x_lengths[:, None]           # (m, T_x)
-        post = sub_params(self.params, "post/")
+        post = _sub(self.params, "post/")
         s_t = xp.zeros((self.config["n_s"], m), self.dtype)                 # s<0> = 0
         c_t = xp.zeros_like(s_t)                                            # c<0> = 0
         y_prev = xp.full((m,), self.bos_id, y_ids.dtype)
@@ -173,6 +179,8 @@ class AttentionSeq2Seq(Seq2SeqBase):
 
     def backward(self, dlogits, cache: AttentionSeq2SeqCache) -> dict:
         """∂J/∂param for every key of :attr:`params` from ∂J/∂logits (V_y, m, T_y)."""
+        check_cache(cache, AttentionSeq2SeqCache, "AttentionSeq2Seq.backward")
+        dlogits = check_dlogits(dlogits, cache.s, "AttentionSeq2Seq.backward")
         xp = get_array_module(dlogits)
         dS, grads = output_backward(dlogits, cache.s, self.params)         # (4)
         n_a2 = cache.a.shape[0]
@@ -200,9 +208,9 @@ class AttentionSeq2Seq(Seq2SeqBase):
     def loss(self, batch):
         """(J, grads) of the masked mean cross-entropy (eq. 5); batch = (x_ids, x_lengths,
         y_ids, y_lengths) as made by :meth:`batch`."""
-        x_ids, x_lengths, y_ids, y_lengths = batch
-        xp = get_array_module(y_ids)
+        x_ids, x_lengths, y_ids, y_lengths = self._batch4(batch, "AttentionSeq2Seq.loss")
         logits, cache = self.forward(x_ids, x_lengths, y_ids)
+        xp = get_array_module(logits)
         mask = xp.arange(y_ids.shape[1])[None, :] < xp.asarray(y_lengths)[:, None]
         J, dlogits = temporal_cross_entropy(logits, y_ids, mask=mask)       # (5)
         return J, self.backward(dlogits, cache)
@@ -213,7 +221,7 @@ class AttentionSeq2Seq(Seq2SeqBase):
         (s (m, n_s), c (m, n_s), a (m, 2 n_a, T_x), mask (m, T_x) bool, alpha (m, T_x))."""
         x_ids, x_lengths = self._source(x_ids, x_lengths, "init_state")
         xp = get_array_module(x_ids)
-        a, _ = encoder_forward(x_ids, x_lengths, self.params, self.config, self.dtype)
+        a, _ = _encode(x_ids, x_lengths, self.params, self.config, self.dtype)
         m, T_x = x_ids.shape
         mask = xp.arange(T_x)[None, :] < x_lengths[:, None]
         s = xp.zeros((m, self.config["n_s"]), self.dtype)
@@ -236,6 +244,7 @@ class AttentionSeq2Seq(Seq2SeqBase):
         ``alpha`` (k, T_x), optional: use these attention weights instead of the computed ones
         (the heatmap explorer's what-if: "what if step t had looked there?").
         """
+        last_tokens = self._states(last_tokens, states, 5, "AttentionSeq2Seq.decoder_step")
         s, c, a_rows, mask, _ = states
         a = a_rows.transpose(1, 0, 2)                                       # (2 n_a, k, T_x)
         if alpha is None:
@@ -244,7 +253,7 @@ class AttentionSeq2Seq(Seq2SeqBase):
             alpha = get_array_module(a).asarray(alpha, dtype=a.dtype).reshape(mask.shape)
             context = (a * alpha[None]).sum(axis=2)                         # (2) forced α
         x_t = self._cell_input(context, last_tokens)
-        s_t, c_t, _, _ = lstm_cell_forward(x_t, s.T, c.T, sub_params(self.params, "post/"))  # (3)
+        s_t, c_t, _, _ = lstm_cell_forward(x_t, s.T, c.T, _sub(self.params, "post/"))  # (3)
         logits, _ = output_forward(s_t, self.params)                        # (4) (V_y, k)
         return log_softmax(logits, axis=0).T, (s_t.T, c_t.T, a_rows, mask, alpha)
 
@@ -254,13 +263,15 @@ class AttentionSeq2Seq(Seq2SeqBase):
         (T_x,)} replaces the attention of those steps for every example (what-if)."""
         from seqlab.backend import to_numpy
 
+        f = "AttentionSeq2Seq.attention_map"
+        max_len = check_int(max_len, f"{f}(max_len)", 1)
         x_ids, x_lengths = self._source(x_ids, x_lengths, "attention_map")
         xp = get_array_module(x_ids)
         m = x_ids.shape[0]
+        force = check_force(force, x_ids.shape[1], f"{f}(force)")
         states = self.init_state(x_ids, x_lengths)
         last = xp.full((m,), self.bos_id, dtype=xp.int64)
         out, alphas, done = [[] for _ in range(m)], [[] for _ in range(m)], [False] * m
-        force = force or {}
         for t in range(max_len):
             forced = None
             if t in force:

@@ -58,6 +58,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
+from seqlab._validate import (
+    as_array,
+    check_callable,
+    check_ids,
+    check_int,
+    check_number,
+    check_token,
+)
 from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["BeamNode", "BeamResult", "Hypothesis", "beam_search", "beam_step", "gather_states",
@@ -90,6 +98,15 @@ class Hypothesis(NamedTuple):
 
 def normalized_score(log_prob: float, length: int, alpha: float) -> float:
     """(3): log P(y|x) / T_y^α; T_y = ``length`` counts eos (0 tokens gives log P itself)."""
+    lp = check_number(log_prob, "normalized_score(log_prob)", allow_inf=True)
+    if not lp <= 1e-9:                                  # a sum of log-probabilities is <= 0
+        raise ValueError(f"normalized_score(log_prob): expected a log-probability <= 0, got "
+                         f"{log_prob!r}")
+    length = check_int(length, "normalized_score(length)", 0)
+    return _score(lp, length, _check_alpha(alpha, "normalized_score"))
+
+
+def _score(log_prob: float, length: int, alpha: float) -> float:
     return log_prob / (max(length, 1) ** alpha)
 
 
@@ -116,12 +133,12 @@ class BeamResult:
 
     def rerank(self, alpha: float) -> BeamResult:
         """The same search ranked by (3) with another α (the search itself never used α)."""
-        _check_alpha(alpha, "BeamResult.rerank")
-        hyps = sorted((h._replace(score=normalized_score(h.log_prob, len(h.tokens), alpha))
+        alpha = _check_alpha(alpha, "BeamResult.rerank")
+        hyps = sorted((h._replace(score=_score(h.log_prob, len(h.tokens), alpha))
                        for h in self.hypotheses), key=lambda h: (not h.finished, -h.score,
                                                                  h.node))
         on_path = _path_ids(self.tree, hyps[0].node)
-        tree = [n._replace(score=normalized_score(n.log_prob, n.step, alpha),
+        tree = [n._replace(score=_score(n.log_prob, n.step, alpha),
                            chosen=n.id in on_path) for n in self.tree]
         return replace(self, best=list(hyps[0].tokens), best_score=hyps[0].score,
                        best_log_prob=hyps[0].log_prob, hypotheses=hyps, tree=tree,
@@ -136,10 +153,30 @@ def _path_ids(tree: list, node: int) -> set:
     return ids
 
 
-def _check_alpha(alpha, where):
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 <= alpha <= 10:
-        raise ValueError(f"{where}(alpha): expected a number in [0, 10] (the lecture's α, "
-                         f"0.7 in practice), got {alpha!r}")
+def _check_alpha(alpha, where) -> float:
+    try:
+        return check_number(alpha, f"{where}(alpha)", 0, 10)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"{e} (the lecture's α, 0.7 in practice)") from None
+
+
+def _check_search(where: str, step_fn, init_state, bos, eos, max_len) -> tuple:
+    """The arguments every decoder shares: (bos, eos, max_len, xp); eos must be < V, which
+    :func:`_check_vocab` checks once the first step shows V."""
+    check_callable(step_fn, f"{where}(step_fn)",
+                   "a callable step_fn(last_tokens, states) -> (log_probs, new_states)")
+    bos, eos = (check_int(v, f"{where}({n}) (a token id)", 0) for n, v in (("bos", bos),
+                                                                         ("eos", eos)))
+    max_len = check_int(max_len, f"{where}(max_len)", 1)
+    _check_states(init_state, 1, f"{where}(init_state)")
+    return bos, eos, max_len, get_array_module(*_leaves(init_state))
+
+
+def _check_vocab(where: str, V: int, **ids) -> None:
+    """Every decoder's rule: eos is a token id < V (an eos >= V never ends a search). bos is
+    the decoder's input, which need not be an output token (models check it themselves)."""
+    for name, v in ids.items():
+        check_token(v, V, f"{where}({name})")
 
 
 def _leaves(state: Any) -> list:
@@ -152,17 +189,25 @@ def _leaves(state: Any) -> list:
     return [state]
 
 
-def gather_states(state: Any, index, where: str = "beam_search(states)") -> Any:
+def gather_states(state: Any, index, where: str = "gather_states(state)") -> Any:
     """Rows ``index`` (k',) of every array in a nest of tuples/lists/dicts/NamedTuples (axis 0,
     ``xp.take``); None stays None. This is how a hypothesis's children inherit its state."""
+    index = as_array(index, "gather_states(index)", "int", ndim=1, symbols="(k',) of rows")
+    for leaf in _leaves(state):
+        if hasattr(leaf, "shape") and len(leaf.shape):
+            check_ids(index, leaf.shape[0], "gather_states(index)")
+    return _gather(state, index, where)
+
+
+def _gather(state: Any, index, where: str) -> Any:
     if state is None:
         return None
     if isinstance(state, dict):
-        return {k: gather_states(v, index, where) for k, v in state.items()}
+        return {k: _gather(v, index, where) for k, v in state.items()}
     if isinstance(state, tuple) and hasattr(state, "_fields"):  # a NamedTuple (a cache)
-        return type(state)(*(gather_states(v, index, where) for v in state))
+        return type(state)(*(_gather(v, index, where) for v in state))
     if isinstance(state, tuple | list):
-        return type(state)(gather_states(v, index, where) for v in state)
+        return type(state)(_gather(v, index, where) for v in state)
     if not hasattr(state, "shape") or len(state.shape) == 0:
         raise TypeError(f"{where}: expected arrays with a leading axis of size k (one row per "
                         f"hypothesis) in a tuple/list/dict, or None; got {type(state).__name__}")
@@ -179,16 +224,11 @@ def _check_states(state: Any, k: int, where: str) -> None:
                              f"size k = {k} (one row per live hypothesis), got {got}")
 
 
-def _check_int(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"beam_search({name}): expected an int >= {low}, got {value!r}")
-
-
-def _call_step(step_fn, last_tokens, states, k, V, step):
+def _call_step(step_fn, last_tokens, states, k, V, step, where="beam_search"):
     """step_fn on k hypotheses, its output validated: (host float64 (k, V), new states)."""
     out = step_fn(last_tokens, states)
     if not isinstance(out, tuple) or len(out) != 2:
-        raise TypeError(f"beam_search(step_fn): expected step_fn(last_tokens, states) to return "
+        raise TypeError(f"{where}(step_fn): expected step_fn(last_tokens, states) to return "
                         f"a tuple (log_probs (k, V), new_states), got {type(out).__name__} at "
                         f"step {step}")
     log_probs, new_states = out
@@ -196,15 +236,15 @@ def _call_step(step_fn, last_tokens, states, k, V, step):
     shape = getattr(lp, "shape", None)
     if shape is None or len(shape) != 2 or shape[0] != k or (V is not None and shape[1] != V):
         want = f"({k}, {V if V is not None else 'V'})"
-        raise ValueError(f"beam_search(step_fn): expected log_probs of shape {want} (one row per "
+        raise ValueError(f"{where}(step_fn): expected log_probs of shape {want} (one row per "
                          f"live hypothesis) at step {step}, got "
                          f"{tuple(shape) if shape is not None else type(log_probs).__name__}")
     lp = lp.astype("float64")
     if (lp != lp).any() or (lp > 1e-5).any():
-        raise ValueError(f"beam_search(step_fn): expected log-probabilities (<= 0, no NaN) at "
+        raise ValueError(f"{where}(step_fn): expected log-probabilities (<= 0, no NaN) at "
                          f"step {step}, got values up to {lp.max()!r}: apply log_softmax to "
                          "the logits (not softmax, not raw logits)")
-    _check_states(new_states, k, f"beam_search(step_fn) new_states at step {step}")
+    _check_states(new_states, k, f"{where}(step_fn) new_states at step {step}")
     return lp, new_states
 
 
@@ -223,6 +263,18 @@ def beam_step(log_probs, scores, beam_width: int):
     tokens : int (B,), the token it appends
     new_scores : (B,), log P(y<1..t> | x) (2), best first (ties: the lower hyp_idx·V + token)
     """
+    log_probs = as_array(log_probs, "beam_step(log_probs)", ndim=2, symbols="(k, V)")
+    scores = as_array(scores, "beam_step(scores)", ndim=1, symbols="(k,)")
+    if scores.shape[0] != log_probs.shape[0]:
+        raise ValueError(f"beam_step(scores): expected shape (k,) = ({log_probs.shape[0]},), "
+                         f"one per row of log_probs, got ({scores.shape[0]},)")
+    xp = get_array_module(log_probs, scores)
+    if bool(xp.isnan(log_probs).any()) or bool(xp.isnan(scores).any()):
+        raise ValueError("beam_step(log_probs): expected log-probabilities without NaN, got NaN")
+    return _beam_step(log_probs, scores, check_int(beam_width, "beam_step(beam_width)", 1))
+
+
+def _beam_step(log_probs, scores, beam_width: int):
     xp = get_array_module(log_probs, scores)
     V = log_probs.shape[1]
     total = (scores[:, None] + log_probs).reshape(-1)          # (2) for all k·V extensions
@@ -250,17 +302,9 @@ def beam_search(step_fn: Callable, init_state: Any, bos: int, eos: int, beam_wid
     -------
     BeamResult with ``best``, ``best_score``, ``hypotheses`` (best first) and ``tree``.
     """
-    _check_int(beam_width, "beam_width", 1)
-    _check_int(max_len, "max_len", 1)
-    for name, v in (("bos", bos), ("eos", eos)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
-            raise ValueError(f"beam_search({name}): expected a token id (int >= 0), got {v!r}")
-    _check_alpha(alpha, "beam_search")
-    if not callable(step_fn):
-        raise TypeError(f"beam_search(step_fn): expected a callable, got {type(step_fn).__name__}")
-    _check_states(init_state, 1, "beam_search(init_state)")
-    leaves = _leaves(init_state)
-    xp = get_array_module(*leaves)
+    bos, eos, max_len, xp = _check_search("beam_search", step_fn, init_state, bos, eos, max_len)
+    beam_width = check_int(beam_width, "beam_search(beam_width)", 1)
+    alpha = _check_alpha(alpha, "beam_search")
 
     B = beam_width
     tree = [BeamNode(0, -1, bos, 0.0, 0.0, 0, "root")]
@@ -273,11 +317,11 @@ def beam_search(step_fn: Callable, init_state: Any, bos: int, eos: int, beam_wid
         k = len(live)
         lp, new_states = _call_step(step_fn, xp.asarray(last, dtype="int64"), states, k, V, t)
         calls += 1
+        if V is None:
+            _check_vocab("beam_search", lp.shape[1], eos=eos)
         V = lp.shape[1]
-        if eos >= V:
-            raise ValueError(f"beam_search(eos): expected a token id < V = {V}, got {eos}")
         hp = get_array_module(lp)                                    # host NumPy
-        rows, toks, new = beam_step(lp, hp.asarray(cum), 2 * B)      # B kept + B runners-up
+        rows, toks, new = _beam_step(lp, hp.asarray(cum), 2 * B)     # B kept + B runners-up
         keep_rows, next_live, next_last = [], [], []
         for rank, (i, v, logp) in enumerate(zip(rows.tolist(), toks.tolist(), new.tolist(),
                                                 strict=True)):
@@ -289,14 +333,12 @@ def beam_search(step_fn: Callable, init_state: Any, bos: int, eos: int, beam_wid
             else:
                 status = "cut" if t == max_len else "live"
             node = len(tree)
-            tree.append(BeamNode(node, parent, v, logp, normalized_score(logp, t, alpha), t,
-                                 status))
+            tree.append(BeamNode(node, parent, v, logp, _score(logp, t, alpha), t, status))
             if status == "pruned" or logp == -math.inf:
                 continue
             tokens[node] = tokens[parent] + [v]
             if status in ("finished", "cut"):
-                candidates.append(Hypothesis(tokens[node], logp,
-                                             normalized_score(logp, t, alpha),
+                candidates.append(Hypothesis(tokens[node], logp, _score(logp, t, alpha),
                                              status == "finished", node))
             else:
                 keep_rows.append(i)
@@ -306,7 +348,7 @@ def beam_search(step_fn: Callable, init_state: Any, bos: int, eos: int, beam_wid
             break
         live, last = next_live, next_last
         cum = [tree[n].log_prob for n in live]
-        states = gather_states(new_states, keep_rows, "beam_search(step_fn) new_states")
+        states = _gather(new_states, keep_rows, "beam_search(step_fn) new_states")
     if not candidates:
         raise ValueError("beam_search(step_fn): every extension had log-probability -inf; "
                          "no candidate output exists")

@@ -47,6 +47,16 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from seqlab._validate import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_paired,
+    check_sequence,
+    got,
+)
+
 __all__ = ["BleuExplanation", "BleuResult", "NgramOccurrence", "OrderExplanation",
            "SMOOTH_DEFAULTS", "bleu_explain", "bleu_from_counts", "brevity_penalty",
            "closest_ref_length", "modified_precision",
@@ -72,6 +82,11 @@ class BleuResult(NamedTuple):
 
 def ngram_counts(tokens: Sequence, max_n: int) -> Counter:
     """Count of every n-gram (a tuple of n tokens) of ``tokens``, n = 1..max_n."""
+    _check_tokens(tokens, "ngram_counts(tokens)")
+    return _ngram_counts(tokens, check_int(max_n, "ngram_counts(max_n)", 1))
+
+
+def _ngram_counts(tokens: Sequence, max_n: int) -> Counter:
     counts: Counter = Counter()
     for n in range(1, max_n + 1):
         counts.update(zip(*(tokens[i:] for i in range(n)), strict=False))  # n-grams of order n
@@ -80,12 +95,24 @@ def ngram_counts(tokens: Sequence, max_n: int) -> Counter:
 
 def closest_ref_length(hyp_len: int, ref_lens: Sequence[int]) -> int:
     """The reference length closest to ``hyp_len`` (the shorter one on ties), for (2)."""
+    hyp_len = check_int(hyp_len, "closest_ref_length(hyp_len)", 0)
+    ref_lens = check_sequence(ref_lens, "closest_ref_length(ref_lens)", "a list of reference "
+                              "lengths", empty=False)
+    for r in ref_lens:
+        check_int(r, "closest_ref_length(ref_lens)", 0)
+    return _closest(hyp_len, ref_lens)
+
+
+def _closest(hyp_len: int, ref_lens: Sequence[int]) -> int:
     return min(ref_lens, key=lambda r: (abs(hyp_len - r), r))
 
 
 def modified_precision(hypothesis: Sequence, references: Sequence[Sequence], n: int) -> float:
     """p_n (1) of one sentence: its n-grams matched, each at most as often as in the one
     reference that has it most often, over its number of n-grams (0.0 when it has none)."""
+    _check_tokens(hypothesis, "modified_precision(hypothesis)")
+    references = _refs_of(references, "modified_precision(references)")
+    n = check_int(n, "modified_precision(n)", 1)
     grams = Counter(zip(*(hypothesis[i:] for i in range(n)), strict=False))   # Count_ŷ(g)
     total = sum(grams.values())
     if total == 0:
@@ -98,69 +125,89 @@ def modified_precision(hypothesis: Sequence, references: Sequence[Sequence], n: 
 def brevity_penalty(hypothesis: Sequence, references: Sequence[Sequence]) -> float:
     """BP (2) of one sentence: 1 when it is longer than its closest reference, else
     e^(1 - r/c) (0.0 for an empty hypothesis)."""
+    _check_tokens(hypothesis, "brevity_penalty(hypothesis)")
+    references = _refs_of(references, "brevity_penalty(references)")
     c = len(hypothesis)
-    r = closest_ref_length(c, [len(ref) for ref in references])                 # closest r
+    r = _closest(c, [len(ref) for ref in references])                          # closest r
     if c > r:
         return 1.0
     return math.exp(1 - r / c) if c > 0 else 0.0                               # (2)
 
 
-def _check_tokens(seq, what: str, fname: str) -> None:
-    if isinstance(seq, str) or not isinstance(seq, Sequence):
-        raise TypeError(f"{fname}({what}): expected a list of tokens (a pre-tokenized "
-                        f"sentence, e.g. 'the cat'.split()), got {type(seq).__name__} "
-                        f"{str(seq)[:40]!r}")
+def _check_tokens(seq, where: str, item: str = "") -> Sequence:
+    """``item``: which entry of the argument, e.g. "hypotheses[3] " (empty: the argument)."""
+    if isinstance(seq, str | bytes) or not isinstance(seq, Sequence):
+        raise TypeError(f"{where}: expected {item}a list of tokens (a pre-tokenized sentence, "
+                        f"e.g. 'the cat'.split()), got {got(seq)}")
+    return seq
 
 
-def _refs_of(refs_i, i: int, fname: str) -> list:
-    if isinstance(refs_i, str) or not isinstance(refs_i, Sequence) or not refs_i:
-        raise TypeError(f"{fname}(references): expected references[{i}] to be a non-empty list "
-                        f"of token lists (one or more references), got {str(refs_i)[:40]!r}")
-    first = refs_i[0]
-    if isinstance(first, str) or not isinstance(first, Sequence):
-        raise TypeError(f"{fname}(references): expected references[{i}] to be a list of token "
-                        f"lists; got a list of {type(first).__name__} (wrap a single reference "
-                        "in a list: [ref])")
-    return refs_i
+def _refs_of(refs, where: str, item: str = "") -> list:
+    """Every BLEU function's rule for one sentence's references: a non-empty list of token
+    lists, each checked (a str among them would be scored as its characters)."""
+    if isinstance(refs, str | bytes) or not isinstance(refs, Sequence):
+        raise TypeError(f"{where}: expected {item}a list of one or more references (token "
+                        f"lists), got {got(refs)}")
+    if not refs:
+        raise ValueError(f"{where}: expected {item}one or more references (token lists), got "
+                         f"an empty list")
+    if all(isinstance(r, str) for r in refs):
+        raise TypeError(f"{where}: expected {item}a list of references (token lists), got one "
+                        f"list of str tokens; wrap a single reference in a list: [ref]")
+    for k, r in enumerate(refs):
+        _check_tokens(r, where, f"reference {k} of {item}" if item else
+                      f"references[{k}] to be ")
+    return refs
 
 
 def _segment_stats(hyp, refs, max_n: int, correct: list, total: list) -> tuple[int, int]:
     """Add one sentence's clipped matches and n-gram totals (1) in place; return (c_i, r_i)."""
     if len(refs) == 1:
-        ref_counts = ngram_counts(refs[0], max_n)
+        ref_counts = _ngram_counts(refs[0], max_n)
     else:
-        ref_counts = ngram_counts(refs[0], max_n)
+        ref_counts = _ngram_counts(refs[0], max_n)
         for ref in refs[1:]:                             # max_r Count_r(g)
-            for g, k in ngram_counts(ref, max_n).items():
+            for g, k in _ngram_counts(ref, max_n).items():
                 if k > ref_counts[g]:
                     ref_counts[g] = k
-    for g, k in ngram_counts(hyp, max_n).items():
+    for g, k in _ngram_counts(hyp, max_n).items():
         n = len(g) - 1
         total[n] += k
         r = ref_counts.get(g)
         if r:
             correct[n] += k if k < r else r                  # min(Count_ŷ(g), max_r Count_r(g))
-    return len(hyp), closest_ref_length(len(hyp), [len(r) for r in refs])
+    return len(hyp), _closest(len(hyp), [len(r) for r in refs])
 
 
-def _check_options(fname, max_n, smooth, smooth_value):
-    if isinstance(max_n, bool) or not isinstance(max_n, int) or max_n < 1:
-        raise ValueError(f"{fname}(max_n): expected an int >= 1, got {max_n!r}")
-    if smooth not in SMOOTH_DEFAULTS:
-        raise ValueError(f"{fname}(smooth): expected one of {list(SMOOTH_DEFAULTS)}, got "
-                         f"{smooth!r}")
-    if smooth_value is not None and not (isinstance(smooth_value, int | float)
-                                         and smooth_value > 0):
-        raise ValueError(f"{fname}(smooth_value): expected a number > 0 or None, got "
-                         f"{smooth_value!r}")
+def _check_options(fname, max_n, smooth, smooth_value, effective_order) -> int:
+    max_n = check_int(max_n, f"{fname}(max_n)", 1)
+    check_choice(smooth, list(SMOOTH_DEFAULTS), f"{fname}(smooth)")
+    if smooth_value is not None:
+        check_number(smooth_value, f"{fname}(smooth_value) (or None)", 0, low_open=True)
+    check_bool(effective_order, f"{fname}(effective_order)")
+    return max_n
 
 
 def bleu_from_counts(correct: Sequence, total: Sequence, hyp_len: int, ref_len: int,
                      smooth: str = "none", smooth_value: float | None = None,
                      effective_order: bool = False) -> BleuResult:
     """BLEU (1-3) from the corpus's sufficient statistics, smoothing as in sacrebleu."""
-    max_n = len(correct)
-    _check_options("bleu_from_counts", max_n, smooth, smooth_value)
+    f = "bleu_from_counts"
+    correct, total = check_paired(correct, total, f, ("correct", "total"),
+                                  "a list of counts, one per order", "counts")
+    for c_n, t_n in zip(correct, total, strict=True):
+        if not check_int(c_n, f"{f}(correct)", 0) <= check_int(t_n, f"{f}(total)", 0):
+            raise ValueError(f"{f}(correct): expected matches <= total n-grams per order, got "
+                             f"correct {list(correct)} and total {list(total)}")
+    hyp_len = check_int(hyp_len, f"{f}(hyp_len)", 0)
+    ref_len = check_int(ref_len, f"{f}(ref_len)", 0)
+    max_n = _check_options(f, len(correct), smooth, smooth_value, effective_order)
+    return _from_counts(correct, total, hyp_len, ref_len, smooth, smooth_value,
+                        effective_order, max_n)
+
+
+def _from_counts(correct, total, hyp_len, ref_len, smooth, smooth_value, effective_order,
+                 max_n) -> BleuResult:
     k = SMOOTH_DEFAULTS[smooth] if smooth_value is None else smooth_value
     bp = 1.0
     if hyp_len < ref_len:                                                     # (2)
@@ -213,20 +260,30 @@ def corpus_bleu(hypotheses: Sequence[Sequence], references: Sequence[Sequence[Se
     BleuResult; ``score`` equals sacrebleu.corpus_bleu(..., tokenize="none").score / 100
     """
     fname = "corpus_bleu"
-    _check_options(fname, max_n, smooth, smooth_value)
-    if isinstance(hypotheses, str) or len(hypotheses) != len(references):
+    max_n = _check_options(fname, max_n, smooth, smooth_value, effective_order)
+    hypotheses = check_sequence(hypotheses, f"{fname}(hypotheses)", "a list of m token lists",
+                                empty=False)
+    references = check_sequence(references, f"{fname}(references)", "a list of m lists of "
+                                "references")
+    if len(hypotheses) != len(references):
         raise ValueError(f"{fname}(hypotheses, references): expected two lists of equal "
                          f"length m, got {len(hypotheses)} hypotheses and {len(references)} "
                          "reference lists")
+    for i, (hyp, refs) in enumerate(zip(hypotheses, references, strict=True)):
+        _check_tokens(hyp, f"{fname}(hypotheses)", f"hypotheses[{i}] to be ")
+        _refs_of(refs, f"{fname}(references)", f"references[{i}] to be ")
+    return _corpus_bleu(hypotheses, references, max_n, smooth, smooth_value, effective_order)
+
+
+def _corpus_bleu(hypotheses, references, max_n, smooth, smooth_value, effective_order):
     correct, total = [0] * max_n, [0] * max_n
     hyp_len = ref_len = 0
-    for i, (hyp, refs) in enumerate(zip(hypotheses, references, strict=True)):
-        _check_tokens(hyp, "hypotheses", fname)
-        c_i, r_i = _segment_stats(hyp, _refs_of(refs, i, fname), max_n, correct, total)
+    for hyp, refs in zip(hypotheses, references, strict=True):
+        c_i, r_i = _segment_stats(hyp, refs, max_n, correct, total)
         hyp_len += c_i
         ref_len += r_i
-    return bleu_from_counts(correct, total, hyp_len, ref_len, smooth, smooth_value,
-                            effective_order)
+    return _from_counts(correct, total, hyp_len, ref_len, smooth, smooth_value,
+                        effective_order, max_n)
 
 
 def sentence_bleu(hypothesis: Sequence, references: Sequence[Sequence], max_n: int = 4,
@@ -239,9 +296,12 @@ def sentence_bleu(hypothesis: Sequence, references: Sequence[Sequence], max_n: i
     (``sentence_bleu(h, refs, smooth="none", effective_order=False)`` gives
     ``corpus_bleu([h], [refs])``).
     """
-    _check_tokens(hypothesis, "hypothesis", "sentence_bleu")
-    return corpus_bleu([hypothesis], [references], max_n, smooth, smooth_value,
-                       effective_order)
+    f = "sentence_bleu"
+    max_n = _check_options(f, max_n, smooth, smooth_value, effective_order)
+    _check_tokens(hypothesis, f"{f}(hypothesis)")
+    references = _refs_of(references, f"{f}(references)")
+    return _corpus_bleu([hypothesis], [references], max_n, smooth, smooth_value,
+                        effective_order)
 
 
 class NgramOccurrence(NamedTuple):
@@ -280,10 +340,11 @@ def bleu_explain(hypothesis: Sequence, references: Sequence[Sequence], max_n: in
                  smooth: str = "none") -> BleuExplanation:
     """Which n-grams of ``hypothesis`` match ``references`` and which are clipped, per order,
     with positions for highlighting (the first occurrences, left to right, take the clip)."""
-    _check_tokens(hypothesis, "hypothesis", "bleu_explain")
-    refs = [list(r) for r in _refs_of(references, 0, "bleu_explain")]
-    hyp = list(hypothesis)
-    bleu = corpus_bleu([hyp], [refs], max_n, smooth)
+    f = "bleu_explain"
+    max_n = _check_options(f, max_n, smooth, None, False)
+    hyp = list(_check_tokens(hypothesis, f"{f}(hypothesis)"))
+    refs = [list(r) for r in _refs_of(references, f"{f}(references)")]
+    bleu = _corpus_bleu([hyp], [refs], max_n, smooth, None, False)
     orders = []
     for n in range(1, max_n + 1):
         grams = [tuple(hyp[s:s + n]) for s in range(len(hyp) - n + 1)]

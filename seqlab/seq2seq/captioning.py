@@ -61,25 +61,35 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import (
-    get_array_module,
-    host_rng,
-    load_arrays,
-    randn,
-    save_arrays,
-    zeros,
+from seqlab._validate import (
+    as_array,
+    check_cache,
+    check_int,
+    check_lengths,
+    check_number,
+    check_path,
+    got,
 )
+from seqlab.backend import get_array_module, load_arrays, randn, save_arrays, zeros
 from seqlab.functional import log_softmax
 from seqlab.layers.conv2d import conv2d_backward, conv2d_forward
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import temporal_cross_entropy
 from seqlab.rnn.deep import deep_rnn_backward_full, deep_rnn_forward, init_deep_rnn_params
-from seqlab.rnn.gru import gru_cell_forward
-from seqlab.rnn.lstm import lstm_cell_forward
-from seqlab.rnn.network import one_hot
-from seqlab.rnn.rnn import output_backward, output_forward, rnn_cell_forward
-from seqlab.seq2seq._base import sub_params
-from seqlab.seq2seq.beam import beam_search
+from seqlab.rnn.network import _one_hot
+from seqlab.rnn.rnn import output_backward, output_forward
+from seqlab.seq2seq._base import _sub, decoder_cell
+from seqlab.seq2seq._checks import (
+    check_dlogits,
+    check_encoder_grads,
+    check_image_encoder,
+    check_model_args,
+    check_scenes,
+    check_step,
+    check_targets,
+    encode_texts,
+)
+from seqlab.seq2seq.beam import _check_alpha, beam_search
 from seqlab.seq2seq.bleu import corpus_bleu
 from seqlab.seq2seq.search import greedy_batch
 from seqlab.seq2seq.train import train_seq2seq
@@ -116,6 +126,7 @@ def image_encoder_forward(images, params: dict, lstm: bool = True):
     c0 : array (n_a, m), or None unless ``lstm``
     cache : ImageEncoderCache
     """
+    images = check_image_encoder(images, params, lstm)
     xp = get_array_module(images)
     z1, conv1 = conv2d_forward(images, params["conv1/W"], params["conv1/b"], 2, 1)
     h1 = xp.maximum(z1, 0)                                  # (1) relu     (m, F1, H/2, W/2)
@@ -131,6 +142,7 @@ def image_encoder_forward(images, params: dict, lstm: bool = True):
 
 def image_encoder_backward(da0, dc0, cache: ImageEncoderCache) -> dict:
     """Gradients of the encoder's params from ∂J/∂a<0> (n_a, m) and ∂J/∂c<0> (or None)."""
+    da0, dc0 = check_encoder_grads(da0, dc0, cache, ImageEncoderCache)
     dv, g = dense_backward(da0, cache.state)                # (3) a<0> path
     grads = {"enc/W_a": g["W"], "enc/b_a": g["b"]}
     if cache.memory is not None:
@@ -169,17 +181,18 @@ class ImageCaptioner:
 
     def __init__(self, vocab: TokenVocab, n_a: int = 64, kind: str = "lstm",
                  channels: tuple = (8, 16), image_size: int = 24, *, rng=0, dtype=np.float32):
-        if not isinstance(vocab, TokenVocab):
-            raise TypeError(f"ImageCaptioner(vocab): expected a TokenVocab, got "
-                            f"{type(vocab).__name__}")
-        if not isinstance(image_size, int) or image_size < 4 or image_size % 4:
+        sizes, dtype, rng = check_model_args("ImageCaptioner", {"vocab": vocab}, kind, dtype, rng,
+                                             {}, n_a=n_a, image_size=image_size)
+        n_a, image_size = sizes["n_a"], sizes["image_size"]
+        if image_size % 4:
             raise ValueError(f"ImageCaptioner(image_size): expected a multiple of 4, got "
                              f"{image_size!r}")
+        if not isinstance(channels, tuple | list) or len(channels) != 2:
+            raise TypeError(f"ImageCaptioner(channels): expected a pair (F1, F2), got "
+                            f"{got(channels)}")
+        F1, F2 = (check_int(c, "ImageCaptioner(channels)", 1) for c in channels)
         self.vocab, self.meta = vocab, {}
-        F1, F2 = (int(c) for c in channels)
-        self.config = dict(n_a=int(n_a), kind=kind, channels=[F1, F2],
-                           image_size=int(image_size))
-        rng = host_rng(rng)
+        self.config = dict(n_a=n_a, kind=kind, channels=[F1, F2], image_size=image_size)
         n_v = F2 * (image_size // 4) ** 2
         p = {"conv1/W": randn(rng, (F1, 3, 3, 3), math.sqrt(2 / 27), dtype),   # He init
              "conv1/b": zeros((F1,), dtype),
@@ -205,14 +218,16 @@ class ImageCaptioner:
         return f"ImageCaptioner({self.config}, {size:,} params)"
 
     # ----------------------------------------------------------------- training
-    def _images(self, images, fname):
+    def _images(self, images, fname, arg="images", ndim=(3, 4)):
+        """Images (m, 3, H, W) (one image (3, H, W): m = 1) on the params' device, dtype."""
         xp = get_array_module(*self.params.values())
-        images = xp.asarray(images, dtype=self.dtype)
         S = self.config["image_size"]
+        images = as_array(images, f"{fname}({arg})", ndim=ndim, symbols=f"(m, 3, {S}, {S})")
+        images = xp.asarray(images, dtype=self.dtype)
         if images.ndim == 3:
             images = images[None]
         if images.shape[1:] != (3, S, S):
-            raise ValueError(f"{fname}(images): expected (m, 3, {S}, {S}), got {images.shape}")
+            raise ValueError(f"{fname}({arg}): expected (m, 3, {S}, {S}), got {images.shape}")
         return images
 
     def batch(self, images, captions):
@@ -221,25 +236,30 @@ class ImageCaptioner:
         if isinstance(images, list | tuple):
             xp = get_array_module(*self.params.values())
             images = xp.stack([xp.asarray(im) for im in images])          # (m, 3, H, W)
-        images = self._images(images, "batch")
-        if len(captions) != images.shape[0]:
-            raise ValueError(f"batch(captions): expected {images.shape[0]} captions, got "
-                             f"{len(captions)}")
+        images = self._images(images, "ImageCaptioner.batch")
+        ys = encode_texts(self.vocab, captions, "ImageCaptioner.batch(captions)", True, True)
+        if len(ys) != images.shape[0]:
+            raise ValueError(f"ImageCaptioner.batch(captions): expected {images.shape[0]} "
+                             f"captions, one per image, got {len(ys)}")
         xp = get_array_module(images)
-        y_ids, y_len = self.vocab.pad([self.vocab.encode(c, eos=True) for c in captions])
+        y_ids, y_len = self.vocab.pad(ys)
         return images, xp.asarray(y_ids), xp.asarray(y_len)
 
     def forward(self, images, y_ids, y_lengths=None):
-        """Logits (V, m, T_y) under teacher forcing (eqs. 1-5), and the cache."""
-        images = self._images(images, "ImageCaptioner.forward")
+        """Logits (V, m, T_y) under teacher forcing (eqs. 1-5), and the cache. NaN in the
+        images passes through to the logits (the loss refuses it)."""
+        f = "ImageCaptioner.forward"
+        images = self._images(images, f)
         xp = get_array_module(images)
-        y_ids = xp.asarray(y_ids)
+        y_ids = check_targets(y_ids, images.shape[0], len(self.vocab), f, xp)
         m = y_ids.shape[0]
+        if y_lengths is not None:
+            check_lengths(y_lengths, m, y_ids.shape[1], f"{f}(y_lengths)")
         a0, c0, enc = image_encoder_forward(images, self.params, self.lstm)    # (1-3)
         y_prev = xp.concatenate([xp.full((m, 1), self.bos_id, y_ids.dtype), y_ids[:, :-1]],
                                 axis=1)                                         # y<0..T_y-1>
-        x_dec = one_hot(y_prev, len(self.vocab), self.dtype)                   # (V, m, T_y)
-        a, _, dec = deep_rnn_forward(x_dec, sub_params(self.params, "dec/"), self.config["kind"],
+        x_dec = _one_hot(y_prev, len(self.vocab), self.dtype)                  # (V, m, T_y)
+        a, _, dec = deep_rnn_forward(x_dec, _sub(self.params, "dec/"), self.config["kind"],
                                      1, a0=a0[None], c0=None if c0 is None else c0[None],
                                      lengths=y_lengths)                         # (4)
         logits, _ = output_forward(a, self.params)                              # (5)
@@ -247,6 +267,8 @@ class ImageCaptioner:
 
     def backward(self, dlogits, cache: CaptionerCache) -> dict:
         """∂J/∂param for every key of :attr:`params` from ∂J/∂logits (V, m, T_y)."""
+        check_cache(cache, CaptionerCache, "ImageCaptioner.backward")
+        dlogits = check_dlogits(dlogits, cache.a, "ImageCaptioner.backward")
         da, grads = output_backward(dlogits, cache.a, self.params)              # (5)
         _, da0, dc0, g_dec = deep_rnn_backward_full(da, cache.dec)              # (4)
         grads.update({f"dec/{k}": v for k, v in g_dec.items() if k not in ("W_ya", "b_y")})
@@ -256,9 +278,12 @@ class ImageCaptioner:
 
     def loss(self, batch):
         """(J, grads) of the masked mean cross-entropy (eq. 6); batch from :meth:`batch`."""
+        if not isinstance(batch, tuple | list) or len(batch) != 3:
+            raise TypeError(f"ImageCaptioner.loss(batch): expected a batch (images, y_ids, "
+                            f"y_lengths) as made by batch(), got {got(batch)}")
         images, y_ids, y_lengths = batch
-        xp = get_array_module(y_ids)
         logits, cache = self.forward(images, y_ids, y_lengths)
+        xp = get_array_module(logits)
         mask = xp.arange(y_ids.shape[1])[None, :] < xp.asarray(y_lengths)[:, None]
         J, dlogits = temporal_cross_entropy(logits, y_ids, mask=mask)           # (6)
         return J, self.backward(dlogits, cache)
@@ -266,50 +291,47 @@ class ImageCaptioner:
     # ----------------------------------------------------------------- decoding
     def init_state(self, images):
         """The decoder's first state for m images: (a0,) or (a0, c0), each (m, n_a)."""
-        a0, c0, _ = image_encoder_forward(self._images(images, "init_state"), self.params,
-                                          self.lstm)
+        a0, c0, _ = image_encoder_forward(self._images(images, "ImageCaptioner.init_state"),
+                                          self.params, self.lstm)
         return (a0.T.copy(),) if c0 is None else (a0.T.copy(), c0.T.copy())
 
     def decoder_step(self, last_tokens, states):
         """One decoder step for k hypotheses (eqs. 4-5): ``last_tokens`` (k,) int, ``states``
         a tuple of (k, n_a) -> (log_probs (k, V), new states); the ``step_fn`` of
         :func:`seqlab.seq2seq.beam_search`."""
+        last = check_step(last_tokens, states, 2 if self.lstm else 1, len(self.vocab),
+                          "ImageCaptioner.decoder_step")
         xp = get_array_module(states[0])
-        last = xp.asarray(last_tokens).reshape(-1, 1)
-        x_t = one_hot(last, len(self.vocab), self.dtype)[:, :, 0]              # (V, k)
-        p, kind = sub_params(self.params, "dec/l1/"), self.config["kind"]
-        if kind == "lstm":
-            a, c, _, _ = lstm_cell_forward(x_t, states[0].T, states[1].T, p)   # (4)
-            new = (a.T, c.T)
-        elif kind == "gru":
-            a, _, _ = gru_cell_forward(x_t, states[0].T, p)                    # (4)
-            new = (a.T,)
-        else:
-            a, _, _ = rnn_cell_forward(x_t, states[0].T, p)                    # (4)
-            new = (a.T,)
+        x_t = _one_hot(xp.asarray(last).reshape(-1, 1), len(self.vocab), self.dtype)[:, :, 0]
+        a, new = decoder_cell(self.config["kind"], x_t, states, _sub(self.params, "dec/l1/"))
         logits, _ = output_forward(a, self.params)                             # (5) (V, k)
         return log_softmax(logits, axis=0).T, new
 
     def greedy(self, images, max_len: int = 16) -> list[list[int]]:
         """Greedy captions of a batch: per image the ids without bos, ending in eos unless
         ``max_len`` tokens were emitted (the same as beam search with width 1)."""
-        states = self.init_state(images)
+        max_len = check_int(max_len, "ImageCaptioner.greedy(max_len)", 1)
+        states = self.init_state(self._images(images, "ImageCaptioner.greedy"))
         return greedy_batch(self.decoder_step, states, states[0].shape[0], self.bos_id,
                             self.eos_id, max_len)
 
     def beam(self, image, beam_width: int = 3, alpha: float = 0.7, max_len: int = 16):
         """:func:`seqlab.seq2seq.beam_search` over this decoder for one image (3, H, W)."""
-        state = self.init_state(image)
-        if state[0].shape[0] != 1:
-            raise ValueError(f"beam(image): expected one image (3, H, W), got "
-                             f"{state[0].shape[0]}")
+        f = "ImageCaptioner.beam"
+        beam_width = check_int(beam_width, f"{f}(beam_width)", 1)
+        max_len = check_int(max_len, f"{f}(max_len)", 1)
+        state = self.init_state(self._images(image, f, "image", ndim=3))
         return beam_search(self.decoder_step, state, self.bos_id, self.eos_id, beam_width,
-                           max_len, alpha)
+                           max_len, _check_alpha(alpha, f))
 
     def caption(self, images, beam_width: int = 1, alpha: float = 0.7,
                 max_len: int = 16) -> list[list[str]]:
         """Captions (token lists) of m images: greedy (batched) for width 1, else beam."""
-        images = self._images(images, "caption")
+        f = "ImageCaptioner.caption"
+        images = self._images(images, f)
+        beam_width, max_len = (check_int(v, f"{f}({k})", 1) for k, v in (
+            ("beam_width", beam_width), ("max_len", max_len)))
+        _check_alpha(alpha, f)
         if beam_width == 1:
             return [self.vocab.decode(y) for y in self.greedy(images, max_len)]
         return [self.vocab.decode(self.beam(im, beam_width, alpha, max_len).best)
@@ -318,9 +340,9 @@ class ImageCaptioner:
     # ----------------------------------------------------------------- saving
     def save(self, path, **meta) -> None:
         """Params, config, vocabulary and ``meta`` (seed, data, metrics) in one .npz."""
-        save_arrays(path, self.params, {"class": "ImageCaptioner", "config": self.config,
-                                        "vocab": self.vocab.to_meta(),
-                                        "meta": dict(self.meta, **meta)})
+        save_arrays(check_path(path, "ImageCaptioner.save(path)"), self.params, {
+            "class": "ImageCaptioner", "config": self.config, "vocab": self.vocab.to_meta(),
+            "meta": dict(self.meta, **meta)})
 
     @classmethod
     def pretrained(cls) -> ImageCaptioner:
@@ -331,7 +353,7 @@ class ImageCaptioner:
     @classmethod
     def load(cls, path) -> ImageCaptioner:
         """The model saved by :meth:`save` (``model.meta`` holds its metadata)."""
-        params, info = load_arrays(path)
+        params, info = load_arrays(check_path(path, "ImageCaptioner.load(path)"))
         if info.get("class") != "ImageCaptioner":
             raise ValueError(f"ImageCaptioner.load(path): {path!r} holds no ImageCaptioner")
         model = cls(TokenVocab.from_meta(info["vocab"]), **info["config"],
@@ -348,6 +370,10 @@ def caption_metrics(model: ImageCaptioner, scenes, beam_width: int = 1, alpha: f
     """Corpus BLEU-4 (every reference of an image counts, :func:`corpus_bleu`) and the
     exact-match rate (the caption equals one of the references) of ``model`` on ``scenes``
     (a :class:`seqlab.data.scenes.SceneSet`); also the captions themselves."""
+    check_scenes(model, scenes, "caption_metrics", ImageCaptioner)
+    for k, v in (("beam_width", beam_width), ("max_len", max_len)):
+        check_int(v, f"caption_metrics({k})", 1)
+    _check_alpha(alpha, "caption_metrics")
     hyps = model.caption(scenes.images, beam_width, alpha, max_len)
     bleu = corpus_bleu(hyps, scenes.refs)
     exact = sum(h in refs for h, refs in zip(hyps, scenes.refs, strict=True)) / len(hyps)
@@ -360,6 +386,9 @@ def train_captioner(model: ImageCaptioner, scenes, *, steps: int = 2000, batch_s
     """Train on every (image, reference) pair of ``scenes`` with Adam and gradient clipping
     (:func:`seqlab.seq2seq.train.train_seq2seq`): an image with two correct captions is seen
     with each, so the decoder learns both phrasings. Returns the training history."""
+    check_scenes(model, scenes, "train_captioner", ImageCaptioner)
+    check_int(steps, "train_captioner(steps)", 1)
+    check_number(lr, "train_captioner(lr)", 0, low_open=True)
     sources = [im for im, refs in zip(scenes.images, scenes.refs, strict=True) for _ in refs]
     targets = [r for refs in scenes.refs for r in refs]
     return train_seq2seq(model, sources, targets, steps=steps, batch_size=batch_size, lr=lr,

@@ -63,16 +63,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, randn, zeros
+from seqlab._validate import check_cache, check_lengths, check_path
+from seqlab.backend import get_array_module, randn, zeros
 from seqlab.functional import log_softmax
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import temporal_cross_entropy
 from seqlab.rnn.deep import deep_rnn_backward_full, deep_rnn_forward, init_deep_rnn_params
-from seqlab.rnn.gru import gru_cell_forward
-from seqlab.rnn.lstm import lstm_cell_forward
-from seqlab.rnn.network import one_hot
-from seqlab.rnn.rnn import output_backward, output_forward, rnn_cell_forward
-from seqlab.seq2seq._base import Seq2SeqBase, encoder_backward, encoder_forward, sub_params
+from seqlab.rnn.network import _one_hot
+from seqlab.rnn.rnn import output_backward, output_forward
+from seqlab.seq2seq._base import Seq2SeqBase, _encode, _sub, decoder_cell, encoder_backward
+from seqlab.seq2seq._checks import check_dlogits, check_model_args
 from seqlab.seq2seq.vocab import TokenVocab
 
 __all__ = ["EncoderDecoder", "EncoderDecoderCache", "load_seq2seq"]
@@ -105,13 +105,13 @@ class EncoderDecoder(Seq2SeqBase):
     def __init__(self, src_vocab: TokenVocab, tgt_vocab: TokenVocab, n_a: int = 64,
                  n_s: int = 64, kind: str = "lstm", n_layers: int = 1,
                  bidirectional: bool = True, *, rng=0, dtype=np.float32, n_x=None, n_y=None):
-        if not isinstance(src_vocab, TokenVocab) or not isinstance(tgt_vocab, TokenVocab):
-            raise TypeError("EncoderDecoder(src_vocab, tgt_vocab): expected two TokenVocab, got "
-                            f"{type(src_vocab).__name__}, {type(tgt_vocab).__name__}")
+        sizes, dtype, rng = check_model_args(
+            "EncoderDecoder", {"src_vocab": src_vocab, "tgt_vocab": tgt_vocab}, kind, dtype, rng,
+            {"bidirectional": bidirectional}, n_a=n_a, n_s=n_s, n_layers=n_layers)
+        n_a, n_s, n_layers = sizes["n_a"], sizes["n_s"], sizes["n_layers"]
         self.src_vocab, self.tgt_vocab, self.meta = src_vocab, tgt_vocab, {}
-        self.config = dict(n_x=len(src_vocab), n_y=len(tgt_vocab), n_a=int(n_a), n_s=int(n_s),
-                           kind=kind, n_layers=int(n_layers), bidirectional=bool(bidirectional))
-        rng = host_rng(rng)
+        self.config = dict(n_x=len(src_vocab), n_y=len(tgt_vocab), n_a=n_a, n_s=n_s,
+                           kind=kind, n_layers=n_layers, bidirectional=bool(bidirectional))
         n_dir = 2 if bidirectional else 1
         enc = init_deep_rnn_params(len(src_vocab), n_a, None, n_layers, kind, rng,
                                    bidirectional=bidirectional, dtype=dtype)
@@ -141,25 +141,29 @@ class EncoderDecoder(Seq2SeqBase):
 
     def forward(self, x_ids, x_lengths, y_ids, y_lengths=None):
         """Logits (V_y, m, T_y) under teacher forcing (eqs. 1-5), and the cache."""
-        x_ids, x_lengths = self._source(x_ids, x_lengths, "EncoderDecoder.forward")
+        x_ids, x_lengths = self._source(x_ids, x_lengths, "forward")
         xp = get_array_module(x_ids)
-        y_ids = xp.asarray(y_ids)
+        y_ids = self._targets(y_ids, x_ids.shape[0], "EncoderDecoder.forward")
         m, T_y = y_ids.shape
-        a_enc, enc_cache = encoder_forward(x_ids, x_lengths, self.params, self.config,
+        if y_lengths is not None:
+            check_lengths(y_lengths, m, T_y, "EncoderDecoder.forward(y_lengths)")
+        a_enc, enc_cache = _encode(x_ids, x_lengths, self.params, self.config,
                                            self.dtype)                       # (1)
         h = self._summary(a_enc, x_lengths)                                  # (2)
         s0, bridge = dense_forward(h, self.params["bridge/W"], self.params["bridge/b"],
                                    "tanh")                                   # (3)
         y_prev = xp.concatenate([xp.full((m, 1), self.bos_id, y_ids.dtype), y_ids[:, :-1]],
                                 axis=1)                                      # y<0..T_y-1>
-        x_dec = one_hot(y_prev, self.config["n_y"], self.dtype)             # (V_y, m, T_y)
-        s, _, dec = deep_rnn_forward(x_dec, sub_params(self.params, "dec/"), self.config["kind"],
+        x_dec = _one_hot(y_prev, self.config["n_y"], self.dtype)            # (V_y, m, T_y)
+        s, _, dec = deep_rnn_forward(x_dec, _sub(self.params, "dec/"), self.config["kind"],
                                      1, a0=s0[None], lengths=y_lengths)      # (4)
         logits, _ = output_forward(s, self.params)                           # (5)
         return logits, EncoderDecoderCache(enc_cache, bridge, dec, s, x_lengths, a_enc.shape)
 
     def backward(self, dlogits, cache: EncoderDecoderCache) -> dict:
         """∂J/∂param for every key of :attr:`params` from ∂J/∂logits (V_y, m, T_y)."""
+        check_cache(cache, EncoderDecoderCache, "EncoderDecoder.backward")
+        dlogits = check_dlogits(dlogits, cache.s, "EncoderDecoder.backward")
         xp = get_array_module(dlogits)
         ds, grads = output_backward(dlogits, cache.s, self.params)          # (5)
         _, ds0, _, g_dec = deep_rnn_backward_full(ds, cache.dec)             # (4)
@@ -178,9 +182,9 @@ class EncoderDecoder(Seq2SeqBase):
     def loss(self, batch):
         """(J, grads) of the masked mean cross-entropy (eq. 6); batch = (x_ids, x_lengths,
         y_ids, y_lengths) as made by :meth:`batch`."""
-        x_ids, x_lengths, y_ids, y_lengths = batch
-        xp = get_array_module(y_ids)
+        x_ids, x_lengths, y_ids, y_lengths = self._batch4(batch, "EncoderDecoder.loss")
         logits, cache = self.forward(x_ids, x_lengths, y_ids, y_lengths)
+        xp = get_array_module(logits)
         mask = xp.arange(y_ids.shape[1])[None, :] < xp.asarray(y_lengths)[:, None]
         J, dlogits = temporal_cross_entropy(logits, y_ids, mask=mask)        # (6)
         return J, self.backward(dlogits, cache)
@@ -190,7 +194,7 @@ class EncoderDecoder(Seq2SeqBase):
         """The decoder's first state for a batch of sources: a tuple of arrays with leading
         axis m: (s0,) or (s0, c0) for an LSTM, each (m, n_s). One source (T_x,) gives m = 1."""
         x_ids, x_lengths = self._source(x_ids, x_lengths, "init_state")
-        a_enc, _ = encoder_forward(x_ids, x_lengths, self.params, self.config, self.dtype)
+        a_enc, _ = _encode(x_ids, x_lengths, self.params, self.config, self.dtype)
         s0, _ = dense_forward(self._summary(a_enc, x_lengths), self.params["bridge/W"],
                               self.params["bridge/b"], "tanh")               # (n_s, m)
         if self.config["kind"] == "lstm":
@@ -210,20 +214,13 @@ class EncoderDecoder(Seq2SeqBase):
         log_probs : array (k, V_y), log P(y<t> = v | x, y<1..t-1>)
         new_states : tuple like ``states``
         """
-        xp = get_array_module(states[0])
-        last = xp.asarray(last_tokens).reshape(-1, 1)
-        x_t = one_hot(last, self.config["n_y"], self.dtype)[:, :, 0]        # (V_y, k)
-        p = sub_params(self.params, "dec/l1/")
         kind = self.config["kind"]
-        if kind == "lstm":
-            s, c, _, _ = lstm_cell_forward(x_t, states[0].T, states[1].T, p)  # (4)
-            new = (s.T, c.T)
-        elif kind == "gru":
-            s, _, _ = gru_cell_forward(x_t, states[0].T, p)                  # (4)
-            new = (s.T,)
-        else:
-            s, _, _ = rnn_cell_forward(x_t, states[0].T, p)                  # (4)
-            new = (s.T,)
+        last = self._states(last_tokens, states, 2 if kind == "lstm" else 1,
+                            "EncoderDecoder.decoder_step")
+        xp = get_array_module(states[0])
+        last = xp.asarray(last).reshape(-1, 1)
+        x_t = _one_hot(last, self.config["n_y"], self.dtype)[:, :, 0]       # (V_y, k)
+        s, new = decoder_cell(kind, x_t, states, _sub(self.params, "dec/l1/"))  # (4)
         logits, _ = output_forward(s, self.params)                           # (5) (V_y, k)
         return log_softmax(logits, axis=0).T, new
 
@@ -234,7 +231,7 @@ def load_seq2seq(path):
     from seqlab.seq2seq.attention_model import AttentionSeq2Seq
 
     classes = {"EncoderDecoder": EncoderDecoder, "AttentionSeq2Seq": AttentionSeq2Seq}
-    _, info = load_arrays(path)
+    _, info = load_arrays(check_path(path, "load_seq2seq(path)"))
     name = info.get("class")
     if name not in classes:
         raise ValueError(f"load_seq2seq(path): {path!r} holds no seq2seq model (class {name!r})")

@@ -38,7 +38,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from seqlab.seq2seq.beam import normalized_score
+from seqlab._validate import check_bool, check_callable, check_choice, check_int, check_sequence
+from seqlab.seq2seq.beam import _check_alpha, _score
 from seqlab.seq2seq.search import sequence_log_prob
 
 __all__ = ["ErrorAnalysis", "ErrorRow", "error_analysis", "error_analysis_from_scores",
@@ -73,9 +74,8 @@ class ErrorAnalysis:
 
     def fraction(self, fault: str, normalized: bool = False) -> float:
         """Fraction of the errors attributed to ``fault`` ("search" or "model")."""
-        if fault not in ("search", "model"):
-            raise ValueError(f"ErrorAnalysis.fraction(fault): expected 'search' or 'model', "
-                             f"got {fault!r}")
+        check_choice(fault, ("search", "model"), "ErrorAnalysis.fraction(fault)")
+        check_bool(normalized, "ErrorAnalysis.fraction(normalized)")
         if not self.rows:
             return 0.0
         key = "fault_normalized" if normalized else "fault"
@@ -101,6 +101,8 @@ class ErrorAnalysis:
 
     def table(self, max_rows: int = 10, fmt: Callable[[list], str] = str) -> str:
         """The lecture's table as text: y*, ŷ, log P(y*|x), log P(ŷ|x), who is at fault."""
+        max_rows = check_int(max_rows, "ErrorAnalysis.table(max_rows)", 1)
+        check_callable(fmt, "ErrorAnalysis.table(fmt)", "a callable fmt(tokens) -> str")
         head = (f"{'#':>4}  {'human y*':<24} {'algorithm ŷ':<24} {'log P(y*|x)':>11} "
                 f"{'log P(ŷ|x)':>11}  fault  fault(α={self.alpha:g})")
         lines = [head]
@@ -116,15 +118,35 @@ class ErrorAnalysis:
         return self.table()
 
 
-def _check_lists(references, predictions, fname):
+def _check_lists(references, predictions, fname) -> tuple[list, list]:
+    references = check_sequence(references, f"{fname}(references)", "a list of token lists")
+    predictions = check_sequence(predictions, f"{fname}(predictions)", "a list of token lists")
     if len(references) != len(predictions):
-        raise ValueError(f"{fname}(references, predictions): expected lists of equal length m, "
-                         f"got {len(references)} and {len(predictions)}")
+        raise ValueError(f"{fname}(predictions): expected a list of equal length to "
+                         f"references (m = {len(references)}), got {len(predictions)}")
     for what, seqs in (("references", references), ("predictions", predictions)):
         for i, y in enumerate(seqs):
             if isinstance(y, str) or not isinstance(y, Sequence) or len(y) == 0:
                 raise TypeError(f"{fname}({what}): expected {what}[{i}] to be a non-empty list "
                                 f"of tokens, got {str(y)[:40]!r}")
+    return references, predictions
+
+
+def _log_p(values, m: int, where: str) -> list[float]:
+    """m log-probabilities: numbers <= 0 (-inf allowed), no NaN."""
+    values = check_sequence(values, where, f"a list of {m} log-probabilities")
+    if len(values) != m:
+        raise ValueError(f"{where}: expected {m} values, one per example, got {len(values)}")
+    out = []
+    for i, v in enumerate(values):
+        if isinstance(v, bool) or not isinstance(v, int | float) and not hasattr(v, "__float__"):
+            raise TypeError(f"{where}: expected numbers, got {type(v).__name__} at {i}")
+        v = float(v)
+        if v != v or v > 1e-9:
+            raise ValueError(f"{where}: expected log-probabilities <= 0 (not NaN), got {v} at "
+                             f"example {i}")
+        out.append(v)
+    return out
 
 
 def error_analysis_from_scores(references: Sequence, predictions: Sequence,
@@ -136,17 +158,17 @@ def error_analysis_from_scores(references: Sequence, predictions: Sequence,
     are counted in ``n_examples`` only.
     """
     fname = "error_analysis_from_scores"
-    _check_lists(references, predictions, fname)
-    if not len(log_p_ref) == len(log_p_hat) == len(references):
-        raise ValueError(f"{fname}(log_p_ref, log_p_hat): expected {len(references)} values "
-                         f"each, got {len(log_p_ref)} and {len(log_p_hat)}")
+    references, predictions = _check_lists(references, predictions, fname)
+    log_p_ref = _log_p(log_p_ref, len(references), f"{fname}(log_p_ref)")
+    log_p_hat = _log_p(log_p_hat, len(references), f"{fname}(log_p_hat)")
+    alpha = _check_alpha(alpha, fname)
     rows = []
     for i, (y_ref, y_hat) in enumerate(zip(references, predictions, strict=True)):
         if list(y_ref) == list(y_hat):
             continue
-        lr, lh = float(log_p_ref[i]), float(log_p_hat[i])
-        sr = normalized_score(lr, len(y_ref), alpha)
-        sh = normalized_score(lh, len(y_hat), alpha)
+        lr, lh = log_p_ref[i], log_p_hat[i]
+        sr = _score(lr, len(y_ref), alpha)
+        sh = _score(lh, len(y_hat), alpha)
         rows.append(ErrorRow(i, list(y_ref), list(y_hat), lr, lh, sr, sh,
                              "search" if lr > lh else "model",        # (1) / (2)
                              "search" if sr > sh else "model"))       # the same, normalized
@@ -171,18 +193,20 @@ def error_analysis(inputs: Sequence, references: Sequence, predictions: Sequence
     ErrorAnalysis: ``rows`` (the errors), ``fraction("search" | "model", normalized)``,
     ``table()``.
     """
-    _check_lists(references, predictions, "error_analysis")
+    f = "error_analysis"
+    references, predictions = _check_lists(references, predictions, f)
+    inputs = check_sequence(inputs, f"{f}(inputs)", "a list of m inputs")
     if len(inputs) != len(references):
-        raise ValueError(f"error_analysis(inputs): expected {len(references)} inputs, one per "
+        raise ValueError(f"{f}(inputs): expected {len(references)} inputs, one per "
                          f"reference, got {len(inputs)}")
-    if not callable(log_prob):
-        raise TypeError(f"error_analysis(log_prob): expected a callable log_prob(x, y) -> "
-                        f"float, got {type(log_prob).__name__}")
+    check_callable(log_prob, f"{f}(log_prob)", "a callable log_prob(x, y) -> float")
+    _check_alpha(alpha, f)
     lr, lh = [], []
     for x, y_ref, y_hat in zip(inputs, references, predictions, strict=True):
         same = list(y_ref) == list(y_hat)
         lr.append(float(log_prob(x, list(y_ref))))
         lh.append(lr[-1] if same else float(log_prob(x, list(y_hat))))
+    _log_p(lr + lh, 2 * len(lr), f"{f}(log_prob)")
     return error_analysis_from_scores(references, predictions, lr, lh, alpha)
 
 
@@ -191,6 +215,10 @@ def teacher_forcing_scorer(decoder: Callable[[Any], tuple], bos: int
     """``log_prob(x, y)`` for any decoder: ``decoder(x) -> (step_fn, init_state)``, and
     log P(y|x) is the sum of the log-probabilities of y's tokens fed one by one (teacher
     forcing) through ``step_fn``."""
+    check_callable(decoder, "teacher_forcing_scorer(decoder)",
+                   "a callable decoder(x) -> (step_fn, init_state)")
+    bos = check_int(bos, "teacher_forcing_scorer(bos) (a token id)", 0)
+
     def log_prob(x, y):
         step_fn, init_state = decoder(x)
         return sequence_log_prob(step_fn, init_state, bos, y)

@@ -27,13 +27,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
+from seqlab._validate import IdError, as_array, check_int
 from seqlab.backend import get_array_module, to_numpy
 from seqlab.seq2seq.beam import (
     _call_step,
     _check_alpha,
-    _check_states,
+    _check_search,
+    _check_vocab,
     _leaves,
-    normalized_score,
+    _score,
 )
 
 __all__ = ["Decoded", "exhaustive_search", "greedy_decode", "sequence_log_prob",
@@ -48,15 +50,6 @@ class Decoded(NamedTuple):
     score: float
 
 
-def _check_common(where, init_state, bos, eos, max_len):
-    for name, v in (("bos", bos), ("eos", eos), ("max_len", max_len)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "max_len" else 0):
-            raise ValueError(f"{where}({name}): expected an int >= "
-                             f"{1 if name == 'max_len' else 0}, got {v!r}")
-    _check_states(init_state, 1, f"{where}(init_state)")
-    return get_array_module(*_leaves(init_state))
-
-
 def greedy_decode(step_fn: Callable, init_state: Any, bos: int, eos: int,
                   max_len: int = 50) -> Decoded:
     """Greedy search: ŷ<t> = argmax_v P(v | x, ŷ<1..t-1>) until eos or ``max_len`` tokens.
@@ -65,10 +58,13 @@ def greedy_decode(step_fn: Callable, init_state: Any, bos: int, eos: int,
     -------
     Decoded(tokens, log_prob, score) with score = log_prob (no length normalization).
     """
-    xp = _check_common("greedy_decode", init_state, bos, eos, max_len)
+    f = "greedy_decode"
+    bos, eos, max_len, xp = _check_search(f, step_fn, init_state, bos, eos, max_len)
     tokens, total, state, last = [], 0.0, init_state, bos
     for t in range(1, max_len + 1):
-        lp, state = _call_step(step_fn, xp.asarray([last], dtype="int64"), state, 1, None, t)
+        lp, state = _call_step(step_fn, xp.asarray([last], dtype="int64"), state, 1, None, t, f)
+        if t == 1:
+            _check_vocab(f, lp.shape[1], eos=eos)
         last = int(lp[0].argmax())                 # the single most likely next token
         total += float(lp[0, last])                # (2)
         tokens.append(last)
@@ -113,8 +109,10 @@ def exhaustive_search(step_fn: Callable, init_state: Any, bos: int, eos: int,
     -------
     list of Decoded, best first (ties: the earlier in lexicographic token order first).
     """
-    xp = _check_common("exhaustive_search", init_state, bos, eos, max_len)
-    _check_alpha(alpha, "exhaustive_search")
+    f = "exhaustive_search"
+    bos, eos, max_len, xp = _check_search(f, step_fn, init_state, bos, eos, max_len)
+    alpha = _check_alpha(alpha, f)
+    limit = check_int(limit, f"{f}(limit)", 1)
     out: list[Decoded] = []
     expanded = [0]
 
@@ -124,11 +122,13 @@ def exhaustive_search(step_fn: Callable, init_state: Any, bos: int, eos: int,
             raise ValueError(f"exhaustive_search(limit): more than {limit} prefixes to expand "
                              f"(V^max_len grows fast); lower max_len or use beam_search")
         lp, new_state = _call_step(step_fn, xp.asarray([last], dtype="int64"), state, 1,
-                                   None, len(prefix) + 1)
+                                   None, len(prefix) + 1, f)
+        if not prefix:
+            _check_vocab(f, lp.shape[1], eos=eos)
         for v in range(lp.shape[1]):
             y, total = prefix + [v], logp + float(lp[0, v])      # (2), one token longer
             if v == eos:
-                out.append(Decoded(y, total, normalized_score(total, len(y), alpha)))
+                out.append(Decoded(y, total, _score(total, len(y), alpha)))
             elif len(y) < max_len:
                 visit(y, total, new_state, v)
 
@@ -147,17 +147,21 @@ def token_log_probs(step_fn: Callable, init_state: Any, bos: int, tokens: Sequen
     -------
     host float64 array (T_y,), whose sum is log P(y | x) (2).
     """
-    tokens = [int(v) for v in to_numpy(tokens)] if hasattr(tokens, "shape") else list(tokens)
-    if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in tokens):
-        raise ValueError(f"token_log_probs(tokens): expected a list of token ids (ints >= 0), "
-                         f"got {tokens!r}")
-    xp = _check_common("token_log_probs", init_state, bos, 0, 1)
+    return _token_log_probs(step_fn, init_state, bos, tokens, "token_log_probs")
+
+
+def _token_log_probs(step_fn, init_state, bos, tokens, f: str):
+    tokens = to_numpy(as_array(tokens, f"{f}(tokens)", "int", ndim=1, symbols="(T_y,) of token "
+                               "ids")).tolist()
+    if any(v < 0 for v in tokens):
+        raise IdError(f"{f}(tokens): expected token ids >= 0, got {tokens!r}")
+    bos, _, _, xp = _check_search(f, step_fn, init_state, bos, 0, 1)
     out, state, last = [], init_state, bos
     for t, v in enumerate(tokens, start=1):
-        lp, state = _call_step(step_fn, xp.asarray([last], dtype="int64"), state, 1, None, t)
+        lp, state = _call_step(step_fn, xp.asarray([last], dtype="int64"), state, 1, None, t, f)
         if v >= lp.shape[1]:
-            raise ValueError(f"token_log_probs(tokens): token {v} at position {t} is outside "
-                             f"the vocabulary of size V = {lp.shape[1]}")
+            raise IdError(f"{f}(tokens): expected token ids < V = {lp.shape[1]}, got {v} at "
+                          f"position {t}")
         out.append(lp[0, v])                                     # teacher forcing: feed y<t>
         last = v
     hp = get_array_module(lp) if tokens else None
@@ -167,4 +171,4 @@ def token_log_probs(step_fn: Callable, init_state: Any, bos: int, tokens: Sequen
 def sequence_log_prob(step_fn: Callable, init_state: Any, bos: int,
                       tokens: Sequence[int]) -> float:
     """log P(y | x) (2) of a given output ``tokens``, by teacher forcing through ``step_fn``."""
-    return float(token_log_probs(step_fn, init_state, bos, tokens).sum())
+    return float(_token_log_probs(step_fn, init_state, bos, tokens, "sequence_log_prob").sum())

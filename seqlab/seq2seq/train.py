@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from seqlab.backend import host_rng
+from seqlab._validate import check_callable, check_int, check_number, check_paired, check_rng
 from seqlab.optim import Adam, clip_by_norm
 
 __all__ = ["train_seq2seq"]
@@ -32,13 +32,32 @@ def train_seq2seq(model, sources, targets, *, steps: int = 1000, batch_size: int
     seed : int, draws the minibatches
     time_limit : float seconds or None; stop early when exceeded
     evaluate : callable(model) -> dict of metrics, called every ``eval_every`` steps and at the end
-    log : callable(str), progress lines
+    log : callable(str), progress lines, or None for none
 
     Returns
     -------
     dict with "loss" (per step), "evals" (list of (step, metrics)), "steps" (taken), "seconds"
     """
-    rng = host_rng(seed)
+    f = "train_seq2seq"
+    for name in ("batch", "loss", "params"):
+        if not hasattr(model, name):
+            raise TypeError(f"{f}(model): expected a seq2seq model (with batch, loss and "
+                            f"params), got {type(model).__name__}")
+    sources, targets = check_paired(sources, targets, f, ("sources", "targets"),
+                                    "a list of str or token lists", "targets")
+    steps = check_int(steps, f"{f}(steps)", 1)
+    batch_size = check_int(batch_size, f"{f}(batch_size)", 1)
+    eval_every = check_int(eval_every, f"{f}(eval_every)", 1)
+    lr = check_number(lr, f"{f}(lr)", 0, low_open=True)
+    clip = check_number(clip, f"{f}(clip) (inf: no clipping)", 0, low_open=True, allow_inf=True)
+    lr_decay_at = check_number(lr_decay_at, f"{f}(lr_decay_at) (a fraction of the steps)", 0, 1)
+    if time_limit is not None:
+        check_number(time_limit, f"{f}(time_limit)", 0, low_open=True, allow_inf=True)
+    if evaluate is not None:
+        check_callable(evaluate, f"{f}(evaluate)", "a callable evaluate(model) -> dict")
+    log = check_callable(log, f"{f}(log)", "a callable log(str) or None") if log is not None \
+        else (lambda line: None)
+    rng = check_rng(seed, f"{f}(seed)")
     opt = Adam(lr=lr)
     n = len(sources)
     history = {"loss": [], "evals": []}

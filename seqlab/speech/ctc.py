@@ -92,11 +92,23 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import numpy as np
-
-from seqlab.backend import get_array_module, scratch
+from seqlab._validate import (
+    CLIP_ADVICE,
+    IdError,
+    as_array,
+    check_bool,
+    check_finite,
+    check_int,
+    check_shape,
+)
+from seqlab.backend import get_array_module, scratch, to_numpy
 from seqlab.functional import log_softmax
-from seqlab.speech._ctc_inputs import check_input_lengths, extend_labels, prepare_targets
+from seqlab.speech._ctc_inputs import (
+    check_fits,
+    check_input_lengths,
+    extend_labels,
+    prepare_targets,
+)
 from seqlab.speech._ctc_scaled import scaled_posteriors
 
 __all__ = ["CTCLattice", "ctc_alpha_step", "ctc_lattice", "ctc_loss", "extend_labels",
@@ -135,9 +147,18 @@ def ctc_alpha_step(log_alpha_prev, log_y_t, ext, blank: int = 0):
     -------
     log_alpha_t : (L,)
     """
-    xp = get_array_module(log_alpha_prev)
-    a = xp.asarray(log_alpha_prev, dtype=float)
-    ext = xp.asarray(ext)
+    f = "ctc_alpha_step"
+    a = as_array(log_alpha_prev, f"{f}(log_alpha_prev)", ndim=1, symbols="(L,)")
+    xp = get_array_module(a)
+    a = a.astype(float)
+    log_y_t = as_array(log_y_t, f"{f}(log_y_t)", ndim=1, symbols="(n_y,)")
+    ext = as_array(ext, f"{f}(ext)", "int", ndim=1, symbols="(L,) of extended labels")
+    check_shape(a, ext.shape, "(L,), one per extended label", f"{f}(log_alpha_prev)")
+    host = to_numpy(ext)
+    if host.size and (host.min() < 0 or host.max() >= log_y_t.shape[0]):
+        raise IdError(f"{f}(ext): expected labels in [0, {log_y_t.shape[0]}), got "
+                      f"{sorted(set(host.tolist()))[:10]}")
+    blank = check_int(blank, f"{f}(blank)", 0, log_y_t.shape[0] - 1)
     L = a.shape[0]
     ninf = xp.full(2, -xp.inf)
     from_s1 = xp.concatenate([ninf[:1], a[:-1]])[:L]                  # α_{t-1}(s-1)
@@ -168,20 +189,22 @@ def _lse3(a, b, c, xp):
     return total
 
 
-def _prepare(logits, targets, input_lengths, target_lengths, blank, name):
-    """Check the arguments; return (xp, blank, padded targets, target and input lengths)."""
+def _prepare(logits, targets, input_lengths, target_lengths, blank, name, zero_infinity=False):
+    """Check the arguments; return (logits as floats, xp, blank, padded targets, target and
+    input lengths). An impossible transcript is refused unless ``zero_infinity``."""
+    logits = as_array(logits, f"{name}(logits)", ndim=3, symbols="(n_y, m, T_x)")
     xp = get_array_module(logits)
-    if getattr(logits, "ndim", None) != 3 or logits.dtype.kind != "f":
-        raise ValueError(f"{name}(logits): expected a float (n_y, m, T_x) array, got "
-                         f"{getattr(logits, 'dtype', type(logits).__name__)} "
-                         f"{getattr(logits, 'shape', '')}")
     n_y, m, T = logits.shape
-    if not (isinstance(blank, int | np.integer) and 0 <= blank < n_y):
-        raise ValueError(f"{name}(blank): expected an int in [0, n_y={n_y}), got {blank!r}")
-    blank = int(blank)
+    given = len(targets) if isinstance(targets, list | tuple) else getattr(targets, "shape",
+                                                                           (m,))[0]
+    if given != m and given == n_y:              # (m, T_x, n_y): the batch axis came first
+        raise ValueError(f"{name}(logits): expected (n_y, m, T_x) with m = {given} examples "
+                         f"(one per target), got shape {tuple(logits.shape)}: classes go first")
+    blank = check_int(blank, f"{name}(blank) (in [0, n_y={n_y}))", 0, n_y - 1)
     tgt, t_lens = prepare_targets(targets, target_lengths, m, n_y, blank, name)
     x_lens = check_input_lengths(input_lengths, m, T, name)
-    return xp, blank, tgt, t_lens, x_lens
+    check_fits(tgt, t_lens, x_lens, name, zero_infinity)
+    return logits, xp, blank, tgt, t_lens, x_lens
 
 
 def _forward_backward(lp, tgt, t_lens, x_lens, blank):
@@ -271,16 +294,22 @@ def ctc_loss(logits, targets, input_lengths=None, target_lengths=None, blank: in
 
     Returns
     -------
-    losses : (m,) -log p(y | x) (+inf when impossible, unless zero_infinity)
-    dlogits : (n_y, m, T_x) ∂ Σ losses / ∂ logits, zero at t ≥ T_b (NaN for an impossible
-        transcript's frames, as torch, unless zero_infinity)
+    losses : (m,) -log p(y | x) (0 for an impossible transcript with zero_infinity)
+    dlogits : (n_y, m, T_x) ∂ Σ losses / ∂ logits, zero at t ≥ T_b (and for an impossible
+        transcript with zero_infinity)
 
     Raises
     ------
-    ValueError / TypeError : bad shapes, lengths, a label equal to the blank or out of range.
+    ValueError / TypeError : bad shapes, lengths, a label equal to the blank or out of range,
+    an impossible transcript without ``zero_infinity`` (torch would return +inf and NaN
+    gradients), NaN or inf logits (a NonFiniteError).
     """
-    xp, blank, tgt, t_lens, x_lens = _prepare(logits, targets, input_lengths, target_lengths,
-                                              blank, "ctc_loss")
+    zero_infinity = check_bool(zero_infinity, "ctc_loss(zero_infinity)")
+    logits, xp, blank, tgt, t_lens, x_lens = _prepare(logits, targets, input_lengths,
+                                                      target_lengths, blank, "ctc_loss",
+                                                      zero_infinity)
+    check_finite(logits, "ctc_loss(logits)", "logits", f"so the loss would not be finite "
+                 f"({CLIP_ADVICE})", sep=", ")
     y, y_tm = _softmax_both_layouts(logits)                          # (n_y, m, T), padded
     m, T = y.shape[1:]
     ll, post, ok = scaled_posteriors(y_tm, extend_labels(tgt, t_lens, blank), t_lens, x_lens,
@@ -334,8 +363,8 @@ def ctc_lattice(logits, targets, input_lengths=None, target_lengths=None,
     Same arguments as :func:`ctc_loss`. Log values that are impossible (off the lattice,
     past the input length) are -inf. Returns a :class:`CTCLattice` (shapes in its fields).
     """
-    xp, blank, tgt, t_lens, x_lens = _prepare(logits, targets, input_lengths, target_lengths,
-                                              blank, "ctc_lattice")
+    logits, xp, blank, tgt, t_lens, x_lens = _prepare(logits, targets, input_lengths,
+                                                      target_lengths, blank, "ctc_lattice")
     r = _forward_backward(_time_major_log_softmax(logits, logits.dtype), tgt, t_lens, x_lens,
                           blank)
     gamma, post = _posteriors(r)

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from seqlab._validate import IdError, as_array, check_int, got
 from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["ForcedAlignment", "ctc_alignments", "ctc_count_alignments",
@@ -34,17 +35,30 @@ hp = get_array_module()   # NumPy: host-side work (lengths, labels, search, data
 
 def extended_sequence(target: Sequence, blank=0) -> list:
     """l' = [_, y1, _, y2, ..., _, yS, _] for one target (ints, or characters with blank "_")."""
+    return _extended(target, blank, "extended_sequence")
+
+
+def _extended(target, blank, fname: str) -> list:
+    if not hasattr(target, "__iter__") or isinstance(target, dict):
+        raise TypeError(f"{fname}(target): expected a sequence of labels (ints, or a str of "
+                        f"characters), got {got(target)}")
     out = [blank]
     for y in target:
         if y == blank:
-            raise ValueError(f"extended_sequence(target): the target contains the blank "
-                             f"{blank!r}")
+            raise ValueError(f"{fname}(target): expected labels other than the blank "
+                             f"{blank!r}, got the blank in the target")
         out += [y, blank]
     return out
 
 
 def ctc_skip_allowed(ext: Sequence, blank=0) -> list[bool]:
     """skip[s]: may an alignment jump from l'_{s-2} to l'_s? (a label unlike l'_{s-2})."""
+    if not hasattr(ext, "__len__") or isinstance(ext, dict):
+        raise TypeError(f"ctc_skip_allowed(ext): expected an extended label sequence l', got "
+                        f"{got(ext)}")
+    if len(ext) % 2 == 0 or any(ext[s] != blank for s in range(0, len(ext), 2)):
+        raise ValueError(f"ctc_skip_allowed(ext): expected l' = [_, y1, _, ..., yS, _] (odd "
+                         f"length, the blank {blank!r} at even positions), got {list(ext)[:9]}")
     return [s >= 2 and ext[s] != blank and ext[s] != ext[s - 2] for s in range(len(ext))]
 
 
@@ -55,9 +69,8 @@ def _moves(ext, skip, s):
 
 def ctc_count_alignments(target: Sequence, T: int, blank=0) -> int:
     """|B⁻¹(y)| among the sequences of T symbols (eq. 1), an exact Python int."""
-    if not (isinstance(T, int | np.integer) and T >= 0):
-        raise ValueError(f"ctc_count_alignments(T): expected an int >= 0, got {T!r}")
-    ext = extended_sequence(target, blank)
+    T = check_int(T, "ctc_count_alignments(T)", 0)
+    ext = _extended(target, blank, "ctc_count_alignments")
     L, skip = len(ext), ctc_skip_allowed(ext, blank)
     if T == 0:
         return int(L == 1)
@@ -70,7 +83,9 @@ def ctc_count_alignments(target: Sequence, T: int, blank=0) -> int:
 def ctc_alignments(target: Sequence, T: int, blank=0, limit: int = 10) -> list[list]:
     """Up to ``limit`` alignments of T symbols that collapse to ``target``, in lexicographic
     order of their lattice paths (staying first), each a list of symbols."""
-    ext = extended_sequence(target, blank)
+    T = check_int(T, "ctc_alignments(T)", 0)
+    limit = check_int(limit, "ctc_alignments(limit)", 1)
+    ext = _extended(target, blank, "ctc_alignments")
     L, skip = len(ext), ctc_skip_allowed(ext, blank)
     out: list[list] = []
 
@@ -108,7 +123,7 @@ class ForcedAlignment(NamedTuple):
 
     nodes: np.ndarray      # (T_b,) int, the node s of l' at each frame
     symbols: np.ndarray    # (T_b,) int, l'_s at each frame (the alignment π)
-    log_prob: float        # log of the path's probability, -inf if impossible
+    log_prob: float        # log of the path's probability (an impossible target is refused)
 
 
 def ctc_forced_alignment(log_probs, target: Sequence[int], blank: int = 0) -> ForcedAlignment:
@@ -119,11 +134,24 @@ def ctc_forced_alignment(log_probs, target: Sequence[int], blank: int = 0) -> Fo
     log_probs : (n_y, T_b) float, log ŷ<t> of one utterance
     target : the label ids y (no blank)
     """
-    lp = hp.asarray(to_numpy(log_probs), dtype=np.float64)
-    if lp.ndim != 2:
-        raise ValueError(f"ctc_forced_alignment(log_probs): expected (n_y, T), got {lp.shape}")
-    ext = hp.array(extended_sequence([int(y) for y in target], blank))
-    L, T = len(ext), lp.shape[1]
+    f = "ctc_forced_alignment"
+    lp = hp.asarray(to_numpy(as_array(log_probs, f"{f}(log_probs)", ndim=2, symbols="(n_y, T)")),
+                    dtype=np.float64)
+    n_y, T = lp.shape
+    if lp.size and not float(lp.max()) <= 1e-6:
+        raise ValueError(f"{f}(log_probs): expected log-probabilities (<= 0, no NaN), got a "
+                         f"maximum of {float(lp.max())}: pass log_softmax(logits, axis=0)")
+    blank = check_int(blank, f"{f}(blank) (in [0, n_y={n_y}))", 0, n_y - 1)
+    y = to_numpy(as_array(target, f"{f}(target)", "int", ndim=1, symbols="of label ids"))
+    if y.size and (y.min() < 0 or y.max() >= n_y):
+        raise IdError(f"{f}(target): expected labels in [0, {n_y}), got {y.tolist()}")
+    need = y.size + int((y[1:] == y[:-1]).sum())               # labels + blanks between repeats
+    if need > T:
+        raise ValueError(f"{f}(target): expected a target that fits in T = {T} frames, got one "
+                         f"needing {need} ({y.size} labels + {need - y.size} blanks between "
+                         f"repeats): no alignment exists")
+    ext = hp.array(_extended(y.tolist(), blank, f))
+    L = len(ext)
     skip = hp.array(ctc_skip_allowed(list(ext), blank))
     e = lp[ext]                                                      # (L, T)
     delta = hp.full((T, L), -np.inf)

@@ -68,8 +68,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from seqlab._validate import as_array, check_callable, check_int, check_number, got
 from seqlab.backend import get_array_module, to_numpy
 from seqlab.functional import log_softmax
+from seqlab.speech._ctc_inputs import check_input_lengths
 
 __all__ = ["BeamResult", "ctc_best_path", "ctc_collapse", "ctc_greedy_decode",
            "ctc_prefix_beam_search"]
@@ -100,21 +102,20 @@ def ctc_collapse(path, blank=0):
     """
     if isinstance(path, str):
         if not isinstance(blank, str) or len(blank) != 1:
-            raise TypeError(f"ctc_collapse(blank): a str path needs a one-character blank, "
-                            f"got {blank!r}")
+            raise TypeError(f"ctc_collapse(blank): expected a one-character blank for a str "
+                            f"path, got {blank!r}")
         return "".join(k for k, _ in groupby(path) if k != blank)
+    if path is None:
+        raise TypeError("ctc_collapse(path): expected a 1-D sequence of ints or a str, got None")
     arr = hp.asarray(to_numpy(path))
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
         raise TypeError(f"ctc_collapse(path): expected a 1-D sequence of ints or a str, got "
-                        f"{arr.dtype} {arr.shape}")
+                        f"{got(arr)}")
     return [int(k) for k, _ in groupby(arr.tolist()) if k != blank]   # (1) merge, drop _
 
 
 def _log_probs(logits, name):
-    if getattr(logits, "ndim", None) != 3 or logits.dtype.kind != "f":
-        raise ValueError(f"{name}(logits): expected a float (n_y, m, T_x) array, got "
-                         f"{getattr(logits, 'dtype', type(logits).__name__)} "
-                         f"{getattr(logits, 'shape', '')}")
+    logits = as_array(logits, f"{name}(logits)", ndim=3, symbols="(n_y, m, T_x)")
     return hp.asarray(to_numpy(log_softmax(logits, axis=0)), dtype=np.float64)
 
 
@@ -131,13 +132,12 @@ def ctc_best_path(logits, input_lengths=None):
     paths : (m, T_x) int64 host array, argmax per frame, -1 past each input length
     log_probs : (m,) float64, Σ_t max_k log ŷ<t>_k over the real frames
     """
-    lp = _log_probs(logits, "ctc_best_path")                        # (n_y, m, T)
-    n_y, m, T = lp.shape
-    lens = hp.full(m, T) if input_lengths is None else hp.asarray(to_numpy(input_lengths))
-    if lens.shape != (m,) or lens.dtype.kind not in "iu" or (m and (lens.min() < 0
-                                                                    or lens.max() > T)):
-        raise ValueError(f"ctc_best_path(input_lengths): expected (m={m},) ints in [0, {T}], "
-                         f"got {lens}")
+    return _best_path(_log_probs(logits, "ctc_best_path"), input_lengths, "ctc_best_path")
+
+
+def _best_path(lp, input_lengths, name: str):
+    n_y, m, T = lp.shape                                             # lp (n_y, m, T)
+    lens = check_input_lengths(input_lengths, m, T, name)
     real = hp.arange(T)[None, :] < lens[:, None]                     # (m, T)
     paths = hp.where(real, lp.argmax(axis=0), -1)                    # (m, T) π̂_t
     return paths, hp.where(real, lp.max(axis=0), 0.0).sum(axis=1)
@@ -148,7 +148,10 @@ def ctc_greedy_decode(logits, input_lengths=None, blank: int = 0) -> list[list[i
 
     Returns m label lists (ints, blanks removed).
     """
-    paths, _ = ctc_best_path(logits, input_lengths)
+    lp = _log_probs(logits, "ctc_greedy_decode")
+    blank = check_int(blank, f"ctc_greedy_decode(blank) (in [0, n_y={lp.shape[0]}))", 0,
+                      lp.shape[0] - 1)
+    paths, _ = _best_path(lp, input_lengths, "ctc_greedy_decode")
     return [ctc_collapse(p[p >= 0], blank) for p in paths]
 
 
@@ -194,22 +197,27 @@ def ctc_prefix_beam_search(log_probs, beam_width: int = 8, blank: int = 0,
     -------
     BeamResult, best first.
     """
-    lp = hp.asarray(to_numpy(log_probs), dtype=np.float64)
-    if lp.ndim != 2:
-        raise ValueError(f"ctc_prefix_beam_search(log_probs): expected (n_y, T_x), got shape "
-                         f"{lp.shape}")
+    f = "ctc_prefix_beam_search"
+    lp = hp.asarray(to_numpy(as_array(log_probs, f"{f}(log_probs)", ndim=2,
+                                      symbols="(n_y, T_x)")), dtype=np.float64)
     n_y, T = lp.shape
-    if not (isinstance(beam_width, int | np.integer) and beam_width >= 1):
-        raise ValueError(f"ctc_prefix_beam_search(beam_width): expected an int >= 1, got "
-                         f"{beam_width!r}")
-    if not (isinstance(blank, int | np.integer) and 0 <= blank < n_y):
-        raise ValueError(f"ctc_prefix_beam_search(blank): expected an int in [0, {n_y}), got "
-                         f"{blank!r}")
+    beam_width = check_int(beam_width, f"{f}(beam_width)", 1)
+    blank = check_int(blank, f"{f}(blank) (in [0, n_y={n_y}))", 0, n_y - 1)
     if T and not hp.allclose(hp.logaddexp.reduce(lp, axis=0), 0.0, atol=1e-6):
-        raise ValueError("ctc_prefix_beam_search(log_probs): each column must be a log "
-                         "distribution (logsumexp 0): pass log_softmax(logits, axis=0)")
+        sums = hp.logaddexp.reduce(lp, axis=0)
+        raise ValueError(f"{f}(log_probs): expected each column to be a log distribution "
+                         f"(logsumexp 0), got {'NaN' if hp.isnan(sums).any() else 'sums'} "
+                         f"{sums[:3].round(3).tolist()}...: pass log_softmax(logits, axis=0)")
+    alpha = check_number(alpha, f"{f}(alpha)")
+    beta = check_number(beta, f"{f}(beta)")
     if lm_score is None and alpha != 0.0:
-        raise ValueError("ctc_prefix_beam_search(alpha): a non-zero LM weight needs lm_score")
+        raise ValueError(f"{f}(alpha): expected 0 without lm_score (a non-zero LM weight "
+                         f"needs lm_score), got {alpha}")
+    if lm_score is not None:
+        check_callable(lm_score, f"{f}(lm_score)", "a callable lm_score(prefix, c) or None")
+    if prune is not None:
+        prune = check_number(prune, f"{f}(prune) (a log-probability, or None)", high=0,
+                             allow_inf=True)
     lm_cache: dict[tuple, float] = {}
 
     def bonus(prefix: tuple, c: int) -> float:                       # (6) α log P_LM + β

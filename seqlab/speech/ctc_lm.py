@@ -27,6 +27,15 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from seqlab._validate import (
+    MissingKeyError,
+    check_int,
+    check_number,
+    check_sequence,
+    check_str,
+    check_words,
+    got,
+)
 from seqlab.backend import get_array_module, to_numpy
 from seqlab.functional import log_softmax
 
@@ -49,10 +58,15 @@ class CharNGramLM:
 
     def __init__(self, texts: Iterable[str], alphabet: Sequence[str], n: int = 3,
                  k: float = 0.5):
-        if not (isinstance(n, int) and n >= 1):
-            raise ValueError(f"CharNGramLM(n): expected an int >= 1, got {n!r}")
-        if not k > 0:
-            raise ValueError(f"CharNGramLM(k): expected k > 0, got {k!r}")
+        n = check_int(n, "CharNGramLM(n)", 1)
+        k = check_number(k, "CharNGramLM(k)", 0, low_open=True)
+        if isinstance(texts, str) or not hasattr(texts, "__iter__"):
+            raise TypeError(f"CharNGramLM(texts): expected an iterable of str texts, got "
+                            f"{got(texts)}")
+        alphabet = check_words(list(alphabet) if isinstance(alphabet, str) else alphabet,
+                               "CharNGramLM(alphabet)")
+        if not alphabet:
+            raise ValueError("CharNGramLM(alphabet): expected at least one character, got none")
         self.alphabet, self.n, self.k = list(alphabet), n, float(k)
         known = set(self.alphabet)
         self.counts: Counter = Counter()          # C(h c) for every history h, |h| = n - 1
@@ -66,12 +80,21 @@ class CharNGramLM:
 
     def log_prob(self, history: str, char: str) -> float:
         """log P(char | the last n - 1 characters of history) (eq. 1)."""
+        history = check_str(history, "CharNGramLM.log_prob(history)", empty=True)
+        char = check_str(char, "CharNGramLM.log_prob(char)")
+        if len(char) != 1:
+            raise ValueError(f"CharNGramLM.log_prob(char): expected one character, got {char!r}")
+        if char not in self.alphabet:
+            raise MissingKeyError(f"CharNGramLM.log_prob(char): expected a character of the "
+                                  f"alphabet, got {char!r}")
         h = (_START * (self.n - 1) + history)[-(self.n - 1):] if self.n > 1 else ""
         V = len(self.alphabet)
         return math.log((self.counts[h + char] + self.k) / (self.context[h] + self.k * V))
 
     def scorer(self, labels: Sequence[str]) -> Callable[[Sequence[int], int], float]:
         """``lm_score(prefix ids, c) -> log P`` for prefix beam search; labels[k] = char."""
+        labels = _labels(labels, "CharNGramLM.scorer(labels)")
+
         def lm_score(prefix, c):
             return self.log_prob("".join(labels[i] for i in prefix), labels[c])
         return lm_score
@@ -84,6 +107,10 @@ def char_lm_scorer(model, labels: Sequence[str]) -> Callable[[Sequence[int], int
     next-character log-probabilities and state are cached, so a new prefix costs one step.
     A character outside the model's vocabulary is scored as ``<UNK>``.
     """
+    if not hasattr(model, "vocab") or not hasattr(model, "forward"):
+        raise TypeError(f"char_lm_scorer(model): expected a character LanguageModel, got "
+                        f"{got(model)}")
+    labels = _labels(labels, "char_lm_scorer(labels)")
     vocab = model.vocab
     if getattr(vocab, "level", None) != "char":
         raise ValueError(f"char_lm_scorer(model): expected a character-level language model, "
@@ -107,3 +134,9 @@ def char_lm_scorer(model, labels: Sequence[str]) -> Callable[[Sequence[int], int
     def lm_score(prefix, c):
         return float(next_log_probs(tuple(int(i) for i in prefix))[0][to_id[c]])
     return lm_score
+
+
+def _labels(labels, where: str) -> list:
+    """labels[k]: the character of class k, a list (a str would be its characters, but the
+    blank's name may be longer than one character, so a list is asked for)."""
+    return check_sequence(labels, where, "a list of the classes' characters")

@@ -31,11 +31,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng
+from seqlab._validate import check_int, check_number, check_rng, check_sequence
+from seqlab.backend import get_array_module, to_device
 from seqlab.optim import Adam, clip_by_norm
 from seqlab.rnn.network import RecurrentNetwork
-from seqlab.seq2seq.metrics import edit_distance
 from seqlab.speech.ctc import ctc_loss
+from seqlab.speech.recognition import character_error_rate  # re-exported: one CER
 
 __all__ = ["DIGITS", "ToyBatch", "character_error_rate", "digit_sounds", "make_utterances",
            "train_toy_ctc"]
@@ -56,7 +57,8 @@ class ToyBatch:
 
 def digit_sounds(n_x: int = 16, seed: int = 20) -> np.ndarray:
     """(10, n_x) one unit-norm non-negative "sound" per digit (fixed by ``seed``)."""
-    v = hp.abs(host_rng(seed).normal(size=(10, n_x))) ** 2
+    n_x = check_int(n_x, "digit_sounds(n_x)", 1)
+    v = hp.abs(check_rng(seed, "digit_sounds(seed)").normal(size=(10, n_x))) ** 2
     return v / hp.linalg.norm(v, axis=1, keepdims=True) * 2.0
 
 
@@ -64,11 +66,20 @@ def make_utterances(m: int, rng, n_x: int = 16, digits: tuple[int, int] = (3, 6)
                     noise: float = 0.35, texts=None) -> ToyBatch:
     """m random digit strings of ``digits`` = (min, max) length, rendered by eq. (1); or the
     given ``texts`` (m strings of digits, e.g. "1234")."""
-    rng = host_rng(rng)
+    f = "make_utterances"
+    m, n_x = check_int(m, f"{f}(m)", 1), check_int(n_x, f"{f}(n_x)", 1)
+    if not (isinstance(digits, tuple | list) and len(digits) == 2):
+        raise TypeError(f"{f}(digits): expected a pair (min, max) of lengths, got {digits!r}")
+    lo = check_int(digits[0], f"{f}(digits) min", 1)
+    check_int(digits[1], f"{f}(digits) max (>= min = {lo})", lo)
+    noise = check_number(noise, f"{f}(noise)", 0)
+    rng = check_rng(rng, f"{f}(rng)")
     sounds = digit_sounds(n_x)
-    if texts is not None and (len(texts) != m or not all(str(t).isdigit() for t in texts)):
-        raise ValueError(f"make_utterances(texts): expected {m} non-empty strings of digits, "
-                         f"got {list(texts)[:3]}...")
+    if texts is not None:
+        texts = check_sequence(texts, f"{f}(texts)", f"{m} strings of digits")
+        if len(texts) != m or not all(isinstance(t, str) and t.isdigit() for t in texts):
+            raise ValueError(f"{f}(texts): expected {m} non-empty strings of digits, got "
+                             f"{list(texts)[:3]}...")
     seqs, frames = [], []
     for i_utt in range(m):
         y = ([int(d) for d in texts[i_utt]] if texts is not None else
@@ -91,12 +102,6 @@ def make_utterances(m: int, rng, n_x: int = 16, digits: tuple[int, int] = (3, 6)
     return ToyBatch(x, lengths, seqs, frames)
 
 
-def character_error_rate(hyps, refs) -> float:
-    """Σ edit distance / Σ reference length, over label lists."""
-    return sum(edit_distance(list(h), list(r)) for h, r in zip(hyps, refs, strict=True)) / max(
-        1, sum(len(r) for r in refs))
-
-
 def train_toy_ctc(steps: int = 300, m: int = 32, n_a: int = 32, lr: float = 0.01,
                   seed: int = 0, progress=None):
     """Train a 1-layer bidirectional GRU with CTC on fresh toy batches (eqs. 2-3).
@@ -104,15 +109,21 @@ def train_toy_ctc(steps: int = 300, m: int = 32, n_a: int = 32, lr: float = 0.01
     Returns (net, losses): the network and the mean CTC loss of every step. ``progress``: an
     optional wrapper of the step range (``tqdm.auto.tqdm``).
     """
-    rng = host_rng(seed)
+    f = "train_toy_ctc"
+    steps, m, n_a = (check_int(v, f"{f}({k})", 1) for k, v in (("steps", steps), ("m", m),
+                                                                 ("n_a", n_a)))
+    lr = check_number(lr, f"{f}(lr)", 0, low_open=True)
+    rng = check_rng(seed, f"{f}(seed)")
     net = RecurrentNetwork(16, n_a, len(LABELS), "gru", 1, bidirectional=True, rng=seed)
+    xp = get_array_module(*net.params.values())           # the device the batches go to
     opt = Adam(lr=lr)
     losses = []
     steps_iter = range(steps) if progress is None else progress(range(steps))
     for _ in steps_iter:
         batch = make_utterances(m, rng)
-        logits, cache = net.forward(batch.x, lengths=batch.lengths)
-        loss, dlogits = ctc_loss(logits, batch.targets, batch.lengths)      # (3)
+        x, lengths = to_device(batch.x, xp), to_device(batch.lengths, xp)
+        logits, cache = net.forward(x, lengths=lengths)
+        loss, dlogits = ctc_loss(logits, batch.targets, lengths)            # (3)
         grads = net.backward(dlogits / m, cache)
         clip_by_norm(grads, 5.0)
         opt.step(net.params, grads)

@@ -43,6 +43,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqlab._validate import (
+    as_array,
+    check_choice,
+    check_finite,
+    check_float_dtype,
+    check_int,
+    check_number,
+    check_sequence,
+    fmt,
+)
 from seqlab.backend import get_array_module
 
 hp = get_array_module()   # NumPy: host-side work (mel filters, lengths, labels)
@@ -51,33 +61,35 @@ __all__ = ["batch_features", "frame", "hann_window", "hz_to_mel", "log_mel", "me
            "mel_to_hz", "normalize", "spectrogram", "stack_frames", "stft"]
 
 
-def _check_wave(x, name):
-    if getattr(x, "ndim", None) != 1 or x.dtype.kind != "f":
-        raise ValueError(f"{name}: expected a 1-D float waveform (N,), got "
-                         f"{getattr(x, 'dtype', type(x).__name__)} {getattr(x, 'shape', '')}")
-
-
-def _check_int(v, name, low=1):
-    if not isinstance(v, int | np.integer) or v < low:
-        raise ValueError(f"{name}: expected an int >= {low}, got {v!r}")
+def _wave(x, where: str, finite: bool = True):
+    """A 1-D float waveform (ints promoted, lists converted); NaN and inf refused."""
+    x = as_array(x, where, ndim=1, symbols="(N,) waveform")
+    if finite:
+        check_finite(x, where, "samples", "a waveform with NaN or inf has no spectrum")
+    return x
 
 
 def hann_window(n: int, xp=np, dtype=np.float64):
     """Periodic Hann window (n,) (eq. 2), as ``torch.hann_window(n)``."""
-    _check_int(n, "hann_window(n)")
+    n = check_int(n, "hann_window(n)", 1)
+    dtype = check_float_dtype(dtype, "hann_window(dtype)")
     return (0.5 - 0.5 * xp.cos(2 * np.pi * xp.arange(n) / n)).astype(dtype)
 
 
 def frame(x, frame_length: int, hop_length: int):
     """Overlapping frames (eq. 1): x (N,) -> (frame_length, T_frames), frame t in column t,
     T_frames = 1 + (N - frame_length) // hop_length (no padding: pad first for ``center``)."""
-    _check_wave(x, "frame(x)")
-    _check_int(frame_length, "frame(frame_length)")
-    _check_int(hop_length, "frame(hop_length)")
-    xp = get_array_module(x)
+    x = _wave(x, "frame(x)", finite=False)
+    frame_length = check_int(frame_length, "frame(frame_length)", 1)
+    hop_length = check_int(hop_length, "frame(hop_length)", 1)
     if x.shape[0] < frame_length:
         raise ValueError(f"frame(x): expected at least frame_length={frame_length} samples, "
                          f"got {x.shape[0]}")
+    return _frame(x, frame_length, hop_length)
+
+
+def _frame(x, frame_length: int, hop_length: int):
+    xp = get_array_module(x)
     T = 1 + (x.shape[0] - frame_length) // hop_length
     idx = xp.arange(frame_length)[:, None] + hop_length * xp.arange(T)[None, :]  # (n, T)
     return x[idx]
@@ -87,42 +99,31 @@ def stft(x, n_fft: int = 400, hop_length: int = 160, window="hann", center: bool
     """Short-time Fourier transform (eqs. 1-3): x (N,) -> complex X (n_fft//2+1, T_frames).
 
     ``window`` is "hann", None (rectangular) or an array (n_fft,); ``center`` pads n_fft//2
-    samples on each side by reflection, as torch.stft does.
+    samples on each side by reflection, as torch.stft does. NaN or inf samples are refused.
     """
-    _check_wave(x, "stft(x)")
-    _check_int(n_fft, "stft(n_fft)", 2)
+    x, w = _stft_args(x, n_fft, hop_length, window, center, "stft")
     xp = get_array_module(x)
     if center:
         p = n_fft // 2
-        if x.shape[0] <= p:
-            raise ValueError(f"stft(x): reflect padding needs more than n_fft//2={p} "
-                             f"samples, got {x.shape[0]}")
         x = xp.pad(x, (p, p), mode="reflect")
-    if window is None:
-        w = xp.ones(n_fft, dtype=x.dtype)
-    elif isinstance(window, str):
-        if window != "hann":
-            raise ValueError(f"stft(window): expected 'hann', None or an array, got {window!r}")
-        w = hann_window(n_fft, xp, x.dtype)
-    else:
-        w = xp.asarray(window, dtype=x.dtype)
-        if w.shape != (n_fft,):
-            raise ValueError(f"stft(window): expected shape ({n_fft},), got {w.shape}")
-    frames = frame(x, n_fft, hop_length)                   # (1) (n_fft, T)
+    frames = _frame(x, n_fft, hop_length)                  # (1) (n_fft, T)
     return xp.fft.rfft(frames * w[:, None], axis=0)        # (2)(3) (n_fft//2+1, T)
 
 
 def spectrogram(x, n_fft: int = 400, hop_length: int = 160, window="hann",
                 center: bool = True, power: float = 2.0):
     """|X|^power (eq. 4): x (N,) -> (n_fft//2+1, T_frames) real; power 2 = energy."""
+    _stft_args(x, n_fft, hop_length, window, center, "spectrogram")
+    power = check_number(power, "spectrogram(power)", 0, low_open=True)
     xp = get_array_module(x)
-    mag = xp.abs(stft(x, n_fft, hop_length, window, center))
+    mag = xp.abs(stft(as_array(x, "spectrogram(x)"), n_fft, hop_length, window, center))
     return mag ** 2 if power == 2.0 else mag ** power
 
 
 def hz_to_mel(f, scale: str = "htk"):
     """Frequency (Hz) -> mel (eq. 5), HTK or Slaney scale; array or float."""
-    f = hp.asarray(f, dtype=np.float64)
+    f = _nonnegative(f, "hz_to_mel(f)", "frequencies (Hz)")
+    check_choice(scale, ("htk", "slaney"), "hz_to_mel(scale)")
     if scale == "htk":
         return 2595.0 * hp.log10(1.0 + f / 700.0)
     if scale == "slaney":
@@ -134,7 +135,8 @@ def hz_to_mel(f, scale: str = "htk"):
 
 def mel_to_hz(mel, scale: str = "htk"):
     """The inverse of :func:`hz_to_mel`."""
-    mel = hp.asarray(mel, dtype=np.float64)
+    mel = _nonnegative(mel, "mel_to_hz(mel)", "mels")
+    check_choice(scale, ("htk", "slaney"), "mel_to_hz(scale)")
     if scale == "htk":
         return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
     if scale == "slaney":
@@ -151,14 +153,9 @@ def mel_filterbank(n_mels: int = 40, n_fft: int = 400, rate: int = 16000, fmin: 
     f_{j+1}; the n_mels + 2 edges are equally spaced in mel. ``norm="slaney"`` divides each
     triangle by its width 2/(f_{j+1} - f_{j-1}) (equal area) instead of peak 1.
     """
-    _check_int(n_mels, "mel_filterbank(n_mels)")
-    _check_int(n_fft, "mel_filterbank(n_fft)", 2)
-    fmax = rate / 2 if fmax is None else float(fmax)
-    if not 0 <= fmin < fmax <= rate / 2:
-        raise ValueError(f"mel_filterbank(fmin, fmax): expected 0 <= fmin < fmax <= rate/2 "
-                         f"= {rate / 2}, got fmin={fmin}, fmax={fmax}")
-    if norm not in (None, "slaney"):
-        raise ValueError(f"mel_filterbank(norm): expected None or 'slaney', got {norm!r}")
+    n_mels, n_fft, rate, fmin, fmax = _mel_args(n_mels, n_fft, rate, fmin, fmax, scale,
+                                                "mel_filterbank")
+    check_choice(norm, (None, "slaney"), "mel_filterbank(norm)")
     freqs = hp.arange(n_fft // 2 + 1) * rate / n_fft                     # f_k of bin k
     edges = mel_to_hz(hp.linspace(hz_to_mel(fmin, scale), hz_to_mel(fmax, scale),
                                   n_mels + 2), scale)                    # f_0 .. f_{n+1}
@@ -177,6 +174,10 @@ def log_mel(x, rate: int = 16000, n_mels: int = 40, n_fft: int = 400, hop_length
 
     Defaults: 25 ms frames (400 samples at 16 kHz), 10 ms hop, 40 mel bands, 20 Hz - rate/2.
     """
+    _stft_args(x, n_fft, hop_length, "hann", True, "log_mel")
+    _mel_args(n_mels, n_fft, rate, fmin, fmax, scale, "log_mel")
+    eps = check_number(eps, "log_mel(eps)", 0, low_open=True)
+    x = as_array(x, "log_mel(x)")
     xp = get_array_module(x)
     S = spectrogram(x, n_fft, hop_length)                                # (n_freq, T)
     M = xp.asarray(mel_filterbank(n_mels, n_fft, rate, fmin, fmax, scale), dtype=S.dtype)
@@ -186,9 +187,9 @@ def log_mel(x, rate: int = 16000, n_mels: int = 40, n_fft: int = 400, hop_length
 def normalize(features, delta: float = 1e-5):
     """Per-utterance, per-band standardization (eq. 7): (n, T) -> (n, T) with zero mean and
     unit variance over time in each row (cepstral mean and variance normalization)."""
-    if getattr(features, "ndim", None) != 2:
-        raise ValueError(f"normalize(features): expected (n_mels, T_frames), got "
-                         f"{getattr(features, 'shape', features)}")
+    features = as_array(features, "normalize(features)", ndim=2, symbols="(n_mels, T_frames)")
+    check_finite(features, "normalize(features)", "features")
+    delta = check_number(delta, "normalize(delta)", 0, low_open=True)
     mu = features.mean(axis=1, keepdims=True)
     sd = features.std(axis=1, keepdims=True)
     return (features - mu) / (sd + delta)
@@ -197,7 +198,8 @@ def normalize(features, delta: float = 1e-5):
 def stack_frames(features, k: int):
     """Stack k consecutive frames and keep every k-th (subsampling by k): (n, T) ->
     (k·n, ceil(T/k)), zero-padding the last group; row block j holds frame k·t + j."""
-    _check_int(k, "stack_frames(k)")
+    k = check_int(k, "stack_frames(k)", 1)
+    features = as_array(features, "stack_frames(features)", ndim=2, symbols="(n, T)")
     xp = get_array_module(features)
     n, T = features.shape
     Tk = -(-T // k)
@@ -209,8 +211,15 @@ def stack_frames(features, k: int):
 def batch_features(features_list, dtype=np.float32):
     """Pad a list of (n_x, T_i) into the RNN layout: (x (n_x, m, T_x), lengths (m,) int64),
     T_x = max T_i, zeros past each length."""
-    if not features_list:
-        raise ValueError("batch_features(features_list): expected at least one utterance")
+    if hasattr(features_list, "shape"):
+        raise TypeError(f"batch_features(features_list): expected a list of (n_x, T_i) arrays, "
+                        f"got one array of shape {fmt(features_list.shape)} (wrap one utterance "
+                        f"in a list)")
+    features_list = check_sequence(features_list, "batch_features(features_list)",
+                                   "a list of (n_x, T_i) arrays", empty=False)
+    features_list = [as_array(f, "batch_features(features_list)", "real") for f in
+                     features_list]
+    dtype = check_float_dtype(dtype, "batch_features(dtype)")
     xp = get_array_module(*features_list)
     n_x = features_list[0].shape[0]
     if any(f.ndim != 2 or f.shape[0] != n_x for f in features_list):
@@ -221,3 +230,47 @@ def batch_features(features_list, dtype=np.float32):
     for i, f in enumerate(features_list):
         x[:, i, :f.shape[1]] = f
     return x, xp.asarray(lengths)
+
+
+def _stft_args(x, n_fft, hop_length, window, center, fname: str):
+    """(the waveform, the window (n_fft,)) checked for :func:`stft` and its callers."""
+    x = _wave(x, f"{fname}(x)")
+    n_fft = check_int(n_fft, f"{fname}(n_fft)", 2)
+    check_int(hop_length, f"{fname}(hop_length)", 1)
+    xp = get_array_module(x)
+    p = n_fft // 2 if center else n_fft - 1
+    if x.shape[0] <= p:
+        raise ValueError(f"{fname}(x): expected more than {p} samples (n_fft = {n_fft}"
+                         f"{', reflect padding' if center else ''}), got {x.shape[0]}")
+    if window is None:
+        return x, xp.ones(n_fft, dtype=x.dtype)
+    if isinstance(window, str):
+        if window != "hann":
+            raise ValueError(f"{fname}(window): expected one of 'hann', None or an array "
+                             f"({n_fft},), got {window!r}")
+        return x, hann_window(n_fft, xp, x.dtype)
+    w = xp.asarray(as_array(window, f"{fname}(window)", ndim=1), dtype=x.dtype)
+    if w.shape != (n_fft,):
+        raise ValueError(f"{fname}(window): expected shape ({n_fft},), got {fmt(w.shape)}")
+    return x, w
+
+
+def _mel_args(n_mels, n_fft, rate, fmin, fmax, scale, fname: str) -> tuple:
+    """The mel filterbank's sizes and band edges: 0 <= fmin < fmax <= rate / 2."""
+    n_mels = check_int(n_mels, f"{fname}(n_mels)", 1)
+    n_fft = check_int(n_fft, f"{fname}(n_fft)", 2)
+    rate = check_int(rate, f"{fname}(rate)", 1)
+    fmin = check_number(fmin, f"{fname}(fmin)", 0)
+    fmax = rate / 2 if fmax is None else check_number(
+        fmax, f"{fname}(fmax) (<= rate / 2 = {rate / 2})", 0, rate / 2)
+    if fmin >= fmax:
+        raise ValueError(f"{fname}(fmin): expected 0 <= fmin < fmax = {fmax}, got {fmin}")
+    check_choice(scale, ("htk", "slaney"), f"{fname}(scale)")
+    return n_mels, n_fft, rate, fmin, fmax
+
+
+def _nonnegative(f, where: str, what: str):
+    f = hp.asarray(as_array(f, where, symbols=f"of {what} >= 0"), dtype=np.float64)
+    if f.size and not float(f.min()) >= 0:
+        raise ValueError(f"{where}: expected {what} >= 0, got a minimum of {float(f.min())}")
+    return f

@@ -51,7 +51,31 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, host_rng, load_arrays, randn, to_numpy, zeros
+from seqlab._validate import (
+    CLIP_ADVICE,
+    as_array,
+    check_bool,
+    check_cache,
+    check_finite,
+    check_float_dtype,
+    check_int,
+    check_keys,
+    check_number,
+    check_path,
+    check_rng,
+    check_sequence,
+    check_shape,
+    fmt,
+    got,
+)
+from seqlab.backend import (
+    get_array_module,
+    load_arrays,
+    randn,
+    to_device,
+    to_numpy,
+    zeros,
+)
 from seqlab.functional import log_sigmoid, sigmoid
 from seqlab.layers.conv1d import conv1d_backward, conv1d_forward
 from seqlab.layers.dropout import dropout_backward, dropout_forward
@@ -86,7 +110,11 @@ def init_trigger_params(n_x: int = 40, n_f: int = 64, n_a: int = 64, rng=0,
                         dtype=np.float32, kernel: int = KERNEL) -> dict:
     """Parameters: W_conv N(0, 2/(n_x k)) (He, for the ReLU), GRU weights N(0, 1/(n_a + n_in)),
     W_y N(0, 1/n_a), biases zero (b_y = -2: labels are mostly 0, so start at ŷ ≈ 0.12)."""
-    rng = host_rng(rng)
+    f = "init_trigger_params"
+    n_x, n_f, n_a, kernel = (check_int(v, f"{f}({k})", 1) for k, v in (
+        ("n_x", n_x), ("n_f", n_f), ("n_a", n_a), ("kernel", kernel)))
+    dtype = check_float_dtype(dtype, f"{f}(dtype)")
+    rng = check_rng(rng, f"{f}(rng)")
     p = {"W_conv": randn(rng, (n_f, n_x, kernel), math.sqrt(2 / (n_x * kernel)), dtype),
          "b_conv": zeros((n_f, 1), dtype)}
     for layer, n_in in (("gru1", n_f), ("gru2", n_a)):
@@ -108,11 +136,8 @@ def trigger_forward(x, params: dict, dropout: float = 0.0, rng=None, train: bool
     ``dropout``: the drop probability p of both dropouts (used only when ``train``; ``rng`` a
     Generator or int seed draws the masks).
     """
+    x, rng = _check_forward(x, params, dropout, rng, train, "trigger_forward")
     xp = get_array_module(x, params["W_conv"])
-    if getattr(x, "ndim", None) != 3 or x.shape[0] != params["W_conv"].shape[1]:
-        raise ValueError(f"trigger_forward(x): expected (n_x={params['W_conv'].shape[1]}, m, "
-                         f"T_x), got shape {getattr(x, 'shape', None)}")
-    rng = host_rng(rng) if (train and dropout > 0) else None
     z1, conv = conv1d_forward(x, params["W_conv"], params["b_conv"], STRIDE)  # (1) (n_f,m,T_y)
     r1, drop1 = dropout_forward(xp.maximum(z1, 0), dropout, rng, train)      # (2)
     n_a, m = params["gru1_W_u"].shape[0], x.shape[1]
@@ -127,8 +152,12 @@ def trigger_forward(x, params: dict, dropout: float = 0.0, rng=None, train: bool
 
 def trigger_backward(dlogits, cache: TriggerCache) -> dict:
     """Gradients of every parameter from dJ/dlogits (1, m, T_y); keys = ``cache.params``."""
-    conv, z1, drop1, gru1, drop2, gru2, a2, params = cache
+    conv, z1, drop1, gru1, drop2, gru2, a2, params = check_cache(cache, TriggerCache,
+                                                                 "trigger_backward")
     n_a, m, T_y = a2.shape
+    dlogits = as_array(dlogits, "trigger_backward(dlogits)", ndim=3, symbols="(1, m, T_y)")
+    check_shape(dlogits, (1, m, T_y), "(1, m, T_y) like the logits",
+                "trigger_backward(dlogits)")
     dz = dlogits.reshape(1, m * T_y)                                         # (1, m·T_y)
     grads = {"W_y": dz @ a2.reshape(n_a, m * T_y).T, "b_y": dz.sum(axis=1, keepdims=True)}
     da2 = (params["W_y"].T @ dz).reshape(n_a, m, T_y)                        # W_yᵀ dz
@@ -147,6 +176,15 @@ def trigger_loss(x, y, params: dict, dropout: float = 0.0, rng=None, train: bool
                  pos_weight: float = 1.0):
     """(J, grads) of eq. (6) for a batch x (n_x, m, T_x), y (1, m, T_y); ``pos_weight`` > 1
     weighs the (rare) positive steps more: J = mean of w<t>·BCE<t>, w = pos_weight where y = 1."""
+    f = "trigger_loss"
+    x, _ = _check_forward(x, params, dropout, rng, train, f)
+    check_finite(x, f"{f}(x)", "features", f"so the loss would not be finite ({CLIP_ADVICE})",
+                 sep=", ")
+    pos_weight = check_number(pos_weight, f"{f}(pos_weight)", 0, low_open=True)
+    y = as_array(y, f"{f}(y)", symbols="(1, m, T_y) of 0/1 labels")
+    if y.size and not (float(y.min()) >= 0 and float(y.max()) <= 1):
+        raise ValueError(f"{f}(y): expected labels in [0, 1], got values in [{float(y.min())}, "
+                         f"{float(y.max())}]")
     logits, _, cache = trigger_forward(x, params, dropout, rng, train)
     xp = get_array_module(logits)
     if tuple(y.shape) != tuple(logits.shape):
@@ -163,15 +201,20 @@ def trigger_loss(x, y, params: dict, dropout: float = 0.0, rng=None, train: bool
 
 
 def predict(x, params: dict, batch: int = 50):
-    """ŷ (m, T_y) as a host array for features x (n_x, m, T_x), ``batch`` clips at a time."""
-    rows = [to_numpy(trigger_forward(x[:, i:i + batch], params)[1][0])    # host (b, T_y)
-            for i in range(0, x.shape[1], batch)]
+    """ŷ (m, T_y) as a host array for features x (n_x, m, T_x), ``batch`` clips at a time
+    (each moved to the parameters' device: host features work with a model on the GPU)."""
+    batch = check_int(batch, "predict(batch)", 1)
+    x, _ = _check_forward(x, params, 0.0, None, False, "predict")
+    xp = get_array_module(params["W_conv"])
+    rows = [to_numpy(trigger_forward(to_device(x[:, i:i + batch], xp), params)[1][0])
+            for i in range(0, x.shape[1], batch)]                           # host (b, T_y)
     return get_array_module(*rows).concatenate(rows, axis=0)
 
 
 def load_trigger_model(path=None) -> tuple[dict, dict]:
     """(params, meta) of the shipped model (``python tools/train_trigger.py``) or ``path``."""
-    params, meta = load_arrays(PRETRAINED if path is None else path)
+    params, meta = load_arrays(PRETRAINED if path is None else
+                               check_path(path, "load_trigger_model(path)"))
     missing = set(init_trigger_params(2, 1, 1)) - set(params)
     if missing:
         raise ValueError(f"load_trigger_model(path): the file lacks {sorted(missing)}")
@@ -181,16 +224,24 @@ def load_trigger_model(path=None) -> tuple[dict, dict]:
 # ----------------------------------------------------------------------------- detection
 def step_to_ms(t, T_y: int) -> float:
     """The time (ms) at the END of output step t of T_y (step t covers [t, t+1)·10000/T_y)."""
-    t = to_numpy(t)
+    T_y = check_int(T_y, "step_to_ms(T_y)", 1)
+    t = to_numpy(as_array(t, "step_to_ms(t)", "int", symbols="of output steps"))
+    if t.size and (t.min() < 0 or t.max() >= T_y):
+        raise ValueError(f"step_to_ms(t): expected steps in [0, T_y = {T_y}), got "
+                         f"{t.ravel()[:5].tolist()}")
     return (get_array_module(t).asarray(t) + 1) * CLIP_MS / T_y
 
 
 def detect(probs, threshold: float = 0.5, refractory: int = 15) -> list[int]:
     """Output steps t where ŷ<t> ≥ threshold and no detection in the previous ``refractory``
     steps (1-D probs (T_y,))."""
-    probs = to_numpy(probs).reshape(-1)
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"detect(threshold): expected a float in [0, 1], got {threshold!r}")
+    return _detect(probs, threshold, refractory, "detect")
+
+
+def _detect(probs, threshold, refractory, fname: str) -> list[int]:
+    probs = _probs(probs, f"{fname}(probs)", 1, "(T_y,)")
+    threshold = check_number(threshold, f"{fname}(threshold)", 0, 1)
+    refractory = check_int(refractory, f"{fname}(refractory)", 0)
     hits, last = [], -10 ** 9
     for t in get_array_module(probs).flatnonzero(probs >= threshold):
         if t - last > refractory:
@@ -213,9 +264,16 @@ def detection_scores(detections_ms, activate_ends_ms, window=MATCH_WINDOW_MS) ->
     dict with tp, fp, fn (ints), precision, recall, f1 (floats; 1.0 when there is nothing to
     find and nothing found)
     """
+    f = "detection_scores"
+    detections_ms = _per_clip(detections_ms, f"{f}(detections_ms)")
+    activate_ends_ms = _per_clip(activate_ends_ms, f"{f}(activate_ends_ms)")
     if len(detections_ms) != len(activate_ends_ms):
-        raise ValueError(f"detection_scores: expected one list per clip in both arguments, got "
-                         f"{len(detections_ms)} and {len(activate_ends_ms)} clips")
+        raise ValueError(f"{f}(activate_ends_ms): expected one list per clip, "
+                         f"{len(detections_ms)} like detections_ms, got {len(activate_ends_ms)}")
+    if not (isinstance(window, tuple | list) and len(window) == 2
+            and check_number(window[0], f"{f}(window)") <= check_number(window[1],
+                                                                        f"{f}(window)")):
+        raise ValueError(f"{f}(window): expected (lo, hi) ms with lo <= hi, got {window!r}")
     tp = n_det = n_true = 0
     for dets, ends in zip(detections_ms, activate_ends_ms, strict=True):
         free = sorted(float(e) for e in ends)
@@ -234,17 +292,26 @@ def detection_scores(detections_ms, activate_ends_ms, window=MATCH_WINDOW_MS) ->
 
 def evaluate(probs, activate_ends_ms, threshold: float = 0.5, refractory: int = 15) -> dict:
     """:func:`detection_scores` of the detections in ``probs`` (m, T_y), one row per clip."""
-    probs = to_numpy(probs)
+    probs = _probs(probs, "evaluate(probs)", 2, "(m, T_y), one row per clip")
+    ends = _per_clip(activate_ends_ms, "evaluate(activate_ends_ms)")
+    if len(ends) != probs.shape[0]:
+        raise ValueError(f"evaluate(activate_ends_ms): expected one list per clip, "
+                         f"{probs.shape[0]} like the rows of probs, got {len(ends)}")
     xp = get_array_module(probs)
-    dets = [step_to_ms(xp.array(detect(p, threshold, refractory), dtype=float),
+    dets = [step_to_ms(xp.array(_detect(p, threshold, refractory, "evaluate"), dtype=int),
                        probs.shape[1]).tolist() for p in probs]
-    return detection_scores(dets, activate_ends_ms)
+    return detection_scores(dets, ends)
 
 
 # ----------------------------------------------------------------------------- the chime
 def chime(rate: int = 16000, duration_ms: int = 300, freqs=(880.0, 1320.0)):
     """A bell-like chime (n,) float32 on the host: two sines with an exponential decay,
     peak 0.5."""
+    rate = check_int(rate, "chime(rate)", 1)
+    duration_ms = check_int(duration_ms, "chime(duration_ms)", 1)
+    freqs = check_sequence(freqs, "chime(freqs)", "a list of frequencies (Hz)", empty=False)
+    for fr in freqs:
+        check_number(fr, "chime(freqs)", 0, rate / 2, low_open=True)
     hp = get_array_module()                               # audio lives on the host: NumPy
     t = hp.arange(rate * duration_ms // 1000) / rate      # seconds
     tone = sum(hp.sin(2 * np.pi * f * t) / (i + 1) for i, f in enumerate(freqs))
@@ -260,12 +327,54 @@ def chime_on_activate(audio, predictions, threshold: float = 0.5, rate: int = 16
 
     Returns (audio with chimes (n,) float32 in [-1, 1], detection times in ms).
     """
-    audio = to_numpy(audio).astype(np.float32)
-    probs = to_numpy(predictions).reshape(-1)
-    times = [float(step_to_ms(t, probs.size)) for t in detect(probs, threshold, refractory)]
+    f = "chime_on_activate"
+    audio = to_numpy(as_array(audio, f"{f}(audio)", ndim=1, symbols="(n,)")).astype(np.float32)
+    probs = _probs(predictions, f"{f}(predictions)", 1, "(T_y,)")
+    rate = check_int(rate, f"{f}(rate)", 1)
+    times = [float(step_to_ms(t, probs.size)) for t in _detect(probs, threshold, refractory,
+                                                                 f)]
     out, bell = audio.copy(), chime(rate)
     for ms in times:
         start = int(ms * rate / 1000)
         n = max(0, min(bell.size, out.size - start))
         out[start:start + n] += bell[:n]
     return get_array_module(out).clip(out, -1.0, 1.0), times
+
+
+# ----------------------------------------------------------------------------- checks
+TRIGGER_KEYS = ("W_conv", "b_conv", *(f"{layer}_{k}" for layer in ("gru1", "gru2")
+                                      for k in GRU_KEYS), "W_y", "b_y")
+
+
+def _check_forward(x, params, dropout, rng, train, fname: str) -> tuple:
+    """(x (n_x, m, T_x) as floats, the dropout rng) for the model's params."""
+    check_keys(params, TRIGGER_KEYS, f"{fname}(params)")
+    n_f, n_x, k = params["W_conv"].shape
+    x = as_array(x, f"{fname}(x)", ndim=3, symbols=f"(n_x={n_x}, m, T_x)")
+    if x.shape[0] != n_x:
+        raise ValueError(f"{fname}(x): expected (n_x={n_x}, m, T_x), got shape {fmt(x.shape)}")
+    if x.shape[2] < k:
+        raise ValueError(f"{fname}(x): expected at least the kernel's {k} frames, got shape "
+                         f"{fmt(x.shape)}")
+    dropout = check_number(dropout, f"{fname}(dropout)", 0, 1, high_open=True)
+    train = check_bool(train, f"{fname}(train)")
+    return x, check_rng(rng, f"{fname}(rng)") if train and dropout > 0 else None
+
+
+def _probs(probs, where: str, ndim: int, symbols: str):
+    """Probabilities in [0, 1] as a host array of ``ndim`` axes."""
+    probs = to_numpy(as_array(probs, where, ndim=ndim, symbols=symbols))
+    if probs.size and not (float(probs.min()) >= 0 and float(probs.max()) <= 1):
+        raise ValueError(f"{where}: expected probabilities in [0, 1], got values in "
+                         f"[{float(probs.min())}, {float(probs.max())}]")
+    return probs
+
+
+def _per_clip(lists, where: str) -> list:
+    """One list of times (ms) per clip."""
+    lists = check_sequence(lists, where, "one list of times (ms) per clip")
+    for item in lists:
+        if not isinstance(item, list | tuple) and not hasattr(item, "shape"):
+            raise TypeError(f"{where}: expected one list of times (ms) per clip, got an item "
+                            f"{got(item)}")
+    return lists

@@ -62,7 +62,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from seqlab.backend import get_array_module
+from seqlab._validate import as_array, check_cache, check_shape, fmt, got
+from seqlab.backend import get_array_module, to_device
 
 __all__ = ["AttentionCache", "scaled_dot_product_attention",
            "scaled_dot_product_attention_backward"]
@@ -93,7 +94,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
     weights : array (..., T_q, T_k), α
     cache : AttentionCache
     """
-    check_qkv(Q, K, V, "scaled_dot_product_attention")
+    Q, K, V = check_qkv(Q, K, V, "scaled_dot_product_attention")
     xp = get_array_module(Q, K, V)
     d_k = Q.shape[-1]
     energy = (Q @ xp.swapaxes(K, -1, -2)) / math.sqrt(d_k)   # (1) e = Q Kᵀ/√d_k (..., T_q, T_k)
@@ -127,11 +128,11 @@ def scaled_dot_product_attention_backward(dout, cache: AttentionCache):
     dK : array (..., T_k, d_k)
     dV : array (..., T_k, d_v)
     """
-    Q, K, V, weights = cache
-    expected = tuple(weights.shape[:-1]) + (V.shape[-1],)
-    if tuple(dout.shape) != expected:
-        raise ValueError(f"scaled_dot_product_attention_backward(dout): expected shape "
-                         f"{expected}, got {tuple(dout.shape)}")
+    Q, K, V, weights = check_cache(cache, AttentionCache,
+                                   "scaled_dot_product_attention_backward")
+    where = "scaled_dot_product_attention_backward(dout)"
+    dout = as_array(dout, where, symbols="(..., T_q, d_v)")
+    check_shape(dout, (*weights.shape[:-1], V.shape[-1]), "(..., T_q, d_v) like out", where)
     xp = get_array_module(dout, Q)
     scale = 1.0 / math.sqrt(Q.shape[-1])
     dV = xp.swapaxes(weights, -1, -2) @ dout                  # (4) dV = αᵀ dout  (..., T_k, d_v)
@@ -143,32 +144,47 @@ def scaled_dot_product_attention_backward(dout, cache: AttentionCache):
     return dQ, dK, dV
 
 
-def check_qkv(Q, K, V, fname: str) -> None:
-    """ValueError naming the argument unless Q, K, V have matching shapes (see module table)."""
-    for name, arr in (("Q", Q), ("K", K), ("V", V)):
-        if getattr(arr, "ndim", 0) < 2:
-            raise ValueError(f"{fname}({name}): expected an array (..., T, d) with at least 2 "
-                             f"axes, got {type(arr).__name__} with shape "
-                             f"{getattr(arr, 'shape', None)}")
+def check_qkv(Q, K, V, fname: str) -> tuple:
+    """Q, K, V as float arrays (lists converted, ints promoted) of matching shapes (see the
+    module table), or an error naming the argument; T_k = 0 keys is refused."""
+    Q, K, V = (as_array(x, f"{fname}({n})", symbols="(..., T, d)") for n, x in (
+        ("Q", Q), ("K", K), ("V", V)))
+    arrays = {"Q": Q, "K": K, "V": V}
+    for name, arr in arrays.items():            # the odd one out among the three is wrong
+        others = [a.ndim for n, a in arrays.items() if n != name]
+        if arr.ndim < 2 or (arr.ndim != others[0] and others[0] == others[1]):
+            raise ValueError(f"{fname}({name}): expected an array (..., T, d) with "
+                             f"{max(others[0], 2)} axes like the others, got shape "
+                             f"{fmt(arr.shape)}")
     if K.shape[-1] != Q.shape[-1]:
         raise ValueError(f"{fname}(K): expected (..., T_k, d_k={Q.shape[-1]}) to match Q "
                          f"{tuple(Q.shape)}, got {tuple(K.shape)}")
     if V.shape[-2] != K.shape[-2]:
         raise ValueError(f"{fname}(V): expected (..., T_k={K.shape[-2]}, d_v) to match K "
                          f"{tuple(K.shape)}, got {tuple(V.shape)}")
-    if not (Q.shape[:-2] == K.shape[:-2] == V.shape[:-2]):
-        raise ValueError(f"{fname}: the leading axes of Q {tuple(Q.shape)}, K "
-                         f"{tuple(K.shape)} and V {tuple(V.shape)} must be equal")
+    for name, arr in (("K", K), ("V", V)):
+        if arr.shape[:-2] != Q.shape[:-2]:
+            raise ValueError(f"{fname}({name}): expected the leading axes of Q "
+                             f"{tuple(Q.shape[:-2])}, got shape {tuple(arr.shape)}")
+    if K.shape[-2] == 0:
+        raise ValueError(f"{fname}(K): expected at least one key (T_k >= 1) to attend to, got "
+                         f"shape {tuple(K.shape)}")
+    return Q, K, V
 
 
 def check_mask(mask, shape: tuple, where: str, xp):
-    """The mask as a boolean array broadcast to ``shape``; ValueError if it cannot be."""
-    mask = xp.asarray(mask)
+    """The mask as a boolean array on ``xp``'s device broadcast to ``shape``; ValueError if it
+    cannot be."""
+    if not hasattr(mask, "dtype"):
+        raise TypeError(f"{where}: expected a boolean array (True = may attend), got "
+                        f"{got(mask)}")
+    mask = to_device(mask, xp)
     if mask.dtype != bool:
         raise TypeError(f"{where}: expected a boolean array (True = may attend), got dtype "
                         f"{mask.dtype}")
     try:
         return xp.broadcast_to(mask, shape)
     except ValueError:
-        raise ValueError(f"{where}: shape {tuple(mask.shape)} does not broadcast to "
-                         f"(..., T_q, T_k) = {tuple(shape)}") from None
+        raise ValueError(f"{where}: expected a shape that broadcasts to (..., T_q, T_k) = "
+                         f"{tuple(shape)}, got {tuple(mask.shape)}, which does not "
+                         f"broadcast") from None

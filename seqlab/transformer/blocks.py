@@ -52,10 +52,28 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from seqlab.backend import get_array_module, host_rng, to_device, zeros
+from seqlab._validate import (
+    as_array,
+    check_bool,
+    check_cache,
+    check_dict,
+    check_float_dtype,
+    check_int,
+    check_keys,
+    check_number,
+    check_rng,
+    check_shape,
+    check_str,
+    fmt,
+    got,
+)
+from seqlab.backend import get_array_module, to_device, zeros
 from seqlab.layers.dropout import dropout_backward, dropout_forward
 from seqlab.layers.layer_norm import layer_norm_backward, layer_norm_forward
+from seqlab.transformer.attention import check_mask
 from seqlab.transformer.multi_head import (
+    MHA_KEYS,
+    _heads,
     init_multi_head_params,
     multi_head_attention_backward,
     multi_head_attention_forward,
@@ -66,10 +84,31 @@ __all__ = ["FFNCache", "decoder_layer_backward", "decoder_layer_forward",
            "feed_forward_forward", "init_decoder_layer", "init_encoder_layer", "sub"]
 
 LN_EPS = 1e-6   # the course's LayerNormalization(epsilon=1e-6)
+FFN_KEYS = ("W_1", "b_1", "W_2", "b_2")
+
+
+def _keys(*parts) -> tuple:
+    """The keys of a layer: ("mha", MHA_KEYS), ("ln1", ("gamma", "beta")), ..."""
+    return tuple(f"{prefix}.{k}" for prefix, keys in parts for k in keys)
+
+
+LN = ("gamma", "beta")
+ENCODER_KEYS = _keys(("mha", MHA_KEYS), ("ln1", LN), ("ffn", FFN_KEYS), ("ln2", LN))
+DECODER_KEYS = _keys(("self", MHA_KEYS), ("ln1", LN), ("cross", MHA_KEYS), ("ln2", LN),
+                     ("ffn", FFN_KEYS), ("ln3", LN))
 
 
 def sub(params: dict, prefix: str) -> dict:
     """The entries of ``params`` whose key starts with ``prefix + '.'``, with it removed."""
+    check_dict(params, "sub(params)")
+    out = _sub(params, check_str(prefix, "sub(prefix)"))
+    if not out:
+        raise ValueError(f"sub(prefix): expected the prefix of some key, got {prefix!r}; "
+                         f"keys: {sorted(params)[:8]}")
+    return out
+
+
+def _sub(params: dict, prefix: str) -> dict:
     n = len(prefix) + 1
     return {k[n:]: v for k, v in params.items() if k.startswith(prefix + ".")}
 
@@ -100,6 +139,8 @@ def feed_forward_forward(x, params: dict):
     out : array (m, T, d_model)
     cache : FFNCache
     """
+    x = as_array(x, "feed_forward_forward(x)", symbols="(..., d_model)")
+    check_keys(params, FFN_KEYS, "feed_forward_forward(params)")
     xp = get_array_module(x, params["W_1"])
     if x.shape[-1] != params["W_1"].shape[0]:
         raise ValueError(f"feed_forward_forward(x): expected (..., {params['W_1'].shape[0]}) "
@@ -111,7 +152,9 @@ def feed_forward_forward(x, params: dict):
 
 def feed_forward_backward(dout, cache: FFNCache):
     """Backward pass of :func:`feed_forward_forward`: returns (dx, grads with its 4 keys)."""
-    x, hidden, p = cache
+    x, hidden, p = check_cache(cache, FFNCache, "feed_forward_backward")
+    dout = as_array(dout, "feed_forward_backward(dout)", symbols="(..., d_model)")
+    check_shape(dout, x.shape, "the output's (..., d_model)", "feed_forward_backward(dout)")
     xp = get_array_module(dout, x)
     d, d_ff = x.shape[-1], hidden.shape[-1]
     dout2 = dout.reshape(-1, d)                                  # (m·T, d_model)
@@ -160,17 +203,20 @@ def encoder_layer_forward(x, params: dict, n_heads: int, mask=None, dropout: flo
     weights : array (m, h, T_x, T_x), the self-attention α
     cache : tuple
     """
-    rng = host_rng(rng) if train and dropout > 0 else None
-    att, weights, mha_cache = multi_head_attention_forward(x, x, sub(params, "mha"), n_heads, mask)
+    x, n_heads, dropout, rng = _check_layer("encoder_layer_forward", x, params, ENCODER_KEYS,
+                                            n_heads, dropout, rng, train, mask=mask)
+    att, weights, mha_cache = multi_head_attention_forward(x, x, _sub(params, "mha"), n_heads,
+                                                           mask)
     x1, an1 = _add_norm_forward(x, att, params, "ln1", dropout, rng, train)      # (2)
-    f, ffn_cache = feed_forward_forward(x1, sub(params, "ffn"))
+    f, ffn_cache = feed_forward_forward(x1, _sub(params, "ffn"))
     out, an2 = _add_norm_forward(x1, f, params, "ln2", dropout, rng, train)      # (3)
     return out, weights, (mha_cache, an1, ffn_cache, an2)
 
 
 def encoder_layer_backward(dout, cache):
     """Backward pass of :func:`encoder_layer_forward`: (dx (m, T_x, d_model), grads)."""
-    mha_cache, an1, ffn_cache, an2 = cache
+    dout, (mha_cache, an1, ffn_cache, an2) = _check_layer_cache(dout, cache, 4,
+                                                                 "encoder_layer_backward")
     grads: dict = {}
     dx1, df = _add_norm_backward(dout, an2, grads, "ln2")
     dx1_ffn, g = feed_forward_backward(df, ffn_cache)
@@ -201,21 +247,25 @@ def decoder_layer_forward(y, enc_out, params: dict, n_heads: int, self_mask=None
     weights : (self α (m, h, T_y, T_y), cross α (m, h, T_y, T_x))
     cache : tuple
     """
-    rng = host_rng(rng) if train and dropout > 0 else None
-    att, w_self, self_cache = multi_head_attention_forward(y, y, sub(params, "self"), n_heads,
+    y, n_heads, dropout, rng = _check_layer("decoder_layer_forward", y, params, DECODER_KEYS,
+                                            n_heads, dropout, rng, train, enc_out, self_mask,
+                                            cross_mask)
+    att, w_self, self_cache = multi_head_attention_forward(y, y, _sub(params, "self"), n_heads,
                                                            self_mask)
     y1, an1 = _add_norm_forward(y, att, params, "ln1", dropout, rng, train)         # (4)
-    att2, w_cross, cross_cache = multi_head_attention_forward(y1, enc_out, sub(params, "cross"),
-                                                              n_heads, cross_mask)
+    att2, w_cross, cross_cache = multi_head_attention_forward(y1, enc_out,
+                                                              _sub(params, "cross"), n_heads,
+                                                              cross_mask)
     y2, an2 = _add_norm_forward(y1, att2, params, "ln2", dropout, rng, train)       # (5)
-    f, ffn_cache = feed_forward_forward(y2, sub(params, "ffn"))
+    f, ffn_cache = feed_forward_forward(y2, _sub(params, "ffn"))
     out, an3 = _add_norm_forward(y2, f, params, "ln3", dropout, rng, train)         # (6)
     return out, (w_self, w_cross), (self_cache, an1, cross_cache, an2, ffn_cache, an3)
 
 
 def decoder_layer_backward(dout, cache):
     """Backward pass of :func:`decoder_layer_forward`: (dy, denc_out, grads)."""
-    self_cache, an1, cross_cache, an2, ffn_cache, an3 = cache
+    dout, (self_cache, an1, cross_cache, an2, ffn_cache, an3) = _check_layer_cache(
+        dout, cache, 6, "decoder_layer_backward")
     grads: dict = {}
     dy2, df = _add_norm_backward(dout, an3, grads, "ln3")
     dy2_ffn, g = feed_forward_backward(df, ffn_cache)
@@ -245,7 +295,7 @@ def _ln_params(d_model: int, dtype) -> dict:
 
 def init_encoder_layer(d_model: int, d_ff: int, rng, dtype="float64") -> dict:
     """Parameters of one encoder layer: mha.*, ln1.*, ffn.*, ln2.* (drawn on the host)."""
-    rng = host_rng(rng)
+    d_model, d_ff, rng, dtype = _check_init("init_encoder_layer", d_model, d_ff, rng, dtype)
     return {**_prefixed("mha", init_multi_head_params(d_model, rng, dtype)),
             **_prefixed("ln1", _ln_params(d_model, dtype)),
             **_prefixed("ffn", _ffn_params(d_model, d_ff, rng, dtype)),
@@ -254,10 +304,59 @@ def init_encoder_layer(d_model: int, d_ff: int, rng, dtype="float64") -> dict:
 
 def init_decoder_layer(d_model: int, d_ff: int, rng, dtype="float64") -> dict:
     """Parameters of one decoder layer: self.*, ln1.*, cross.*, ln2.*, ffn.*, ln3.*."""
-    rng = host_rng(rng)
+    d_model, d_ff, rng, dtype = _check_init("init_decoder_layer", d_model, d_ff, rng, dtype)
     return {**_prefixed("self", init_multi_head_params(d_model, rng, dtype)),
             **_prefixed("ln1", _ln_params(d_model, dtype)),
             **_prefixed("cross", init_multi_head_params(d_model, rng, dtype)),
             **_prefixed("ln2", _ln_params(d_model, dtype)),
             **_prefixed("ffn", _ffn_params(d_model, d_ff, rng, dtype)),
             **_prefixed("ln3", _ln_params(d_model, dtype))}
+
+
+# --------------------------------------------------------------------------- checks
+def _check_init(fname: str, d_model, d_ff, rng, dtype) -> tuple:
+    return (check_int(d_model, f"{fname}(d_model)", 1), check_int(d_ff, f"{fname}(d_ff)", 1),
+            check_rng(rng, f"{fname}(rng)"), check_float_dtype(dtype, f"{fname}(dtype)"))
+
+
+def _check_layer(fname: str, x, params, keys, n_heads, dropout, rng, train, enc_out=None,
+                 mask=None, cross_mask=None) -> tuple:
+    """A layer's arguments: x (m, T, d_model) of the params' d_model, the keys, h dividing
+    d_model, dropout in [0, 1), masks; returns (x, n_heads, dropout, the dropout rng)."""
+    x = as_array(x, f"{fname}({'y' if enc_out is not None else 'x'})", ndim=3,
+                 symbols="(m, T, d_model)")
+    check_keys(params, keys, f"{fname}(params)")
+    d_model = params[keys[0]].shape[0]
+    if x.shape[2] != d_model:
+        raise ValueError(f"{fname}({'y' if enc_out is not None else 'x'}): expected (m, T, "
+                         f"d_model) with d_model = {d_model} (the params'), got {fmt(x.shape)}")
+    n_heads = _heads(n_heads, d_model, fname)
+    dropout = check_number(dropout, f"{fname}(dropout)", 0, 1, high_open=True)
+    train = check_bool(train, f"{fname}(train)")
+    xp = get_array_module(x)
+    T_k = x.shape[1]
+    if enc_out is not None:
+        enc = as_array(enc_out, f"{fname}(enc_out)", ndim=3, symbols="(m, T_x, d_model)")
+        if enc.shape[0] != x.shape[0] or enc.shape[2] != d_model:
+            raise ValueError(f"{fname}(enc_out): expected ({x.shape[0]}, T_x, {d_model}) like "
+                             f"y, got {fmt(enc.shape)}")
+        if cross_mask is not None:
+            check_mask(cross_mask, (x.shape[0], x.shape[1], enc.shape[1]),
+                       f"{fname}(cross_mask)", xp)
+    if mask is not None:
+        check_mask(mask, (x.shape[0], x.shape[1], T_k), f"{fname}("
+                   f"{'self_mask' if enc_out is not None else 'mask'})", xp)
+    return x, n_heads, dropout, check_rng(rng, f"{fname}(rng)") if train and dropout > 0 \
+        else None
+
+
+def _check_layer_cache(dout, cache, n: int, fname: str) -> tuple:
+    """A layer's cache (the tuple of n parts its forward pass returned) and dout of the
+    output's shape."""
+    if not isinstance(cache, tuple) or len(cache) != n:
+        raise TypeError(f"{fname}(cache): expected the tuple of {n} caches the forward pass "
+                        f"returned, got {got(cache)}")
+    shape = cache[0].q_in.shape                          # the layer's input and output shape
+    dout = as_array(dout, f"{fname}(dout)", ndim=3, symbols="(m, T, d_model)")
+    check_shape(dout, shape, "the layer's output (m, T, d_model)", f"{fname}(dout)")
+    return dout, cache

@@ -34,7 +34,16 @@ ordinary cross-entropy.
 
 from __future__ import annotations
 
-from seqlab.backend import check_indices, get_array_module
+from seqlab._validate import (
+    CLIP_ADVICE,
+    IdError,
+    as_array,
+    check_finite,
+    check_int,
+    check_number,
+    check_shape,
+)
+from seqlab.backend import get_array_module, to_numpy
 from seqlab.functional import log_softmax
 
 __all__ = ["label_smoothed_cross_entropy"]
@@ -55,23 +64,15 @@ def label_smoothed_cross_entropy(logits, y, smoothing: float = 0.1, ignore_id: i
     loss : float
     dlogits : array, logits.shape
     """
+    logits, y, smoothing, ignore_id = _check(logits, y, smoothing, ignore_id)
     xp = get_array_module(logits, y)
-    y = xp.asarray(y)
-    if tuple(y.shape) != tuple(logits.shape[:-1]):
-        raise ValueError(f"label_smoothed_cross_entropy(y): expected shape "
-                         f"{tuple(logits.shape[:-1])} (the logits' without V), got "
-                         f"{tuple(y.shape)}")
-    if not 0 <= smoothing < 1:
-        raise ValueError(f"label_smoothed_cross_entropy(smoothing): expected a float in "
-                         f"[0, 1), got {smoothing!r}")
     V = logits.shape[-1]
     count = (y != ignore_id) if ignore_id is not None else xp.ones(y.shape, dtype=bool)
     n = int(xp.sum(count))
     if n == 0:
-        raise ValueError("label_smoothed_cross_entropy(y): every position is ignore_id; "
-                         "nothing to average")
+        raise ValueError(f"label_smoothed_cross_entropy(y): expected at least one position "
+                         f"that is not ignore_id = {ignore_id}, got none (nothing to average)")
     y_safe = xp.where(count, y, 0)                                 # padding reads class 0
-    check_indices(y_safe, V, "label_smoothed_cross_entropy(y)")
     log_p = log_softmax(logits, axis=-1)                           # log ŷ  (m, T, V)
     log_p_true = xp.take_along_axis(log_p, y_safe[..., None], axis=-1)[..., 0]   # (m, T)
     per_pos = -(1 - smoothing) * log_p_true - (smoothing / V) * xp.sum(log_p, axis=-1)  # (2)
@@ -80,3 +81,25 @@ def label_smoothed_cross_entropy(logits, y, smoothing: float = 0.1, ignore_id: i
     q = (1 - smoothing) * onehot + smoothing / V                   # (1) q
     dlogits = (xp.exp(log_p) - q) * (count[..., None] / n)         # (3) (ŷ - q)/N, 0 if ignored
     return loss, dlogits.astype(logits.dtype, copy=False)
+
+
+def _check(logits, y, smoothing, ignore_id) -> tuple:
+    """The arguments as the loss needs them: float logits (ints promoted; NaN and inf refused
+    anywhere, ignored positions too, as cross_entropy), int labels in [0, V) of the logits'
+    shape without V (ignore_id's positions excepted), ε in [0, 1), ignore_id in [0, V)."""
+    f = "label_smoothed_cross_entropy"
+    logits = as_array(logits, f"{f}(logits)", symbols="(..., V)")
+    y = as_array(y, f"{f}(y)", "int", symbols="of labels (the logits' shape without V)")
+    check_shape(y, logits.shape[:-1], "the logits' shape without V", f"{f}(y)")
+    smoothing = check_number(smoothing, f"{f}(smoothing)", 0, 1, high_open=True)
+    V = logits.shape[-1]
+    if ignore_id is not None:
+        ignore_id = check_int(ignore_id, f"{f}(ignore_id) (a class id, or None)", 0, V - 1)
+    host = to_numpy(y)
+    bad = host[((host < 0) | (host >= V)) & (host != (-1 if ignore_id is None else ignore_id))]
+    if bad.size:
+        raise IdError(f"{f}(y): expected labels in [0, {V}) (or ignore_id), got out-of-range "
+                      f"values {bad.ravel()[:5].tolist()}")
+    check_finite(logits, f"{f}(logits)", "logits", f"so the loss would not be finite "
+                 f"({CLIP_ADVICE})", sep=", ")
+    return logits, y, smoothing, ignore_id

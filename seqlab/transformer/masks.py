@@ -34,7 +34,8 @@ convention (True = ignore): pass ``~mask`` there.
 
 from __future__ import annotations
 
-from seqlab.backend import get_array_module, xp_default
+from seqlab._validate import as_array, check_int
+from seqlab.backend import get_array_module, to_device, xp_default
 
 __all__ = ["decoder_mask", "look_ahead_mask", "padding_mask"]
 
@@ -51,11 +52,12 @@ def padding_mask(tokens, pad_id: int = 0):
     -------
     mask : boolean array (m, 1, T)
     """
-    xp = get_array_module(tokens)
-    tokens = xp.asarray(tokens)
-    if tokens.ndim != 2:
-        raise ValueError(f"padding_mask(tokens): expected an integer array (m, T), got shape "
-                         f"{tuple(tokens.shape)}")
+    return _padding_mask(tokens, pad_id, "padding_mask")
+
+
+def _padding_mask(tokens, pad_id, fname: str):
+    tokens = as_array(tokens, f"{fname}(tokens)", "int", ndim=2, symbols="(m, T) of token ids")
+    pad_id = check_int(pad_id, f"{fname}(pad_id)", 0)
     return (tokens != pad_id)[:, None, :]                 # (1) (m, 1, T)
 
 
@@ -70,8 +72,7 @@ def look_ahead_mask(size: int):
     -------
     mask : boolean array (1, T, T)
     """
-    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
-        raise ValueError(f"look_ahead_mask(size): expected an int >= 1, got {size!r}")
+    size = check_int(size, "look_ahead_mask(size)", 1)
     xp = xp_default()
     return xp.tril(xp.ones((size, size), dtype=bool))[None]   # (2) (1, T, T)
 
@@ -88,7 +89,7 @@ def decoder_mask(tokens, pad_id: int = 0):
     -------
     mask : boolean array (m, T, T)
     """
-    pad = padding_mask(tokens, pad_id)                    # (m, 1, T)
+    pad = _padding_mask(tokens, pad_id, "decoder_mask")   # (m, 1, T)
     ahead = look_ahead_mask(int(pad.shape[-1]))           # (1, T, T)
     xp = get_array_module(pad)
-    return pad & xp.asarray(ahead)                        # (3) (m, T, T)
+    return pad & to_device(ahead, xp)                     # (3) (m, T, T)

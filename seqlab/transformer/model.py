@@ -59,7 +59,20 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 
-from seqlab.backend import get_array_module, host_rng, scatter_add, to_device, zeros
+from seqlab._validate import (
+    as_array,
+    check_float_dtype,
+    check_ids,
+    check_instance,
+    check_int,
+    check_keys,
+    check_number,
+    check_rng,
+    check_shape,
+    check_token,
+    got,
+)
+from seqlab.backend import get_array_module, scatter_add, to_device, zeros
 from seqlab.functional import log_softmax
 from seqlab.layers.dropout import dropout_backward, dropout_forward
 from seqlab.transformer.blocks import (
@@ -94,14 +107,19 @@ class TransformerConfig:
     pad_id: int = 0
 
     def __post_init__(self):
+        f = "TransformerConfig"
         for name in ("src_vocab", "tgt_vocab", "d_model", "n_heads", "d_ff", "n_layers",
-                     "max_len"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-                raise ValueError(f"TransformerConfig({name}): expected an int >= 1, got {v!r}")
+                     "max_len"):               # NumPy ints accepted, stored as Python ints
+            object.__setattr__(self, name, check_int(getattr(self, name), f"{f}({name})", 1))
         if self.d_model % self.n_heads:
-            raise ValueError(f"TransformerConfig(n_heads): d_model={self.d_model} is not "
-                             f"divisible by n_heads={self.n_heads}")
+            raise ValueError(f"{f}(n_heads): expected a divisor of d_model={self.d_model} (it "
+                             f"must be divisible by n_heads), got n_heads={self.n_heads}")
+        for name in ("dropout", "label_smoothing"):
+            object.__setattr__(self, name, check_number(getattr(self, name), f"{f}({name})", 0,
+                                                        1, high_open=True))
+        object.__setattr__(self, "pad_id", check_int(
+            self.pad_id, f"{f}(pad_id) (a token id of both vocabularies)", 0,
+            min(self.src_vocab, self.tgt_vocab) - 1))
 
 
 class DecoderState(NamedTuple):
@@ -123,14 +141,15 @@ class Transformer:
     """
 
     def __init__(self, config: TransformerConfig, seed=0, dtype="float32"):
-        self.config, self.dtype = config, dtype
-        self.rng = host_rng(seed)
+        check_instance(config, TransformerConfig, "Transformer(config)")
+        self.config, self.dtype = config, check_float_dtype(dtype, "Transformer(dtype)").name
+        self.rng = check_rng(seed, "Transformer(seed)")
         self.params = self.init(self.rng)
         self.pe = positional_encoding(config.max_len, config.d_model, dtype)[0]  # (max_len, d)
 
     def init(self, rng) -> dict:
         """Embeddings N(0, 1/d_model), Glorot-uniform layers, zero biases."""
-        c, dt = self.config, self.dtype
+        c, dt, rng = self.config, self.dtype, check_rng(rng, "Transformer.init(rng)")
         p = {"src_emb": to_device((rng.standard_normal((c.src_vocab, c.d_model))
                                    / math.sqrt(c.d_model)).astype(dt)),
              "tgt_emb": to_device((rng.standard_normal((c.tgt_vocab, c.d_model))
@@ -152,14 +171,18 @@ class Transformer:
         c = self.config
         xp = get_array_module(self.params[table])
         T = tokens.shape[1]
-        if T > c.max_len:
-            raise ValueError(f"Transformer: sequences of length {T} exceed max_len={c.max_len}")
+        if T > c.max_len:                        # a decoder prefix grows one token per step
+            raise ValueError(f"Transformer: expected sequences of at most max_len = {c.max_len} "
+                             f"tokens, got {T} (decode fewer steps or raise max_len)")
         x = self.params[table][tokens] * math.sqrt(c.d_model) + self.pe[:T]   # (m, T, d_model)
         x, d_cache = dropout_forward(x, c.dropout, self.rng, train)
         return x.astype(self.params[table].dtype, copy=False), (xp.asarray(tokens), d_cache)
 
     def encode(self, src, train: bool = False):
         """Eqs. (1)-(2). Returns enc (m, T_x, d_model), src_mask (m, 1, T_x), caches, α list."""
+        return self._encode(self._tokens(src, "src", "Transformer.encode"), train)
+
+    def _encode(self, src, train: bool = False):
         c = self.config
         src_mask = padding_mask(src, c.pad_id)                        # (m, 1, T_x)
         x, emb_cache = self._embed(src, "src_emb", train)
@@ -173,6 +196,16 @@ class Transformer:
 
     def decode(self, tgt_in, enc, src_mask, train: bool = False):
         """Eqs. (3)-(5). Returns logits (m, T_y, V_tgt), caches, [(self α, cross α)] per layer."""
+        tgt_in = self._tokens(tgt_in, "tgt_in", "Transformer.decode")
+        enc = as_array(enc, "Transformer.decode(enc)", ndim=3, symbols="(m, T_x, d_model)")
+        check_shape(enc, (tgt_in.shape[0], enc.shape[1], self.config.d_model),
+                    "(m, T_x, d_model), m as in tgt_in", "Transformer.decode(enc)")
+        if src_mask is not None and getattr(getattr(src_mask, "dtype", None), "kind", "") != "b":
+            raise TypeError(f"Transformer.decode(src_mask): expected a bool array (m, 1, T_x), "
+                            f"True on real source tokens, got {got(src_mask)}")
+        return self._decode(tgt_in, enc, src_mask, train)
+
+    def _decode(self, tgt_in, enc, src_mask, train: bool = False):
         c = self.config
         self_mask = decoder_mask(tgt_in, c.pad_id)                    # (m, T_y, T_y)
         y, emb_cache = self._embed(tgt_in, "tgt_emb", train)
@@ -189,16 +222,23 @@ class Transformer:
     def forward(self, src, tgt_in, train: bool = False):
         """The whole model. Returns logits (m, T_y, V_tgt) and a cache whose ``attention``
         entry holds {"encoder": [α per layer], "decoder": [(self α, cross α) per layer]}."""
-        enc, src_mask, enc_cache, enc_w = self.encode(src, train)
-        logits, dec_cache, dec_w = self.decode(tgt_in, enc, src_mask, train)
+        src = self._tokens(src, "src", "Transformer.forward")
+        tgt_in = self._tokens(tgt_in, "tgt_in", "Transformer.forward", m=src.shape[0])
+        enc, src_mask, enc_cache, enc_w = self._encode(src, train)
+        logits, dec_cache, dec_w = self._decode(tgt_in, enc, src_mask, train)
         return logits, {"enc": enc_cache, "dec": dec_cache,
                         "attention": {"encoder": enc_w, "decoder": dec_w}}
 
     def backward(self, dlogits, cache) -> dict:
         """∂J/∂params from ∂J/∂logits (m, T_y, V_tgt); a dict with the keys of ``params``."""
         c, p = self.config, self.params
-        xp = get_array_module(dlogits)
+        check_keys(cache, ("enc", "dec"), "Transformer.backward(cache)", extra=True)
         (tgt_emb_cache, dec_caches, y) = cache["dec"]
+        dlogits = as_array(dlogits, "Transformer.backward(dlogits)", ndim=3, symbols="(m, T_y, "
+                           "V_tgt)")
+        check_shape(dlogits, (*y.shape[:2], c.tgt_vocab), "(m, T_y, V_tgt) like the logits",
+                    "Transformer.backward(dlogits)")
+        xp = get_array_module(dlogits)
         grads: dict = {}
         d = c.d_model
         dl2 = dlogits.reshape(-1, dlogits.shape[-1])                  # (m·T_y, V)
@@ -239,8 +279,7 @@ class Transformer:
         loss : float
         grads : dict with the keys of ``params``
         """
-        src, tgt_in, tgt_out = ((batch["src"], batch["tgt_in"], batch["tgt_out"])
-                                if isinstance(batch, dict) else batch)
+        src, tgt_in, tgt_out = self._batch(batch)
         logits, cache = self.forward(src, tgt_in, train)
         loss, dlogits = label_smoothed_cross_entropy(logits, tgt_out, self.config.label_smoothing,
                                                      self.config.pad_id)
@@ -249,9 +288,13 @@ class Transformer:
     # ------------------------------------------------------------------ decoding
     def init_decoder_state(self, src) -> DecoderState:
         """The beam-search ``init_state`` for ONE source sentence ``src`` (T_x,) or (1, T_x)."""
+        f = "Transformer.init_decoder_state"
         xp = get_array_module(self.params["src_emb"])
-        src = xp.asarray(src).reshape(1, -1)
-        enc, src_mask, _, _ = self.encode(src)
+        src = as_array(src, f"{f}(src)", "int", ndim=(1, 2), symbols="(T_x,) or (1, T_x)")
+        if src.ndim == 2 and src.shape[0] != 1:
+            raise ValueError(f"{f}(src): expected one source sentence (T_x,) or (1, T_x), got "
+                             f"shape {tuple(src.shape)}")
+        enc, src_mask, _, _ = self._encode(self._tokens(src.reshape(1, -1), "src", f))
         return DecoderState(xp.zeros((1, 0), dtype="int64"), enc, src_mask)
 
     def decode_step(self, last_tokens, states: DecoderState):
@@ -267,22 +310,40 @@ class Transformer:
         log_probs : array (k, V_tgt), log P(next token | source, prefix + last token)
         states : DecoderState, the prefix extended by ``last_tokens``
         """
+        return self._decode_step(self._step_args(last_tokens, states, "Transformer.decode_step"),
+                                 states)
+
+    def _step_args(self, last_tokens, states, f: str):
+        """A decoding step's checked last_tokens (k,) < V_tgt for a DecoderState of k rows."""
+        check_instance(states, DecoderState, f"{f}(states)", "a DecoderState "
+                       "(init_decoder_state)")
+        last_tokens = check_ids(as_array(last_tokens, f"{f}(last_tokens)", "int", ndim=1,
+                                         symbols="(k,)"), self.config.tgt_vocab,
+                                f"{f}(last_tokens)")
+        check_shape(last_tokens, states.prefix.shape[:1], "(k,), one per state",
+                    f"{f}(last_tokens)")
+        return last_tokens
+
+    def _decode_step(self, last_tokens, states: DecoderState):
         xp = get_array_module(states.memory)
         prefix = xp.concatenate([states.prefix, xp.asarray(last_tokens).reshape(-1, 1)
                                  .astype(states.prefix.dtype)], axis=1)      # (k, t+1)
-        logits, _, _ = self.decode(prefix, states.memory, states.src_mask)   # (k, t+1, V)
+        logits, _, _ = self._decode(prefix, states.memory, states.src_mask)  # (k, t+1, V)
         log_probs = log_softmax(logits[:, -1], axis=-1)                      # (6) last position
         return log_probs, DecoderState(prefix, states.memory, states.src_mask)
 
     def greedy_decode(self, src, bos: int, eos: int, max_len: int):
         """Greedy decoding of a batch: tokens (m, ≤ max_len), each row padded after its eos."""
+        f, V = "Transformer.greedy_decode", self.config.tgt_vocab
+        bos, eos = check_token(bos, V, f"{f}(bos)"), check_token(eos, V, f"{f}(eos)")
+        max_len = check_int(max_len, f"{f}(max_len)", 1)
         xp = get_array_module(self.params["src_emb"])
-        src = xp.asarray(src)
-        enc, src_mask, _, _ = self.encode(src)
+        src = xp.asarray(self._tokens(src, "src", f))
+        enc, src_mask, _, _ = self._encode(src)
         out = xp.full((src.shape[0], 1), bos, dtype="int64")
         done = xp.zeros(src.shape[0], dtype=bool)
         for _ in range(max_len):
-            logits, _, _ = self.decode(out, enc, src_mask)
+            logits, _, _ = self._decode(out, enc, src_mask)
             nxt = xp.argmax(logits[:, -1], axis=-1)                          # (m,)
             nxt = xp.where(done, self.config.pad_id, nxt)
             out = xp.concatenate([out, nxt[:, None]], axis=1)
@@ -290,6 +351,35 @@ class Transformer:
             if bool(xp.all(done)):
                 break
         return out[:, 1:]
+
+    # ------------------------------------------------------------------ checks
+    def _tokens(self, tokens, arg: str, fname: str, m: int | None = None):
+        """Token ids (m, T), 1 <= T <= max_len, in [0, V) of ``arg``'s vocabulary."""
+        c, where = self.config, f"{fname}({arg})"
+        tokens = as_array(tokens, where, "int", ndim=2, symbols="(m, T) of token ids")
+        if not 1 <= tokens.shape[1] <= c.max_len:
+            raise ValueError(f"{where}: expected at least one token and at most max_len = "
+                             f"{c.max_len} per sequence, got shape {tuple(tokens.shape)}")
+        if m is not None and tokens.shape[0] != m:
+            raise ValueError(f"{where}: expected {m} sequences, one per source, got "
+                             f"{tokens.shape[0]}")
+        return check_ids(tokens, c.src_vocab if arg == "src" else c.tgt_vocab, where)
+
+    def _batch(self, batch) -> tuple:
+        """(src, tgt_in, tgt_out) from a 3-tuple or a dict; tgt_out checked against tgt_in."""
+        f = "Transformer.loss(batch)"
+        if isinstance(batch, dict):
+            check_keys(batch, ("src", "tgt_in", "tgt_out"), f, extra=True)
+            batch = (batch["src"], batch["tgt_in"], batch["tgt_out"])
+        if not isinstance(batch, tuple | list) or len(batch) != 3:
+            raise TypeError(f"{f}: expected (src, tgt_in, tgt_out) or a dict with those keys, "
+                            f"got {got(batch)}")
+        src, tgt_in, tgt_out = batch
+        tgt_out = check_ids(as_array(tgt_out, f"{f} tgt_out", "int", ndim=2), self.config
+                            .tgt_vocab, f"{f} tgt_out")
+        check_shape(tgt_out, getattr(tgt_in, "shape", tgt_out.shape), "tgt_in's (m, T_y)",
+                    f"{f} tgt_out")
+        return src, tgt_in, tgt_out
 
     def __repr__(self) -> str:
         n = sum(int(v.size) for v in self.params.values())

@@ -55,7 +55,17 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from seqlab.backend import get_array_module, host_rng, to_device, zeros
+from seqlab._validate import (
+    as_array,
+    check_cache,
+    check_float_dtype,
+    check_int,
+    check_keys,
+    check_rng,
+    check_shape,
+    got,
+)
+from seqlab.backend import get_array_module, to_device, zeros
 from seqlab.transformer.attention import (
     AttentionCache,
     check_mask,
@@ -85,7 +95,9 @@ def init_multi_head_params(d_model: int, rng, dtype="float64") -> dict:
 
     Drawn on the host with ``rng`` (a numpy Generator or seed), then moved to the default device.
     """
-    rng = host_rng(rng)
+    d_model = check_int(d_model, "init_multi_head_params(d_model)", 1)
+    dtype = check_float_dtype(dtype, "init_multi_head_params(dtype)")
+    rng = check_rng(rng, "init_multi_head_params(rng)")
     limit = (6.0 / (2 * d_model)) ** 0.5
     return {k: (to_device(rng.uniform(-limit, limit, (d_model, d_model)).astype(dtype))
                 if k.startswith("W_") else zeros((d_model,), dtype=dtype)) for k in MHA_KEYS}
@@ -93,6 +105,20 @@ def init_multi_head_params(d_model: int, rng, dtype="float64") -> dict:
 
 def split_heads(x, n_heads: int):
     """(m, T, d_model) -> (m, h, T, d_k): head i gets features i·d_k..(i+1)·d_k."""
+    x = as_array(x, "split_heads(x)", "real", ndim=3, symbols="(m, T, d_model)")
+    return _split(x, _heads(n_heads, x.shape[2], "split_heads"))
+
+
+def _heads(n_heads, d_model: int, fname: str) -> int:
+    """h: an int >= 1 that divides d_model (d_k = d_model / h)."""
+    n_heads = check_int(n_heads, f"{fname}(n_heads)", 1)
+    if d_model % n_heads:
+        raise ValueError(f"{fname}(n_heads): expected an int >= 1 dividing d_model={d_model}, "
+                         f"got {n_heads}")
+    return n_heads
+
+
+def _split(x, n_heads: int):
     m, T, d_model = x.shape
     x = x.reshape(m, T, n_heads, d_model // n_heads)          # (m, T, h, d_k)
     return x.transpose(0, 2, 1, 3)                            # (m, h, T, d_k)
@@ -100,6 +126,10 @@ def split_heads(x, n_heads: int):
 
 def merge_heads(x):
     """(m, h, T, d_k) -> (m, T, h·d_k): the inverse of :func:`split_heads` (Concat in (3))."""
+    return _merge(as_array(x, "merge_heads(x)", "real", ndim=4, symbols="(m, h, T, d_k)"))
+
+
+def _merge(x):
     m, h, T, d_k = x.shape
     return x.transpose(0, 2, 1, 3).reshape(m, T, h * d_k)     # (m, T, h, d_k) -> (m, T, d_model)
 
@@ -122,14 +152,17 @@ def multi_head_attention_forward(q_in, kv_in, params: dict, n_heads: int, mask=N
     weights : array (m, h, T_q, T_k), every head's α
     cache : MultiHeadCache
     """
-    _check(q_in, kv_in, params, n_heads)
+    q_in, kv_in, n_heads = _check(q_in, kv_in, params, n_heads)
     xp = get_array_module(q_in, kv_in, *params.values())
     p = params
-    Q = split_heads(q_in @ p["W_q"] + p["b_q"], n_heads)      # (1)+(2) (m, h, T_q, d_k)
-    K = split_heads(kv_in @ p["W_k"] + p["b_k"], n_heads)     # (1)+(2) (m, h, T_k, d_k)
-    V = split_heads(kv_in @ p["W_v"] + p["b_v"], n_heads)     # (1)+(2) (m, h, T_k, d_k)
+    Q = _split(q_in @ p["W_q"] + p["b_q"], n_heads)           # (1)+(2) (m, h, T_q, d_k)
+    K = _split(kv_in @ p["W_k"] + p["b_k"], n_heads)          # (1)+(2) (m, h, T_k, d_k)
+    V = _split(kv_in @ p["W_v"] + p["b_v"], n_heads)          # (1)+(2) (m, h, T_k, d_k)
     if mask is not None:
-        mask = xp.asarray(mask)
+        if not hasattr(mask, "dtype"):
+            raise TypeError(f"multi_head_attention_forward(mask): expected a boolean array "
+                            f"(True = may attend), got {got(mask)}")
+        mask = to_device(mask, xp)                            # on the data's device
         if mask.ndim == 4:                                    # per head (m, h, T_q, T_k)
             mask = check_mask(mask, Q.shape[:3] + (K.shape[2],),
                               "multi_head_attention_forward(mask)", xp)
@@ -138,7 +171,7 @@ def multi_head_attention_forward(q_in, kv_in, params: dict, n_heads: int, mask=N
             mask = check_mask(mask, shape, "multi_head_attention_forward(mask)", xp)
             mask = mask[:, None]                              # (m, 1, T_q, T_k)
     heads, weights, att_cache = scaled_dot_product_attention(Q, K, V, mask)  # (2) per head
-    concat = merge_heads(heads)                               # Concat(head_1..h) (m, T_q, d_model)
+    concat = _merge(heads)                                    # Concat(head_1..h) (m, T_q, d_model)
     out = concat @ p["W_o"] + p["b_o"]                        # (3) (m, T_q, d_model)
     return out, weights, MultiHeadCache(q_in, kv_in, params, concat, att_cache, n_heads)
 
@@ -157,20 +190,22 @@ def multi_head_attention_backward(dout, cache: MultiHeadCache):
     dkv_in : array (m, T_k, d_model)
     grads : dict with the keys of ``params``
     """
-    q_in, kv_in, p, concat, att, h = cache
-    if tuple(dout.shape) != tuple(q_in.shape):
-        raise ValueError(f"multi_head_attention_backward(dout): expected shape "
-                         f"{tuple(q_in.shape)}, got {tuple(dout.shape)}")
+    q_in, kv_in, p, concat, att, h = check_cache(cache, MultiHeadCache,
+                                                 "multi_head_attention_backward")
+    dout = as_array(dout, "multi_head_attention_backward(dout)", ndim=3, symbols="(m, T_q, "
+                    "d_model)")
+    check_shape(dout, q_in.shape, "(m, T_q, d_model) like out",
+                "multi_head_attention_backward(dout)")
     xp = get_array_module(dout, q_in)
     d = q_in.shape[-1]
     dout2 = dout.reshape(-1, d)                               # (m·T_q, d_model)
     grads = {"W_o": concat.reshape(-1, d).T @ dout2,          # (4) dW_o = concatᵀ dout
              "b_o": xp.sum(dout2, axis=0)}                    # (4) db_o = Σ dout
     dconcat = dout @ p["W_o"].T                               # (4) d concat  (m, T_q, d_model)
-    dQ, dK, dV = scaled_dot_product_attention_backward(split_heads(dconcat, h), att)
-    dq_in = _projection_backward(merge_heads(dQ), q_in, p["W_q"], grads, "q")   # (5)
-    dkv_in = (_projection_backward(merge_heads(dK), kv_in, p["W_k"], grads, "k")
-              + _projection_backward(merge_heads(dV), kv_in, p["W_v"], grads, "v"))
+    dQ, dK, dV = scaled_dot_product_attention_backward(_split(dconcat, h), att)
+    dq_in = _projection_backward(_merge(dQ), q_in, p["W_q"], grads, "q")        # (5)
+    dkv_in = (_projection_backward(_merge(dK), kv_in, p["W_k"], grads, "k")
+              + _projection_backward(_merge(dV), kv_in, p["W_v"], grads, "v"))
     return dq_in, dkv_in, {k: grads[k] for k in p}
 
 
@@ -184,24 +219,21 @@ def _projection_backward(dY, x, W, grads: dict, name: str):
     return dY @ W.T                                           # dx = dY Wᵀ   (m, T, d_model)
 
 
-def _check(q_in, kv_in, params, n_heads) -> None:
+def _check(q_in, kv_in, params, n_heads) -> tuple:
+    """(q_in, kv_in, n_heads) checked: float arrays of matching shapes, the params' keys and
+    shapes, h dividing d_model."""
     fname = "multi_head_attention_forward"
-    for name, arr in (("q_in", q_in), ("kv_in", kv_in)):
-        if getattr(arr, "ndim", None) != 3:
-            raise ValueError(f"{fname}({name}): expected an array (m, T, d_model), got "
-                             f"{type(arr).__name__} with shape {getattr(arr, 'shape', None)}")
+    q_in, kv_in = (as_array(x, f"{fname}({n})", ndim=3, symbols="(m, T, d_model)") for n, x in (
+        ("q_in", q_in), ("kv_in", kv_in)))
     m, _, d_model = q_in.shape
     if kv_in.shape[0] != m or kv_in.shape[2] != d_model:
         raise ValueError(f"{fname}(kv_in): expected shape ({m}, T_k, {d_model}) to match q_in "
                          f"{tuple(q_in.shape)}, got {tuple(kv_in.shape)}")
-    if not isinstance(n_heads, int) or n_heads < 1 or d_model % n_heads:
-        raise ValueError(f"{fname}(n_heads): expected an int >= 1 dividing d_model={d_model}, "
-                         f"got {n_heads!r}")
-    missing = [k for k in MHA_KEYS if k not in params]
-    if missing:
-        raise ValueError(f"{fname}(params): missing keys {missing}; expected {list(MHA_KEYS)}")
+    n_heads = _heads(n_heads, d_model, fname)
+    check_keys(params, MHA_KEYS, f"{fname}(params)")
     for k in MHA_KEYS:
         want = (d_model, d_model) if k.startswith("W_") else (d_model,)
         if tuple(params[k].shape) != want:
             raise ValueError(f"{fname}(params[{k!r}]): expected shape {want}, got "
                              f"{tuple(params[k].shape)}")
+    return q_in, kv_in, n_heads

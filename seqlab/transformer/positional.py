@@ -50,6 +50,7 @@ Vaswani et al., "Attention Is All You Need", 2017, section 3.5.
 
 from __future__ import annotations
 
+from seqlab._validate import as_array, check_float_dtype, check_int
 from seqlab.backend import get_array_module, xp_default
 
 __all__ = ["get_angles", "positional_encoding", "relative_shift_matrix"]
@@ -68,6 +69,15 @@ def get_angles(pos, k, d: int):
     -------
     angles : array (positions, d)
     """
+    pos = as_array(pos, "get_angles(pos)", "real", symbols="(positions, 1)")
+    k = as_array(k, "get_angles(k)", "int", symbols="(1, d) of feature indices")
+    if k.size and int(k.min()) < 0:
+        raise ValueError(f"get_angles(k): expected feature indices >= 0, got {int(k.min())}")
+    d = check_int(d, "get_angles(d)", 1)
+    return _angles(pos, k, d)
+
+
+def _angles(pos, k, d: int):
     xp = get_array_module(pos, k)
     i = k // 2                                         # i = ⌊k/2⌋: entries 2i and 2i+1 share ω_i
     return pos / xp.power(10000.0, 2 * i / d)          # (1) pos / 10000^(2i/d)
@@ -86,11 +96,11 @@ def positional_encoding(positions: int, d_model: int, dtype="float64"):
     -------
     pos_encoding : array (1, positions, d_model), on the default device
     """
-    for name, value in (("positions", positions), ("d_model", d_model)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"positional_encoding({name}): expected an int >= 1, got {value!r}")
+    positions, d_model = (check_int(v, f"positional_encoding({n})", 1) for n, v in (
+        ("positions", positions), ("d_model", d_model)))
+    dtype = check_float_dtype(dtype, "positional_encoding(dtype)")
     xp = xp_default()
-    angles = get_angles(xp.arange(positions)[:, None],            # pos (positions, 1)
+    angles = _angles(xp.arange(positions)[:, None],            # pos (positions, 1)
                         xp.arange(d_model)[None, :], d_model)     # k (1, d_model) -> (positions, d)
     angles[:, 0::2] = xp.sin(angles[:, 0::2])                     # (2) even columns: sin
     angles[:, 1::2] = xp.cos(angles[:, 1::2])                     # (3) odd columns: cos
@@ -109,8 +119,11 @@ def relative_shift_matrix(k: int, d_model: int, dtype="float64"):
     -------
     M : array (d_model, d_model), block diagonal with one 2x2 rotation per frequency
     """
+    d_model = check_int(d_model, "relative_shift_matrix(d_model) (even)", 2)
     if d_model % 2:
         raise ValueError(f"relative_shift_matrix(d_model): expected an even int, got {d_model}")
+    k = check_int(k, "relative_shift_matrix(k)")
+    dtype = check_float_dtype(dtype, "relative_shift_matrix(dtype)")
     xp = xp_default()
     omega = 1.0 / xp.power(10000.0, xp.arange(0, d_model, 2) / d_model)   # ω_i (d_model/2,)
     c, s = xp.cos(omega * k), xp.sin(omega * k)                          # (d_model/2,) each

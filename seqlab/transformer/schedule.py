@@ -24,15 +24,16 @@ small data train faster with a larger factor and a shorter warm-up.
 
 from __future__ import annotations
 
+from seqlab._validate import check_int, check_number, renamed
+
 __all__ = ["WarmupSchedule", "transformer_lr"]
 
 
 def transformer_lr(step: int, d_model: int, warmup_steps: int = 4000, factor: float = 1.0
                    ) -> float:
     """The learning rate (1) at update number ``step`` (>= 1)."""
-    for name, v in (("step", step), ("d_model", d_model), ("warmup_steps", warmup_steps)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"transformer_lr({name}): expected an int >= 1, got {v!r}")
+    step, d_model, warmup_steps, factor = _check(step, d_model, warmup_steps, factor,
+                                                 "transformer_lr")
     return factor * d_model ** -0.5 * min(step ** -0.5, step * warmup_steps ** -1.5)   # (1)
 
 
@@ -54,16 +55,31 @@ class WarmupSchedule:
         if not hasattr(optimizer, "lr") or not hasattr(optimizer, "step"):
             raise TypeError(f"WarmupSchedule(optimizer): expected an optimizer with .lr and "
                             f".step, got {type(optimizer).__name__}")
-        transformer_lr(1, d_model, warmup_steps, factor)   # validates the arguments
+        _, d_model, warmup_steps, factor = _check(1, d_model, warmup_steps, factor,
+                                                  "WarmupSchedule")
         self.optimizer, self.d_model = optimizer, d_model
         self.warmup_steps, self.factor = warmup_steps, factor
         self.t, self.history = 0, []
 
     def step(self, params: dict, grads: dict) -> float:
-        """One update with the scheduled rate; returns the rate used."""
+        """One update with the scheduled rate; returns the rate used. A refused update (the
+        optimizer's checks: keys, shapes, NaN gradients) changes nothing, not even ``t``."""
+        lr = transformer_lr(self.t + 1, self.d_model, self.warmup_steps, self.factor)
+        old, self.optimizer.lr = self.optimizer.lr, lr
+        try:
+            self.optimizer.step(params, grads)
+        except (TypeError, ValueError) as e:      # the optimizer refused: name this method
+            self.optimizer.lr = old
+            raise renamed(e, f"{type(self.optimizer).__name__}.step(",
+                          "WarmupSchedule.step(") from None
         self.t += 1
-        lr = transformer_lr(self.t, self.d_model, self.warmup_steps, self.factor)
-        self.optimizer.lr = lr
-        self.optimizer.step(params, grads)
         self.history.append(lr)
         return lr
+
+
+def _check(step, d_model, warmup_steps, factor, fname: str) -> tuple:
+    """(step, d_model, warmup_steps) ints >= 1 and factor > 0, named for ``fname``."""
+    step, d_model, warmup_steps = (check_int(v, f"{fname}({n})", 1) for n, v in (
+        ("step", step), ("d_model", d_model), ("warmup_steps", warmup_steps)))
+    return step, d_model, warmup_steps, check_number(factor, f"{fname}(factor)", 0,
+                                                     low_open=True)

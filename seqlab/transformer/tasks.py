@@ -39,10 +39,22 @@ from __future__ import annotations
 import statistics
 import time
 
+from seqlab._validate import (
+    MissingKeyError,
+    check_callable,
+    check_choice,
+    check_instance,
+    check_int,
+    check_paired,
+    check_path,
+    check_rng,
+    check_sequence,
+    got,
+    renamed,
+)
 from seqlab.backend import (
     blas_threads,
     get_array_module,
-    host_rng,
     load_arrays,
     save_arrays,
     to_device,
@@ -51,7 +63,7 @@ from seqlab.backend import (
 from seqlab.data.numbers import tokenize_words
 from seqlab.functional import log_softmax
 from seqlab.optim import Adam
-from seqlab.seq2seq.beam import beam_search
+from seqlab.seq2seq.beam import _check_alpha, beam_search
 from seqlab.seq2seq.metrics import exact_match, phoneme_error_rate
 from seqlab.seq2seq.vocab import TokenVocab
 from seqlab.transformer.model import DecoderState, Transformer, TransformerConfig
@@ -75,17 +87,14 @@ class TaskModel:
 
     def __init__(self, model: Transformer, src_vocab: TokenVocab, tgt_vocab: TokenVocab,
                  tokenizer: str = "chars", meta: dict | None = None):
-        if not isinstance(model, Transformer):
-            raise TypeError(f"TaskModel(model): expected a Transformer, got "
-                            f"{type(model).__name__}")
-        if tokenizer not in TOKENIZERS:
-            raise ValueError(f"TaskModel(tokenizer): expected one of {sorted(TOKENIZERS)}, got "
-                             f"{tokenizer!r}")
-        c = model.config
-        if (c.src_vocab, c.tgt_vocab) != (len(src_vocab), len(tgt_vocab)):
-            raise ValueError(f"TaskModel(src_vocab, tgt_vocab): the model expects "
-                             f"{c.src_vocab} and {c.tgt_vocab} ids, got {len(src_vocab)} and "
-                             f"{len(tgt_vocab)}")
+        check_instance(model, Transformer, "TaskModel(model)")
+        check_choice(tokenizer, sorted(TOKENIZERS), "TaskModel(tokenizer)")
+        for name, vocab, size in (("src_vocab", src_vocab, model.config.src_vocab),
+                                  ("tgt_vocab", tgt_vocab, model.config.tgt_vocab)):
+            check_instance(vocab, TokenVocab, f"TaskModel({name})")
+            if len(vocab) != size:
+                raise ValueError(f"TaskModel({name}): expected a vocabulary of {size} ids (the "
+                                 f"model's {name}), got {len(vocab)}")
         self.model, self.src_vocab, self.tgt_vocab = model, src_vocab, tgt_vocab
         self.tokenizer, self.meta = tokenizer, dict(meta or {})
         self.bos, self.eos = tgt_vocab.bos_id, tgt_vocab.eos_id
@@ -93,33 +102,82 @@ class TaskModel:
     @classmethod
     def create(cls, src_vocab, tgt_vocab, tokenizer="chars", seed=0, **config) -> TaskModel:
         """A fresh float32 model: ``config`` are :class:`TransformerConfig` fields."""
-        cfg = TransformerConfig(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab), **config)
+        for name, vocab in (("src_vocab", src_vocab), ("tgt_vocab", tgt_vocab)):
+            check_instance(vocab, TokenVocab, f"TaskModel.create({name})")
+        unknown = sorted(set(config) - set(TransformerConfig.__dataclass_fields__))
+        if unknown:
+            raise TypeError(f"TaskModel.create(config): expected TransformerConfig fields, got "
+                            f"{unknown}")
+        try:
+            cfg = TransformerConfig(src_vocab=len(src_vocab), tgt_vocab=len(tgt_vocab),
+                                    **config)
+        except (TypeError, ValueError) as e:
+            raise renamed(e, "TransformerConfig(", "TaskModel.create(") from None
         return cls(Transformer(cfg, seed=seed, dtype="float32"), src_vocab, tgt_vocab,
                    tokenizer, {"seed": seed})
 
     # ------------------------------------------------------------------ batches
     def tokens(self, source) -> list:
         """A source string -> its tokens (a list of tokens passes through)."""
-        return TOKENIZERS[self.tokenizer](source) if isinstance(source, str) else list(source)
+        return self._tokens(source, "TaskModel.tokens(source)")
+
+    def _tokens(self, source, where: str) -> list:
+        if isinstance(source, str):
+            return TOKENIZERS[self.tokenizer](source)
+        if not isinstance(source, list | tuple):
+            raise TypeError(f"{where}: expected a source text (a str) or a list of tokens, got "
+                            f"{got(source)}")
+        return list(source)
 
     def encode_sources(self, sources):
         """Source texts -> src (m, T_x) int, 0-padded."""
-        src, _ = self.src_vocab.pad([self.src_vocab.encode(self.tokens(s)) for s in sources])
+        return self._encode_all(sources, "TaskModel.encode_sources(sources)")
+
+    def _encode_all(self, sources, where: str):
+        """src (m, T_x): every source non-empty, in the vocabulary, at most max_len tokens."""
+        sources = check_sequence(sources, where, "a list of source texts", empty=False)
+        ids = [self._ids(self.src_vocab, self._tokens(s, where), where, i)
+               for i, s in enumerate(sources)]
+        src, _ = self.src_vocab.pad(ids)
         return src
+
+    def _ids(self, vocab, tokens, where: str, i: int, extra: int = 0) -> list:
+        """The ids of one sequence: 1 to max_len - extra tokens, all in ``vocab``."""
+        unknown = [t for t in tokens if t not in vocab.stoi]
+        if unknown:
+            raise MissingKeyError(f"{where}: expected tokens of the vocabulary, got "
+                                  f"{unknown[0]!r} in item {i}")
+        if not tokens and not extra or len(tokens) + extra > self.model.config.max_len:
+            raise ValueError(f"{where}: expected 1 to max_len = {self.model.config.max_len} "
+                             f"tokens per sequence (eos and bos included), got "
+                             f"{len(tokens) + extra} in item {i}")
+        return vocab.encode(tokens)
 
     def batch(self, sources, targets):
         """(src, tgt_in, tgt_out) for texts (eq. 1); targets are strings of output tokens."""
-        ys = [self.tgt_vocab.encode(t) for t in targets]
+        sources, targets = check_paired(sources, targets, "TaskModel.batch",
+                                        ("sources", "targets"), "a list of texts", "targets")
+        for i, t in enumerate(targets):
+            if not isinstance(t, str | list | tuple):
+                raise TypeError(f"TaskModel.batch(targets): expected texts, got {got(t)} in "
+                                f"item {i}")
+        ys = [self._ids(self.tgt_vocab, list(t), "TaskModel.batch(targets)", i, 1)
+              for i, t in enumerate(targets)]
+        src = self._encode_all(sources, "TaskModel.batch(sources)")
         T_y = max(len(y) for y in ys) + 1
         tgt_in, _ = self.tgt_vocab.pad([[self.bos] + y for y in ys], T_y)        # (1) (m, T_y)
         tgt_out, _ = self.tgt_vocab.pad([y + [self.eos] for y in ys], T_y)       # (1) (m, T_y)
-        return self.encode_sources(sources), tgt_in, tgt_out
+        return src, tgt_in, tgt_out
 
     # ------------------------------------------------------------------ decoding
     def step(self, last_tokens, states: DecoderState):
         """:meth:`Transformer.decode_step` with ``<pad>`` and ``<bos>`` ruled out (eq. 4): the
         ``step_fn`` that greedy decoding and beam search use here."""
-        log_probs, states = self.model.decode_step(last_tokens, states)
+        return self._step(self.model._step_args(last_tokens, states, "TaskModel.step"), states)
+
+    def _step(self, last_tokens, states: DecoderState):
+        """:meth:`step` without the checks (the decoding loops feed it their own argmax)."""
+        log_probs, states = self.model._decode_step(last_tokens, states)
         xp = get_array_module(log_probs)
         banned = xp.arange(log_probs.shape[-1]) < self.eos                  # pad 0, bos 1
         return log_softmax(xp.where(banned, -xp.inf, log_probs), axis=-1), states   # (4)
@@ -127,9 +185,13 @@ class TaskModel:
     def greedy(self, sources, max_len: int = 12, batch_size: int = 256) -> list[str]:
         """Greedy outputs (joined tokens) of many sources, ``batch_size`` at a time: the
         argmax of :meth:`step` until every row emitted eos or ``max_len`` tokens."""
+        f = "TaskModel.greedy"
+        sources = check_sequence(sources, f"{f}(sources)", "a list of source texts")
+        max_len = check_int(max_len, f"{f}(max_len)", 1)
+        batch_size = check_int(batch_size, f"{f}(batch_size)", 1)
         out = []
         for i in range(0, len(sources), batch_size):
-            src = self.encode_sources(sources[i:i + batch_size])               # (m, T_x)
+            src = self._encode_all(sources[i:i + batch_size], f"{f}(sources)")  # (m, T_x)
             xp = get_array_module(src)
             memory, src_mask, _, _ = self.model.encode(src)
             m = src.shape[0]
@@ -137,7 +199,7 @@ class TaskModel:
             last = xp.full((m,), self.bos, dtype="int64")
             rows, done = [[] for _ in range(m)], [False] * m
             for _ in range(max_len):
-                log_probs, state = self.step(last, state)
+                log_probs, state = self._step(last, state)
                 last = xp.argmax(log_probs, axis=-1)                          # (m,)
                 for r, tok in enumerate(to_numpy(last).tolist()):
                     if not done[r]:
@@ -151,9 +213,13 @@ class TaskModel:
     def beam(self, source, beam_width: int = 4, max_len: int = 12, alpha: float = 0.7):
         """Week 3's :func:`beam_search` on one source through :meth:`step`: (best output
         text, BeamResult)."""
-        src = self.encode_sources([source])                                     # (1, T_x)
+        f = "TaskModel.beam"
+        beam_width = check_int(beam_width, f"{f}(beam_width)", 1)
+        max_len = check_int(max_len, f"{f}(max_len)", 1)
+        alpha = _check_alpha(alpha, f)
+        src = self._encode_all([source], f"{f}(source)")                       # (1, T_x)
         state = self.model.init_decoder_state(src[0])
-        res = beam_search(self.step, state, self.bos, self.eos, beam_width=beam_width,
+        res = beam_search(self._step, state, self.bos, self.eos, beam_width=beam_width,
                           max_len=max_len, alpha=alpha)
         return "".join(self.tgt_vocab.decode(res.best)), res
 
@@ -161,7 +227,7 @@ class TaskModel:
     def save(self, path, **meta) -> None:
         """float32 params + config, vocabularies, tokenizer and ``meta`` in one .npz."""
         info = dict(self.meta, **meta)
-        save_arrays(path, self.model.params,
+        save_arrays(check_path(path, "TaskModel.save(path)"), self.model.params,
                     {"config": self.model.config.__dict__, "src": self.src_vocab.to_meta(),
                      "tgt": self.tgt_vocab.to_meta(), "tokenizer": self.tokenizer,
                      "meta": info})
@@ -169,7 +235,7 @@ class TaskModel:
     @classmethod
     def load(cls, path) -> TaskModel:
         """The model written by :meth:`save` (``.meta`` holds its metadata)."""
-        arrays, info = load_arrays(path)
+        arrays, info = load_arrays(check_path(path, "TaskModel.load(path)"))
         model = Transformer(TransformerConfig(**info["config"]), seed=0, dtype="float32")
         if set(arrays) != set(model.params):
             raise ValueError(f"TaskModel.load({str(path)!r}): the arrays do not match the "
@@ -184,6 +250,13 @@ class TaskModel:
 
 def score(predictions, references) -> dict:
     """{"exact_match": (2), "cer": (3)} of output strings against reference strings."""
+    predictions, references = check_paired(predictions, references, "score",
+                                           ("predictions", "references"), "a list of str",
+                                           "references")
+    for name, texts in (("predictions", predictions), ("references", references)):
+        for t in texts:
+            if not isinstance(t, str | list | tuple):
+                raise TypeError(f"score({name}): expected str outputs, got {got(t)}")
     preds, refs = [list(p) for p in predictions], [list(r) for r in references]
     return {"exact_match": exact_match(preds, refs), "cer": phoneme_error_rate(preds, refs)}
 
@@ -211,15 +284,21 @@ def train_task(task: TaskModel, sources, targets, *, steps: int = 2000, batch_si
     "seconds" (wall clock) and "cpu_seconds" (this process's CPU time: on a shared machine
     the fairer measure)
     """
-    if len(sources) != len(targets) or not sources:
-        raise ValueError(f"train_task(sources, targets): expected two non-empty lists of equal "
-                         f"length, got {len(sources)} and {len(targets)}")
-    for name, v in (("steps", steps), ("batch_size", batch_size)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-            raise ValueError(f"train_task({name}): expected an int >= 1, got {v!r}")
-    rng = host_rng(seed)
-    sched = WarmupSchedule(Adam(beta1=0.9, beta2=0.98, eps=1e-9), task.model.config.d_model,
-                           warmup_steps, factor)
+    f = "train_task"
+    check_instance(task, TaskModel, f"{f}(task)")
+    sources, targets = check_paired(sources, targets, f, ("sources", "targets"),
+                                    "a list of texts", "targets")
+    steps, batch_size, eval_every = (check_int(v, f"{f}({n})", 1) for n, v in (
+        ("steps", steps), ("batch_size", batch_size), ("eval_every", eval_every)))
+    for name, fn in (("evaluate", evaluate), ("log", log), ("callback", callback)):
+        if fn is not None:
+            check_callable(fn, f"{f}({name})", "a callable or None")
+    rng = check_rng(seed, f"{f}(seed)")
+    try:
+        sched = WarmupSchedule(Adam(beta1=0.9, beta2=0.98, eps=1e-9),
+                               task.model.config.d_model, warmup_steps, factor)
+    except (TypeError, ValueError) as e:
+        raise renamed(e, "WarmupSchedule(", f"{f}(") from None
     hist: dict = {"loss": [], "lr": [], "evals": []}
     start, cpu_start, step, n = time.perf_counter(), time.process_time(), 0, len(sources)
     with blas_threads(1):

@@ -237,67 +237,94 @@ def bptt_stepper(rho: float = 1.0, clip: str = "off", threshold: float = 1.0,
 
 
 def _empty_figure(T_x: int, n_a: int) -> go.Figure:
-    fig = make_subplots(rows=2, cols=2, horizontal_spacing=0.14, vertical_spacing=0.16,
-                        subplot_titles=("‖∂J/∂a⟨t⟩‖ and ‖dW_aa⟨t⟩‖ (log scale)",
-                                        "∂J/∂a⟨t⟩ of example 1 (units × steps walked)",
-                                        "this step's part of dW_aa: dz⟨t⟩ a⟨t-1⟩ᵀ",
-                                        "dW_aa summed over steps T_x..t (as clipped)"))
-    grey, blue, red = "#c7c7c7", "#1f77b4", "#d62728"
-    fig.add_trace(go.Scatter(name="‖∂J/∂a⟨t⟩‖, all steps", line=dict(color=grey, dash="dot"),
+    # Short titles and wide gaps: at JupyterLab's ~700 px each panel is ~250 px wide, and a
+    # colour bar needs ~60 px beside its own heatmap before the next panel's axis title.
+    fig = make_subplots(rows=2, cols=2, horizontal_spacing=0.2, vertical_spacing=0.25,
+                        subplot_titles=("‖∂J/∂a⟨t⟩‖ and ‖dW_aa⟨t⟩‖ (log)",
+                                        "∂J/∂a⟨t⟩, example 1, steps walked",
+                                        "step t's part of dW_aa: dz⟨t⟩ a⟨t-1⟩ᵀ",
+                                        "dW_aa summed over steps T_x..t"))
+    fig.update_annotations(font_size=13)                         # the subplot titles
+    grey, blue, red = "#b0b0b0", "#1f77b4", "#d62728"
+    fig.add_trace(go.Scatter(name="‖∂J/∂a⟨t⟩‖, every step", line=dict(color=grey, dash="dot"),
                              mode="lines"), 1, 1)
-    fig.add_trace(go.Scatter(name="‖∂J/∂a⟨t⟩‖, walked", line=dict(color=blue),
+    fig.add_trace(go.Scatter(name="‖∂J/∂a⟨t⟩‖, steps walked", line=dict(color=blue),
                              mode="lines+markers", marker=dict(size=4)), 1, 1)
-    fig.add_trace(go.Scatter(name="‖dW_aa⟨t⟩‖ (step t's part)", line=dict(color=red),
+    fig.add_trace(go.Scatter(name="‖dW_aa⟨t⟩‖, step t's part", line=dict(color=red),
                              mode="lines+markers", marker=dict(size=4)), 1, 1)
     fig.add_trace(go.Scatter(name="step t", mode="markers", showlegend=False,
                              marker=dict(size=12, color=blue, line=dict(width=2, color="black"))),
                   1, 1)
-    bars = [dict(x=1.0, y=0.79, len=0.42), dict(x=0.43, y=0.21, len=0.42),
-            dict(x=1.0, y=0.21, len=0.42)]
     units = np.arange(1, n_a + 1)
-    for (row, col), bar in zip(((1, 2), (2, 1), (2, 2)), bars, strict=True):
+    for row, col in ((1, 2), (2, 1), (2, 2)):
+        x_end = fig.get_subplot(row, col).xaxis.domain[1]
+        y0, y1 = fig.get_subplot(row, col).yaxis.domain
+        bar = dict(x=x_end + 0.01, xanchor="left", y=(y0 + y1) / 2, len=y1 - y0, thickness=10,
+                   exponentformat="power", nticks=5)             # beside its own heatmap
         fig.add_trace(go.Heatmap(x=units, y=units, colorscale="RdBu", reversescale=True, zmid=0,
-                                 colorbar=dict(thickness=12, exponentformat="e", **bar)),
-                      row, col)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=1)
-    fig.update_xaxes(range=[0.5, T_x + 0.5], title_text="t", row=1, col=1)
+                                 colorbar=bar), row, col)
+    fig.update_yaxes(type="log", dtick=1, exponentformat="power", row=1, col=1)  # 10^k only
+    fig.update_xaxes(range=[0.5, T_x + 0.5], title=dict(text="t", standoff=4), row=1, col=1)
     fig.update_xaxes(range=[0.5, T_x + 0.5], title_text="t", row=1, col=2)
     fig.update_yaxes(title_text="unit of a⟨t⟩", autorange="reversed", row=1, col=2)
     for col in (1, 2):
         fig.update_xaxes(title_text="unit j of a⟨t-1⟩", row=2, col=col)
         fig.update_yaxes(title_text="unit i of a⟨t⟩", autorange="reversed", row=2, col=col)
-    fig.update_layout(template="plotly_white", height=680, margin=dict(l=60, r=30, t=110, b=40),
-                      legend=dict(orientation="h", x=0, y=-0.1), title=dict(font_size=14))
+    top_left = fig.get_subplot(1, 1)
+    fig.update_layout(template="plotly_white", height=760, margin=dict(l=60, r=60, t=100, b=40),
+                      title=dict(font_size=13),
+                      legend=dict(x=top_left.xaxis.domain[0], xanchor="left", yanchor="top",
+                                  y=top_left.yaxis.domain[0] - 0.075, font_size=11,
+                                  bgcolor="rgba(0,0,0,0)"))      # right under its plot
     return fig
 
 
 def _painters(fig: go.FigureWidget, current: Callable[[], BPTTTrace], state: dict):
     """(draw_setting, draw_step): redraw what depends on (ρ, clipping), then on t only."""
+    tops: dict[int, np.ndarray] = {}
+
     def draw_setting() -> None:
         tr = current()
         steps = np.arange(1, tr.T_x + 1)
+        # Colour range of each heatmap at step t: ± the largest |value| over the steps walked
+        # so far (T_x..t), a running maximum. A range fixed per setting (the largest over all
+        # 30 steps) left the first frames blank when gradients explode (±1.23 against values
+        # <= 0.15 at t = 30); a range fitted to step t alone would paint a vanishing gradient
+        # as strong as the first. With the running maximum the first frame fills the scale,
+        # a smaller later step fades (vanishing), a larger one widens the scale (exploding:
+        # the colour bar's numbers grow), and the columns of ∂J/∂a share one scale.
+        per_step = (np.max(np.abs(tr.da[:, 0, :]), axis=0),
+                    np.max(np.abs(tr.dW_step), axis=(1, 2)), np.max(np.abs(tr.dW_sum), axis=(1, 2)))
+        for k, top in enumerate(per_step, start=4):
+            running = np.maximum.accumulate(top[::-1])[::-1]    # max over steps t..T_x
+            tops[k] = np.where(running > 0, running, 1.0)       # an all-zero walk: ±1
+        positive = np.concatenate([tr.da_norm, tr.dW_step_norm])
+        positive = positive[positive > 0]
+        low, high = math.floor(np.log10(positive.min())), math.ceil(np.log10(positive.max()))
+        high = max(high, low + 1)                               # at least two powers of ten
         with fig.batch_update():
             fig.data[0].x, fig.data[0].y = steps, tr.da_norm
-            for trace, values in zip(fig.data[4:], (tr.da[:, 0, :], tr.dW_step, tr.dW_sum),
-                                     strict=True):
-                top = float(np.max(np.abs(values))) or 1.0   # one colour range per setting
-                trace.zmin, trace.zmax = -top, top
+            fig.update_yaxes(range=[low - 0.1, high + 0.1], row=1, col=1,
+                             dtick=max(1, math.ceil((high - low) / 5)))   # <= 6 labels
 
     def draw_step() -> None:
         tr, t = current(), state["t"]
         i = t - 1                                             # index of step t
         walked = np.arange(t, tr.T_x + 1)                     # the steps T_x..t done so far
+        nonzero = tr.dW_step_norm[i:] > 0                     # 0 at t = 1 (a<0> = 0): no log
         clipping = {"off": "(not clipped)",
                     "norm": f"→ {tr.clipped_norm[i]:.2e} clipped by norm (c = {tr.threshold:.2g})",
                     "value": f"→ {tr.clipped_norm[i]:.2e} clipped by value (c = {tr.threshold:.2g})"
                     }[tr.clip]
         with fig.batch_update():
             fig.data[1].x, fig.data[1].y = walked, tr.da_norm[i:]
-            fig.data[2].x, fig.data[2].y = walked, tr.dW_step_norm[i:]
+            fig.data[2].x, fig.data[2].y = walked[nonzero], tr.dW_step_norm[i:][nonzero]
             fig.data[3].x, fig.data[3].y = [t], [tr.da_norm[i]]
             fig.data[4].x, fig.data[4].z = walked, tr.da[:, 0, i:]   # (n_a, T_x - t + 1)
             fig.data[5].z = tr.dW_step[i]
             fig.data[6].z = tr.dW_sum[i]
+            for k in (4, 5, 6):
+                fig.data[k].zmin, fig.data[k].zmax = -tops[k][i], tops[k][i]
             fig.layout.title.text = (
                 f"ρ = {tr.rho:.2f}, step t = {t} of {tr.T_x}: ‖∂J/∂a⟨{t}⟩‖ = "
                 f"{tr.da_norm[i]:.2e} (‖∂J/∂a⟨1⟩‖ / ‖∂J/∂a⟨{tr.T_x}⟩‖ = {tr.ratio:.1e})<br>"

@@ -34,7 +34,7 @@ from plotly.subplots import make_subplots
 
 from seqlab.backend import load_arrays, to_numpy
 from seqlab.rnn import RecurrentNetwork
-from seqlab.viz.plots import COLOURS, TEMPLATE
+from seqlab.viz.plots import COLOURS, TEMPLATE, visible
 from seqlab.viz.widgets import FigureBox
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "data" / "pretrained"
@@ -163,10 +163,6 @@ def unit_correlations(trace: GateTrace, features: dict, state: str = "c") -> dic
     return out
 
 
-def _label(ch: str) -> str:
-    return {" ": "␣", "\n": "↵"}.get(ch, ch)
-
-
 def highlighted_text(trace: GateTrace, unit: int, k: int = 5) -> str:
     """HTML: the text with each character's background coloured by the unit's tanh c<t>
     (red positive, blue negative), and the k characters where its memory switches most."""
@@ -179,7 +175,7 @@ def highlighted_text(trace: GateTrace, unit: int, k: int = 5) -> str:
         spans.append(f"<span style='background:rgba({rgb[0]},{rgb[1]},{rgb[2]},"
                      f"{abs(x):.2f})'>{text}</span>")
     dc = prof["dc"]
-    switches = ", ".join(f"'{_label(trace.text[i])}' at {i} ({dc[i]:+.2f})"
+    switches = ", ".join(f"'{visible(trace.text[i])}' at {i} ({dc[i]:+.2f})"
                          for i in prof["switches"])
     return (f"<div style='font-family:monospace;line-height:1.6'>{''.join(spans)}</div>"
             f"<div style='font-size:90%'>unit {unit}: tanh c&lt;t&gt; red &gt; 0, blue &lt; 0."
@@ -212,7 +208,8 @@ def _with_strip(rows: int, heights: list[float], spacing: float) -> go.Figure:
 def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
     """Heatmaps (units × characters) of the four panels, traces 0-3, the characters, trace 4,
     and a line marking ``unit`` on each heatmap, layout shapes 2i and 2i + 1 on heatmap i (an
-    orange line on a wider black one: visible on the gates' Viridis and on c<t>'s red/blue)."""
+    orange line 3 px wide on a black one of 7 px: an orange core with black edges, visible on
+    the gates' Viridis and on c<t>'s red/blue; at 1.5 px on 4 px it read as black)."""
     fig = _with_strip(5, [0.23] * 4 + [0.05], 0.045)
     for row in range(1, 5):
         axis = "" if row == 1 else str(row)
@@ -221,10 +218,11 @@ def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
                                                x=1.01, xpad=4),
                                  hovertemplate="unit %{y}, character %{x}: %{z:.2f}"
                                  "<extra></extra>"), row=row, col=1)
-        for colour, width in (("black", 4), ("#ff7f0e", 1.5)):
+        for colour, width in (("black", 7), ("#ff7f0e", 3)):
             fig.add_shape(type="line", xref=f"x{axis} domain", x0=0, x1=1, yref=f"y{axis}",
                           line=dict(color=colour, width=width))
     fig.data = fig.data[1:] + fig.data[:1]                   # heatmaps 0-3, then the characters
+    fig.update_yaxes(title=dict(text="unit", standoff=2))    # the strip's y axis stays hidden
     fig.update_layout(template=TEMPLATE, height=760, margin=MARGIN)
     return _fill_heatmaps(fig, trace, unit)
 
@@ -240,7 +238,6 @@ def unit_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
     fig.add_trace(go.Scatter(mode="lines", name="Δc<t>", line=dict(color="black", width=1),
                              showlegend=False), row=2, col=1)  # the panel's title names both
     fig.data = fig.data[1:] + fig.data[:1]                   # the unit's traces, the characters
-    fig.update_yaxes(range=[-1.05, 1.05], row=1, col=1)
     fig.update_layout(template=TEMPLATE, height=440, bargap=0.1, margin=MARGIN,
                       legend=dict(orientation="h", x=0, y=1.0, yanchor="bottom"))
     fig.layout.annotations[0].update(x=1, xanchor="right")  # the title right, the legend left
@@ -250,7 +247,7 @@ def unit_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
 def _characters(fig, strip, trace: GateTrace) -> None:
     """The text under the columns; the x range fixed to the columns (text would pad it)."""
     T = len(trace.text)
-    strip.update(x=np.arange(T), y=np.zeros(T), text=[_label(c) for c in trace.text])
+    strip.update(x=np.arange(T), y=np.zeros(T), text=[visible(c) for c in trace.text])
     fig.update_xaxes(range=[-0.5, T - 0.5], autorange=False)
 
 
@@ -279,6 +276,9 @@ def _fill_unit(fig, trace: GateTrace, unit: int) -> go.Figure:
     for i, name in enumerate(PANELS[trace.kind][:3]):
         fig.data[i].update(x=x, name=LABELS[name].split()[0])
     fig.data[3].x = fig.data[4].x = x
+    lstm = trace.kind == "lstm"             # LSTM: three gates in [0, 1]; GRU: c̃ in [-1, 1] too
+    fig.update_yaxes(range=[-0.05, 1.05] if lstm else [-1.05, 1.05], row=1, col=1,
+                     title=dict(text="gate" if lstm else "gate, c̃", standoff=2))
     _characters(fig, fig.data[5], trace)
     _restyle_unit(fig, trace, unit)
     return fig

@@ -17,6 +17,12 @@ TEMPLATE = "plotly_white"
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
 
 
+def visible(label: str) -> str:
+    """A token or character as a figure can show it: a space as "␣", a newline as "↵", a tab as
+    "⇥", an empty string as "∅" (in a label, a blank is indistinguishable from no label)."""
+    return {" ": "␣", "\n": "↵", "\t": "⇥", "": "∅"}.get(label, label)
+
+
 def styled(fig: go.Figure, title: str = "", height: int = 340, **layout) -> go.Figure:
     """Apply the house layout (template, margins, height, title) and return ``fig``."""
     fig.update_layout(template=TEMPLATE, height=height, title=title or None,

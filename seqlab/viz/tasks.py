@@ -52,8 +52,8 @@ def load_long_range_results(path=None) -> dict:
 
 
 def accuracy_vs_gap_figure(results: Mapping, title: str = "") -> go.Figure:
-    """Held-out accuracy against the gap: per cell kind the mean over seeds (line) and every
-    seed (dots), with chance (50 %) dashed.
+    """Held-out accuracy against the gap: per cell kind the band from the worst to the best seed
+    (filled), the mean over seeds (line) and every seed (dots), with chance (50 %) dashed.
 
     Parameters
     ----------
@@ -62,7 +62,9 @@ def accuracy_vs_gap_figure(results: Mapping, title: str = "") -> go.Figure:
 
     Returns
     -------
-    Figure with two traces per kind: data[2k] the mean (G,), data[2k + 1] the seeds (G·S,)
+    Figure: data[k] kind k's band (the closed outline: best seed over the gaps, then worst seed
+    back), drawn first so the lines lie on top; data[K + 2k] its mean (G,); data[K + 2k + 1]
+    its seeds (G·S,)
     """
     kinds, gaps = list(results["kinds"]), np.asarray(results["gaps"])
     acc = np.asarray(results["accuracy"], dtype=float)
@@ -72,20 +74,32 @@ def accuracy_vs_gap_figure(results: Mapping, title: str = "") -> go.Figure:
     n_seeds = acc.shape[2]
     fig = go.Figure()
     for k, kind in enumerate(kinds):
+        colour = COLOURS[k % len(COLOURS)]
+        fill = "rgba({}, {}, {}, 0.18)".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([gaps, gaps[::-1]]),
+            y=np.concatenate([acc[k].max(axis=1), acc[k].min(axis=1)[::-1]]),
+            fill="toself", fillcolor=fill, line=dict(width=0), mode="lines", legendgroup=kind,
+            name=f"{KIND_NAMES.get(kind, kind)}, worst to best seed", showlegend=False,
+            hoverinfo="skip"))
+    for k, kind in enumerate(kinds):
         name, colour = KIND_NAMES.get(kind, kind), COLOURS[k % len(COLOURS)]
         fig.add_trace(go.Scatter(
             x=gaps, y=acc[k].mean(axis=1), mode="lines+markers", name=name, legendgroup=kind,
-            line=dict(color=colour, width=3),
-            hovertemplate=f"{name}, gap %{{x}}: mean %{{y:.3f}}<extra></extra>"))
+            line=dict(color=colour, width=3), customdata=np.stack([acc[k].min(axis=1),
+                                                                   acc[k].max(axis=1)], 1),
+            hovertemplate=f"{name}, gap %{{x}}: mean %{{y:.3f}}, seeds %{{customdata[0]:.3f}}"
+                          f" to %{{customdata[1]:.3f}}<extra></extra>"))
         fig.add_trace(go.Scatter(
             x=np.repeat(gaps, n_seeds) + (k - 1) * 0.6, y=acc[k].ravel(), mode="markers",
             name=f"{name}, each seed", legendgroup=kind, showlegend=False, opacity=0.45,
-            marker=dict(color=colour, size=7),
+            marker=dict(color=colour, size=6),
             hovertemplate=f"{name}, one seed: %{{y:.3f}}<extra></extra>"))
     fig.add_hline(y=0.5, line_dash="dash", line_color="grey",
                   annotation_text="chance (50 %)", annotation_position="bottom right")
-    title = title or f"Agreement across a gap: held-out accuracy ({n_seeds} seeds each)"
-    return styled(fig, title, height=380, xaxis_title="gap (words between noun and verb)",
+    title = title or (f"Agreement across a gap: held-out accuracy<br><sup>line: mean of "
+                      f"{n_seeds} seeds; shaded band: worst to best seed; dots: each seed</sup>")
+    return styled(fig, title, height=400, xaxis_title="gap (words between noun and verb)",
                   yaxis=dict(title="accuracy", range=[0.4, 1.04]))
 
 
