@@ -69,7 +69,7 @@ class Leg:
     threads: int = 1                  # BLAS threads per process (0: one per core)
 
     def n_threads(self) -> int:
-        return self.threads or os.cpu_count() or 1
+        return self.threads or cores()
 
     def env(self, found: set[str]) -> dict[str, str]:
         """The variables this leg sets, given the NumPy features the CPU has."""
@@ -94,6 +94,11 @@ LEGS = (
     Leg("sandybridge-sse", "Sandybridge", ABOVE_SSE42, frozenset({"avx"}),
         plays="an older CPU: AVX BLAS without FMA, NumPy's SSE4.2 baseline loops"),
 )
+
+
+def cores() -> int:
+    """The cores this process may run on (a container's share, where the OS says)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def cpu_flags() -> set[str]:
@@ -162,7 +167,7 @@ def check_took_effect(leg: Leg, env: dict[str, str]) -> dict:
 
 def workers(leg: Leg) -> int:
     """pytest-xdist workers for a leg: the cores divided among the BLAS threads."""
-    return max(1, (os.cpu_count() or 1) // leg.n_threads())
+    return max(1, cores() // leg.n_threads())
 
 
 def simd_level(found: list[str]) -> str:

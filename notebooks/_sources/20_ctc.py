@@ -211,11 +211,19 @@ print("gradient vs finite differences: relative error below 1e-7")
 # %% [markdown]
 # The library equals PyTorch's `ctc_loss` (loss and gradient, float64, 1e-9) on batches with
 # variable lengths, repeated labels and any blank index; see `tests/test_ctc.py`. A target
-# too long for its frames (counting the blanks its repeats need) has probability 0: the loss
-# is $+\infty$, as in PyTorch, and `zero_infinity=True` turns such examples off.
+# too long for its frames (counting the blanks its repeats need) has probability 0. PyTorch
+# returns a loss of $+\infty$ and NaN gradients for it, which would wreck a training step
+# without a word; seqlab refuses it and says which example, and `zero_infinity=True` turns
+# such examples off (loss 0, gradient 0), as in PyTorch.
 
 # %%
-print(ctc_loss(z, [[1, 1, 1, 1]])[0], ctc_loss(z, [[1, 1, 1, 1]], zero_infinity=True)[0])
+try:
+    ctc_loss(z, [[1, 1, 1, 1]])                     # 4 labels + 3 blanks between repeats > 6
+except ValueError as err:
+    print(f"ValueError: {err}")
+off, d_off = ctc_loss(z, [[1, 1, 1, 1]], zero_infinity=True)
+print(f"with zero_infinity=True: loss {off[0]}, largest gradient {abs(d_off).max()}")
+assert off[0] == 0 and not d_off.any()
 
 # %% [markdown]
 # ## 5. Training a model with CTC
