@@ -19,6 +19,7 @@ gradients) happen once per call, never inside a per-step loop.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Real
@@ -26,25 +27,14 @@ from typing import Any
 
 import numpy as np
 
+from seqlab._errors import (  # noqa: F401 - re-exported: the contract's error classes
+    CLIP_ADVICE,
+    IdError,
+    MissingKeyError,
+    NonFiniteError,
+)
 from seqlab._wording import _few, _interval, _range, _what, fmt, got
 from seqlab.backend import get_array_module, host_rng, to_numpy
-
-CLIP_ADVICE = "if this comes from training, clip the gradients or lower the learning rate"
-
-
-class MissingKeyError(KeyError, ValueError):
-    """A key (a parameter, a word, a token) that is not there; a KeyError and a ValueError."""
-
-    def __str__(self) -> str:              # KeyError would show the message in quotes
-        return str(self.args[0]) if self.args else ""
-
-
-class IdError(IndexError, ValueError):
-    """An id (token, label, row, index) outside its range; an IndexError and a ValueError."""
-
-
-class NonFiniteError(FloatingPointError, ValueError):
-    """NaN or inf where a loss or an optimizer step needs finite numbers."""
 
 
 # --------------------------------------------------------------------------- scalars
@@ -212,6 +202,20 @@ def check_words(words: Any, where: str) -> list:
     return words
 
 
+@contextlib.contextmanager
+def named_as(mapping: dict[str, str]):
+    """Report a delegated check under the caller's name: the first ``old`` of ``mapping``
+    found in a TypeError/ValueError's message is replaced by ``new`` (e.g.
+    ``{"RecurrentNetwork.forward(x)": "classify(ids)", "cross_entropy(": "classify("}``)."""
+    try:
+        yield
+    except (TypeError, ValueError) as e:
+        for old, new in mapping.items():
+            if old in str(e):
+                raise renamed(e, old, new) from None
+        raise
+
+
 def renamed(error: Exception, old: str, new: str) -> Exception:
     """The same error with the function it names replaced: a wrapper (a schedule, a task
     model) reports a check it delegated under its own name."""
@@ -373,7 +377,7 @@ def lookup(mapping: Mapping, key: Any, where: str, what: str = "key") -> Any:
     try:
         return mapping[key]
     except KeyError:
-        raise MissingKeyError(f"{where}: the {what} {key!r} is not there; expected one of "
-                              f"{_few(mapping)}") from None
+        raise MissingKeyError(f"{where}: expected a {what} of {_few(mapping)}, got "
+                              f"{key!r}") from None
     except TypeError:
         raise TypeError(f"{where}: expected a {what} (a str), got {got(key)}") from None

@@ -70,6 +70,12 @@ _CUPY_MODULE = os.environ.get("SEQLAB_CUPY_MODULE", "cupy")   # tests: the devic
 _PINNED = os.environ.get("SEQLAB_BACKEND")   # "numpy" | "cupy": what every use() selects
 
 
+def _checks():                    # imported when first needed (it imports the contract's words)
+    from seqlab import _backend_checks
+
+    return _backend_checks
+
+
 def _try_cupy() -> Any:
     """Import cupy once; return the module, or None when it is missing or has no GPU."""
     global _cupy, _cupyx, _cupy_checked
@@ -119,8 +125,7 @@ def use(name: str) -> str:
         for "cupy" when CuPy is missing or sees no GPU.
     """
     global _default
-    if name not in ("numpy", "cupy"):
-        raise ValueError(f"use(name): expected 'numpy' or 'cupy', got {name!r}")
+    _checks().check_name("use", name)
     asked, name = name, _PINNED or name
     if name == "cupy" and not cupy_available():
         raise RuntimeError(
@@ -136,6 +141,7 @@ class using:  # noqa: N801 - used like a function: `with using("cupy"):`
     """Context manager: ``with using("cupy"): ...`` switches the default device for a block."""
 
     def __init__(self, name: str):
+        _checks().check_name("using", name)
         self.name, self.previous = name, _default
 
     def __enter__(self) -> str:
@@ -176,6 +182,8 @@ def to_numpy(x: Any) -> Any:
 
 def to_device(x: Any, xp=None) -> Any:
     """Move an array (or a dict of arrays) to ``xp`` (default: the default device's module)."""
+    if xp is not None and not hasattr(xp, "asarray"):
+        raise TypeError(f"to_device(xp): expected an array module (numpy, cupy), got {xp!r}")
     xp = xp or xp_default()
     if isinstance(x, dict):
         return {k: to_device(v, xp) for k, v in x.items()}
@@ -186,13 +194,19 @@ def to_device(x: Any, xp=None) -> Any:
 
 def asarray(x: Any, dtype=None):
     """``xp_default().asarray(x, dtype)``: create an array on the default device."""
-    return xp_default().asarray(x, dtype=dtype)
+    try:
+        return xp_default().asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise _checks().explain("asarray", e, dtype=dtype) from None
 
 
 def zeros(shape: int | Sequence[int], dtype=np.float64, like: Any = None):
     """Zeros on the device of ``like`` (an array) or, without it, on the default device."""
     xp = get_array_module(like) if like is not None else xp_default()
-    return xp.zeros(shape, dtype=dtype)
+    try:
+        return xp.zeros(shape, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise _checks().explain("zeros", e, shape, dtype) from None
 
 
 def host_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
@@ -202,8 +216,7 @@ def host_rng(seed: int | np.random.Generator | None = 0) -> np.random.Generator:
     """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is not None and not isinstance(seed, int | np.integer):
-        raise TypeError(f"host_rng(seed): expected an int, a Generator or None, got {seed!r}")
+    _checks().check_seed(seed)
     return np.random.default_rng(seed)
 
 
@@ -213,24 +226,20 @@ def randn(rng: np.random.Generator, shape: int | Sequence[int], scale: float = 1
 
     Drawing on the host makes one seed give identical parameters on NumPy and CuPy.
     """
-    values = (scale * rng.standard_normal(shape)).astype(dtype)
+    _checks().check_randn(rng, scale, dtype)
+    try:
+        values = (scale * rng.standard_normal(shape)).astype(dtype)
+    except (TypeError, ValueError) as e:
+        raise _checks().explain("randn", e, shape) from None
     return to_device(values, xp)
 
 
-def check_indices(indices: Any, size: int, name: str = "indices"):
+def check_indices(indices: Any, size: int, name: str = "check_indices(indices)"):
     """Validate integer indices against ``[0, size)`` on the host; return them unchanged.
 
     CuPy wraps out-of-range indices silently; this raises instead, naming the argument.
     """
-    host = to_numpy(indices)
-    host = np.asarray(host)
-    if host.size and not np.issubdtype(host.dtype, np.integer):
-        raise TypeError(f"{name}: expected integer indices, got dtype {host.dtype}")
-    if host.size and (host.min() < 0 or host.max() >= size):
-        bad = host[(host < 0) | (host >= size)].ravel()[:5].tolist()
-        raise IndexError(
-            f"{name}: indices must lie in [0, {size}), got out-of-range values {bad}"
-        )
+    _checks().check_indices(np.asarray(to_numpy(indices)), size, name)
     return indices
 
 
@@ -276,6 +285,7 @@ def scatter_add(target, indices, values, axis: int = 0):
     indices : integer array of shape ``(k,)``, each in ``[0, target.shape[axis])``.
     values : array of ``target``'s shape with ``target.shape[axis]`` replaced by ``k``.
     """
+    _checks().check_scatter(target, values, axis)
     xp = get_array_module(target, values)
     check_indices(indices, target.shape[axis], "scatter_add(indices)")
     idx = xp.asarray(indices).ravel()
@@ -313,6 +323,7 @@ def scratch(name: str, shape: int | Sequence[int], dtype=np.float64, xp=np):
     """
     store = _scratch.__dict__.setdefault("bufs", {})
     shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    _checks().check_scratch(name, shape)
     key = (name, xp.__name__)
     buf = store.get(key)
     if buf is None or buf.shape != shape or buf.dtype != np.dtype(dtype):
@@ -322,11 +333,9 @@ def scratch(name: str, shape: int | Sequence[int], dtype=np.float64, xp=np):
 
 def save_arrays(path, arrays: dict, meta: dict | None = None) -> None:
     """Write host copies of ``arrays`` (and a JSON-able ``meta`` dict) to one compressed .npz."""
-    import json
-
-    if "__meta__" in arrays:
-        raise ValueError("save_arrays(arrays): the key '__meta__' is reserved")
-    np.savez_compressed(path, __meta__=np.array(json.dumps(meta or {})),
+    meta_json = _checks().check_save(arrays, meta)
+    _checks().check_path(path, "save_arrays(path)")
+    np.savez_compressed(path, __meta__=np.array(meta_json),
                         **{k: to_numpy(v) for k, v in arrays.items()})
 
 
@@ -335,6 +344,7 @@ def load_arrays(path) -> tuple[dict, dict]:
     device, the others (words) on the host: CuPy has no string dtypes."""
     import json
 
+    _checks().check_path(path, "load_arrays(path)")
     with np.load(path) as data:
         meta = json.loads(str(data["__meta__"])) if "__meta__" in data.files else {}
         arrays = {k: to_device(data[k]) if data[k].dtype.kind in "biufc" else data[k]
@@ -366,6 +376,7 @@ def blas_threads(n: int | None):
     """
     from threadpoolctl import threadpool_limits
 
+    _checks().check_threads(n)
     return threadpool_limits(limits=n, user_api="blas")
 
 

@@ -2,12 +2,21 @@
 
 For every registered exercise: (1) the library's own implementation passes its check; (2) each
 registered mistake, submitted as a learner's answer, gets that mistake's specific message;
-(3) independently written wrong versions (other code, same bug) get the same diagnosis; (4) any
-misbehaving function (raises, returns junk, loops over inputs in place) gets a diagnosis and
-never a traceback from inside the checker.
+(3) independently written wrong versions (other code, same bug) get the same diagnosis, and
+every exercise has at least six of them, written as learners write them, in the catalogs
+tests/test_*_exercises_learners.py (each checked there with :func:`assert_gets`); (4) no wrong
+answer passes, on the visible cases or on other seeds'; (5) any misbehaving function (raises,
+returns junk, loops over inputs in place) gets a diagnosis and never a traceback from inside
+the checker.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -37,21 +46,94 @@ def test_library_implementation_passes_its_check(name):
     assert result.cases_passed == result.cases_total == len(ex.cases)
 
 
-@pytest.mark.parametrize(("name", "mistake"),
-                         [(n, m.name) for n in EXERCISES for m in REGISTRY[n].mistakes])
-def test_each_known_mistake_gets_its_own_message(name, mistake):
-    ex = REGISTRY[name]
+def fast(name: str) -> Exercise:
+    """The exercise with a 1 s time limit: a known mistake that never stops costs 1 s, not 3."""
+    return dataclasses.replace(REGISTRY[name], time_limit=1.0)
+
+
+@pytest.mark.parametrize(("name", "mistake", "version"),
+                         [(n, m.name, v) for n in EXERCISES for m in REGISTRY[n].mistakes
+                          for v in range(1 + len(m.variants))])
+def test_each_known_mistake_gets_its_own_message(name, mistake, version):
+    ex = fast(name)
     wrong = next(m for m in ex.mistakes if m.name == mistake)
-    result = check(ex, wrong.fn)
+    result = check(ex, (wrong.fn, *wrong.variants)[version])
     assert result.status == "failed"
     assert result.mistake == mistake, repr(result)
     assert wrong.message in result.message
 
 
 @pytest.mark.parametrize("name", EXERCISES)
-def test_every_exercise_has_three_hints_and_at_least_five_known_mistakes(name):
+def test_every_exercise_has_three_hints_and_at_least_six_known_mistakes(name):
     ex = REGISTRY[name]
-    assert len(ex.hints) == 3 and len(ex.mistakes) >= 5   # hint() numbers them "Hint k/3"
+    assert len(ex.hints) == 3 and len(ex.mistakes) >= 6   # hint() numbers them "Hint k/3"
+    assert len({m.name for m in ex.mistakes}) == len({m.message for m in ex.mistakes}) == len(
+        ex.mistakes)
+
+
+@pytest.mark.parametrize("name", EXERCISES)
+def test_no_known_mistake_passes_on_other_inputs_either(name):
+    """A wrong answer never passes: every known mistake (each way of writing it) fails the
+    cases drawn from two other seeds too, as a grader's hidden seeds draw them."""
+    ex = fast(name)
+    for wrong in ex.mistakes:
+        for fn in (wrong.fn, *wrong.variants):
+            for seed in (1, 2):
+                assert check(ex, fn, seed).status == "failed", (wrong.name, seed)
+
+
+# ----------------------------------------------------- learners' own code, one catalog per week
+
+LEARNER_MODULES = sorted(p.stem for p in Path(__file__).parent.glob("test_*_exercises_learners.py"))
+
+
+def learner_catalog() -> list[tuple[str, Callable, str]]:
+    """(exercise, learner's function, expected diagnosis) from every catalog module."""
+    return [answer for module in LEARNER_MODULES
+            for answer in importlib.import_module(f"tests.{module}").LEARNERS]
+
+
+def assert_gets(name: str, fn: Callable, expected: str) -> None:
+    """The learner's wrong function fails, with the known mistake ``expected`` (its name) or a
+    message containing ``expected``; and it fails on another seed's inputs too."""
+    ex = fast(name)
+    with np.errstate(all="ignore"):
+        result = check(ex, fn)
+        assert not check(ex, fn, seed=1).passed
+    assert result.status == "failed", repr(result)
+    if expected in {m.name for m in ex.mistakes}:
+        assert result.mistake == expected, repr(result)
+    else:
+        assert result.mistake is None and expected in repr(result), repr(result)
+
+
+def new_catalog() -> tuple[list, Callable]:
+    """A catalog module's list of learners' answers and the decorator that adds one:
+    ``@learner("softmax", "wrong axis")`` above the learner's function."""
+    learners: list[tuple[str, Callable, str]] = []
+
+    def learner(exercise: str, expected: str) -> Callable:
+        def register(fn: Callable) -> Callable:
+            learners.append((exercise, fn, expected))
+            return fn
+        return register
+    return learners, learner
+
+
+def catalog_test(learners: list) -> Callable:
+    """The test of a catalog module: each answer gets its diagnosis (assign it to a name
+    starting with test_ at the end of the module, once every answer is registered)."""
+    @pytest.mark.parametrize(("exercise", "fn", "expected"), learners,
+                             ids=[f"{e}-{f.__name__}" for e, f, _ in learners])
+    def test_a_learners_mistake_gets_its_diagnosis(exercise, fn, expected):
+        assert_gets(exercise, fn, expected)
+    return test_a_learners_mistake_gets_its_diagnosis
+
+
+def test_every_exercise_has_six_learner_written_mistakes_with_their_diagnosis():
+    count = Counter(name for name, _, _ in learner_catalog())
+    assert LEARNER_MODULES and {n: count[n] for n in EXERCISES if count[n] < 6} == {}
+    assert set(count) <= set(EXERCISES)
 
 
 @pytest.mark.parametrize("name", EXERCISES)

@@ -100,9 +100,10 @@ def test_decode_skips_special_tokens_and_rejects_malformed_ones():
 
 
 def test_melody_inputs_are_validated():
-    with pytest.raises(ValueError, match=r"encode_melody\(pitch, duration\).*\(3,\) and \(2,\)"):
+    with pytest.raises(ValueError, match=r"encode_melody\(duration\): expected the shape of "
+                       r"pitch \(3,\).*got \(2,\)"):
         music.encode_melody([60, 62, 64], [1.0, 1.0])
-    with pytest.raises(ValueError, match=r"synthesize\(pitch\)"):
+    with pytest.raises(TypeError, match=r"synthesize\(pitch\)"):     # floats: a TypeError
         music.synthesize(np.array([60.5]), [1.0])
     with pytest.raises(ValueError, match=r"synthesize\(pitch\)"):
         music.synthesize([128], [1.0])

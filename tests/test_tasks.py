@@ -119,7 +119,7 @@ def test_gap_sweep_fills_its_grid_and_checks_keywords():
     assert np.array(res["steps"]).tolist() == [[[20], [20]], [[20], [20]]]
     again = train_agreement("gru", 3, 0, **{**res["config"], "n_steps": 20})
     assert again.accuracy == res["accuracy"][1][1][0]   # one seed, one result
-    with pytest.raises(ValueError, match=r"gap_sweep\(\*\*train\).*n_layers"):
+    with pytest.raises(TypeError, match=r"gap_sweep\(\*\*train\).*n_layers"):  # as Python does
         gap_sweep(("rnn",), (2,), (0,), n_layers=2)
 
 

@@ -226,7 +226,7 @@ def test_a_bad_typed_text_shows_a_message_and_keeps_the_figures(tiny):
 
 # ------------------------------------------------------------------------ shipped weights
 
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
 def test_shipped_model_is_small_and_has_the_loss_it_claims(kind):
     path = G.PRETRAINED / f"sonnets_{kind}.npz"
     assert path.stat().st_size < 1_000_000
@@ -247,4 +247,4 @@ def test_shipped_model_is_small_and_has_the_loss_it_claims(kind):
 
 def test_load_gate_model_names_the_argument():
     with pytest.raises(ValueError, match="load_gate_model\\(kind\\)"):
-        G.load_gate_model("rnn")
+        G.load_gate_model("transformer")

@@ -1,18 +1,21 @@
-"""Train the small character-level GRU and LSTM that notebook 04's gate explorer shows.
+"""Train the small character-level RNN, GRU and LSTM of notebooks 04 and 27.
 
-Both read Shakespeare's sonnets (:func:`seqlab.data.text.load_sonnets`), one character at a
-time, and predict the next one. A tenth of the sonnets (a seeded split of the 154) is held out:
-after every epoch the validation loss is measured on them, and the params of the best epoch
-are kept (early stopping: 95 KB of text is little, and 128 units soon memorise it). Training
-is truncated BPTT over contiguous streams: the training text is cut into ``--batch`` streams,
-each read in windows of ``--window`` characters, and the last states of a window
+Notebook 04's gate explorer shows the GRU's and the LSTM's gates; notebook 27's connectivity
+map compares what all three remember. Each reads Shakespeare's sonnets
+(:func:`seqlab.data.text.sonnet_corpus`), one character at a time, and predicts the next one.
+A tenth of the sonnets (a seeded split of the 154) is held out: after every epoch the
+validation loss is measured on them, and the params of the best epoch are kept (early
+stopping: 95 KB of text is little, and 128 units soon memorise it). Training is truncated BPTT
+over contiguous streams: the training text is cut into ``--batch`` streams, each read in
+windows of ``--window`` characters, and the last states of a window
 (``RecurrentNetwork.final_state``) start the next one.
 
 Writes ``seqlab/data/pretrained/sonnets_<kind>.npz`` (float32 params, the network's config, the
 vocabulary and the measured losses in the metadata; well under 1 MB each), read by
 :func:`seqlab.viz.gates.load_gate_model`. Usage::
 
-    python tools/train_gate_models.py              # both models, ~5 min on 2 CPU cores
+    python tools/train_gate_models.py              # the three models, ~5 min on 2 CPU cores
+    python tools/train_gate_models.py --kind rnn   # one of them
     python tools/train_gate_models.py --kind lstm --epochs 2   # a quick one
 """
 
@@ -37,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from seqlab.backend import save_arrays  # noqa: E402
-from seqlab.data.text import load_sonnets, train_val_split  # noqa: E402
+from seqlab.data.text import sonnet_corpus  # noqa: E402
 from seqlab.losses import temporal_cross_entropy  # noqa: E402
 from seqlab.optim import Adam, clip_by_norm  # noqa: E402
 from seqlab.rnn import RecurrentNetwork  # noqa: E402
@@ -46,11 +49,8 @@ OUT = ROOT / "seqlab" / "data" / "pretrained"
 
 
 def corpus(seed: int = 0) -> tuple[str, str, str]:
-    """(vocabulary, training text, validation text): sonnets joined by a blank line."""
-    sonnets = load_sonnets(join=False)
-    train, val = train_val_split(sonnets, val_fraction=0.1, seed=seed)
-    vocab = "".join(sorted(set("".join(sonnets))))
-    return vocab, "\n\n".join(train) + "\n\n", "\n\n".join(val) + "\n\n"
+    """(vocabulary, training text, validation text): :func:`seqlab.data.text.sonnet_corpus`."""
+    return sonnet_corpus(seed, val_fraction=0.1)
 
 
 def streams(ids: np.ndarray, m: int) -> np.ndarray:
@@ -136,7 +136,7 @@ def train(kind: str, n_a: int, epochs: int, m: int, window: int, lr: float, seed
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kind", choices=("gru", "lstm", "both"), default="both")
+    parser.add_argument("--kind", choices=("rnn", "gru", "lstm", "all"), default="all")
     parser.add_argument("--n-a", type=int, default=128, help="hidden units (default 128)")
     parser.add_argument("--epochs", type=int, default=60, help="at most (early stopping)")
     parser.add_argument("--batch", type=int, default=32, help="parallel streams m")
@@ -144,7 +144,7 @@ def main(argv=None) -> None:
     parser.add_argument("--lr", type=float, default=5e-3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    for kind in ("gru", "lstm") if args.kind == "both" else (args.kind,):
+    for kind in ("rnn", "gru", "lstm") if args.kind == "all" else (args.kind,):
         train(kind, args.n_a, args.epochs, args.batch, args.window, args.lr, args.seed)
 
 

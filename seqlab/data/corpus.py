@@ -36,6 +36,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from seqlab._validate import check_choice, check_int, check_str, check_token_lists
 from seqlab.data.glove import gensim_test_file
 from seqlab.data.text import load_wiki
 
@@ -62,7 +63,7 @@ _HEADING = re.compile(r"^=+\s*(.*?)\s*=+\s*$", re.M)
 
 def tokenize(text: str) -> list[str]:
     """Lowercase word tokens: letter runs (one inner apostrophe allowed) or digit runs."""
-    return _TOKEN.findall(text.lower())
+    return _TOKEN.findall(check_str(text, "tokenize(text)", empty=True).lower())
 
 
 def _until_stable(pattern: re.Pattern, repl: str, text: str) -> str:
@@ -137,8 +138,7 @@ def load_corpus(source: str = "both") -> list[list[str]]:
     sentences : list of token lists, one per summary (ovos) or per paragraph (enwiki); a fresh
         list of fresh lists, so callers may modify it
     """
-    if source not in SOURCES:
-        raise ValueError(f"load_corpus(source): expected one of {SOURCES}, got {source!r}")
+    check_choice(source, SOURCES, "load_corpus(source)")
     return [list(s) for s in _load(source)]
 
 
@@ -157,17 +157,11 @@ def build_vocab(sentences, min_count: int = 5, max_size: int | None = None
     words : list[str], length V
     counts : ndarray (V,) int64, counts[i] = occurrences of words[i] (non-increasing)
     """
-    if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer) \
-            or min_count < 1:
-        raise ValueError(f"build_vocab(min_count): expected an int >= 1, got {min_count!r}")
-    if max_size is not None and (not isinstance(max_size, int | np.integer) or max_size < 1):
-        raise ValueError(f"build_vocab(max_size): expected an int >= 1 or None, got "
-                         f"{max_size!r}")
+    min_count = check_int(min_count, "build_vocab(min_count)", 1)
+    if max_size is not None:
+        max_size = check_int(max_size, "build_vocab(max_size) (or None)", 1)
     counter: Counter = Counter()
-    for s in sentences:
-        if isinstance(s, str):
-            raise TypeError("build_vocab(sentences): expected token lists, got a str "
-                            "(split it into words first)")
+    for s in check_token_lists(sentences, "build_vocab(sentences)"):
         counter.update(s)
     kept = [(w, c) for w, c in counter.most_common() if c >= min_count]  # stable for ties
     if max_size is not None:

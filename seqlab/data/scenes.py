@@ -44,6 +44,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from seqlab._validate import check_dict, check_int, check_keys
 from seqlab.seq2seq.vocab import TokenVocab
 
 __all__ = ["COLOURS", "POSITIONS", "SHAPES", "SIZES", "SceneSet", "make_scenes", "render_scene",
@@ -76,6 +77,7 @@ def scene_vocab() -> TokenVocab:
 def scene_captions(spec: dict) -> list[list[str]]:
     """Every correct caption of a scene (module docstring table), as token lists, canonical
     one first."""
+    _check_spec(spec, "scene_captions")
     if spec["kind"] == "one":
         (colour, shape, size), pos = spec["shapes"][0], spec["position"]
         prep = POSITIONS[pos][0]
@@ -106,8 +108,8 @@ def _draw(img, shape, colour, cy, cx, r, yy, xx):
 def render_scene(spec: dict, size: int = 24, rng=None) -> np.ndarray:
     """The image (3, size, size) float32 in [0, 1] of ``spec``; ``rng`` adds jitter and noise
     (None: the exact, noise-free drawing)."""
-    if not isinstance(size, int) or size < 12:
-        raise ValueError(f"render_scene(size): expected an int >= 12, got {size!r}")
+    size = check_int(size, "render_scene(size)", 12)
+    _check_spec(spec, "render_scene")
     rng = np.random.default_rng(0) if rng is None else rng
     jitter = 0.0 if spec.get("exact") else 1.0
     img = np.full((3, size, size), 0.12, dtype=np.float32)
@@ -145,8 +147,7 @@ def _random_spec(rng) -> dict:
 
 def make_scenes(n: int, seed: int = 0, size: int = 24) -> SceneSet:
     """``n`` random scenes from one seeded generator: images, references, specs."""
-    if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"make_scenes(n): expected an int >= 1, got {n!r}")
+    n, size = check_int(n, "make_scenes(n)", 1), check_int(size, "make_scenes(size)", 12)
     rng = np.random.default_rng(seed)
     specs = [_random_spec(rng) for _ in range(n)]
     images = np.stack([render_scene(s, size, rng) for s in specs])     # (n, 3, H, W)
@@ -156,6 +157,19 @@ def make_scenes(n: int, seed: int = 0, size: int = 24) -> SceneSet:
 def scene_splits(n_train: int = 4000, n_val: int = 300, n_test: int = 500, seed: int = 0,
                  size: int = 24) -> dict[str, SceneSet]:
     """{"train", "val", "test"}: independent draws (seeds ``seed``, ``seed`` + 1, + 2)."""
+    for name, n in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test)):
+        check_int(n, f"scene_splits({name})", 1)
     return {name: make_scenes(n, seed + k, size)
             for k, (name, n) in enumerate((("train", n_train), ("val", n_val),
                                            ("test", n_test)))}
+
+
+def _check_spec(spec, fname: str) -> None:
+    """A scene spec as :func:`make_scenes` draws it: kind, shapes, centres (+ position)."""
+    check_dict(spec, f"{fname}(spec)", "a scene spec (a dict)")
+    check_keys(spec, ("kind", "shapes", "centres") + (("position",) if spec.get("kind") ==
+                                                      "one" else ()),
+               f"{fname}(spec)", extra=True)
+    if spec["kind"] not in ("one", "vertical", "horizontal"):
+        raise ValueError(f"{fname}(spec): expected kind 'one', 'vertical' or 'horizontal', got "
+                         f"{spec['kind']!r}")

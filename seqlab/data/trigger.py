@@ -37,7 +37,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seqlab.backend import host_rng
+from seqlab._validate import (
+    as_array,
+    check_bool,
+    check_choice,
+    check_instance,
+    check_int,
+    check_rng,
+    check_sequence,
+    got,
+)
 from seqlab.data.speech import noise, speakers, synthesize_batch, trim_silence
 from seqlab.speech.features import log_mel, normalize
 
@@ -82,7 +91,8 @@ class WordPool(NamedTuple):
 # ----------------------------------------------------------------------------- the exercises
 def clip_ms(audio_clip, rate: int = RATE) -> int:
     """The length of a clip in whole milliseconds (pydub's ``len(clip)``), rounded up."""
-    return -(-len(audio_clip) * 1000 // rate)
+    audio_clip = _wave(audio_clip, "clip_ms(audio_clip)")
+    return -(-len(audio_clip) * 1000 // check_int(rate, "clip_ms(rate)", 1))
 
 
 def get_random_time_segment(segment_ms: int, rng=0) -> tuple[int, int]:
@@ -90,7 +100,9 @@ def get_random_time_segment(segment_ms: int, rng=0) -> tuple[int, int]:
 
     ``rng``: a numpy Generator or an int seed (one draw: ``rng.integers(0, CLIP_MS - segment_ms)``).
     """
-    rng = host_rng(rng)
+    segment_ms = check_int(segment_ms, f"get_random_time_segment(segment_ms) (< {CLIP_MS})", 1,
+                           CLIP_MS - 1)
+    rng = check_rng(rng, "get_random_time_segment(rng)")
     segment_start = int(rng.integers(0, CLIP_MS - segment_ms))  # (1) high end excluded
     segment_end = segment_start + segment_ms - 1                # (1) inclusive end
     return segment_start, segment_end
@@ -98,6 +110,10 @@ def get_random_time_segment(segment_ms: int, rng=0) -> tuple[int, int]:
 
 def is_overlapping(segment_time, previous_segments) -> bool:
     """True when (start, end) shares at least one millisecond with a previous segment (eq. 2)."""
+    _segment(segment_time, "is_overlapping(segment_time)")
+    for seg in check_sequence(previous_segments, "is_overlapping(previous_segments)",
+                              "a list of (start_ms, end_ms)"):
+        _segment(seg, "is_overlapping(previous_segments)")
     segment_start, segment_end = segment_time
     for previous_start, previous_end in previous_segments:
         if segment_start <= previous_end and segment_end >= previous_start:  # (2)
@@ -108,6 +124,10 @@ def is_overlapping(segment_time, previous_segments) -> bool:
 def overlay(background, audio_clip, position_ms: int, rate: int = RATE) -> np.ndarray:
     """A copy of ``background`` with ``audio_clip`` added from ``position_ms`` on (pydub's
     ``overlay``: what runs past the end of the background is dropped)."""
+    background = _wave(background, "overlay(background)")
+    audio_clip = _wave(audio_clip, "overlay(audio_clip)")
+    position_ms = check_int(position_ms, "overlay(position_ms)", 0)
+    rate = check_int(rate, "overlay(rate)", 1)
     out = np.array(background, dtype=np.float32, copy=True)
     start = position_ms * rate // 1000
     n = max(0, min(len(audio_clip), len(out) - start))
@@ -132,8 +152,17 @@ def insert_audio_clip(background, audio_clip, previous_segments, rng=0, rate: in
     new_background : (N_SAMPLES,) float32, the background with the clip added
     segment_time : (start_ms, end_ms)
     """
-    rng = host_rng(rng)
+    f = "insert_audio_clip"
+    background, audio_clip = _wave(background, f"{f}(background)"), _wave(audio_clip,
+                                                                          f"{f}(audio_clip)")
+    if not isinstance(previous_segments, list):
+        raise TypeError(f"{f}(previous_segments): expected a list (the new segment is appended "
+                        f"to it), got {got(previous_segments)}")
+    rng = check_rng(rng, f"{f}(rng)")
     segment_ms = clip_ms(audio_clip, rate)
+    if segment_ms >= min(CLIP_MS, clip_ms(background, rate)):
+        raise ValueError(f"{f}(audio_clip): expected a clip shorter than the background "
+                         f"({clip_ms(background, rate)} ms), got {segment_ms} ms")
     segment_time = get_random_time_segment(segment_ms, rng)
     retry = 5
     while is_overlapping(segment_time, previous_segments) and retry >= 0:
@@ -158,7 +187,10 @@ def insert_ones(y, segment_end_ms: int, n_ones: int = LABEL_STEPS) -> np.ndarray
     -------
     y : (1, T_y) copy with y[0, t] = 1 for segment_end_y < t ≤ segment_end_y + n_ones, t < T_y
     """
-    y = np.array(y, copy=True)
+    y = np.array(as_array(y, "insert_ones(y)", "real", ndim=2, symbols="(1, T_y) of labels"),
+                 copy=True)
+    segment_end_ms = check_int(segment_end_ms, "insert_ones(segment_end_ms)", 0)
+    n_ones = check_int(n_ones, "insert_ones(n_ones)", 1)
     T_y = y.shape[1]
     segment_end_y = int(segment_end_ms * T_y / CLIP_MS)    # (3) ms -> output step
     for i in range(segment_end_y + 1, segment_end_y + n_ones + 1):
@@ -170,13 +202,15 @@ def insert_ones(y, segment_end_ms: int, n_ones: int = LABEL_STEPS) -> np.ndarray
 # ----------------------------------------------------------------------------- the pipeline
 def features(wave) -> np.ndarray:
     """Normalized log-mel features (N_MELS, T_X) of a waveform, float32."""
+    wave = _wave(wave, "features(wave)")
     return normalize(log_mel(np.asarray(wave, np.float64), RATE, N_MELS, N_FFT, HOP)
                      ).astype(np.float32)
 
 
 def make_background(rng=0, n: int = N_SAMPLES) -> np.ndarray:
     """Noise (n,) float32: one or two of white / pink / brown, RMS between -46 and -26 dBFS."""
-    rng = host_rng(rng)
+    rng = check_rng(rng, "make_background(rng)")
+    n = check_int(n, "make_background(n)", 1)
     kinds = rng.choice(len(NOISE_KINDS), size=int(rng.integers(1, 3)), replace=False)
     bg = sum(noise(NOISE_KINDS[k], n, rng) * rng.uniform(0.3, 1.0) for k in kinds)
     bg = bg / np.sqrt(np.mean(bg ** 2))
@@ -192,6 +226,14 @@ def word_pool(split: str = "train", n_activates: int = 200, n_negatives: int = 4
               seed: int = 0, progress: bool = False) -> WordPool:
     """Synthesized "activate"s and negatives by speakers of ``split`` ("train" or "test": the
     held-out voices), trimmed, each scaled to a random peak in [0.15, 0.6]."""
+    f = "word_pool"
+    check_choice(split, ("train", "test"), f"{f}(split)")
+    n_activates, n_negatives = (check_int(v, f"{f}({k})", 0) for k, v in (
+        ("n_activates", n_activates), ("n_negatives", n_negatives)))
+    if n_activates + n_negatives == 0:
+        raise ValueError(f"{f}(n_activates): expected at least one word in the pool, got 0 "
+                         f"activates and 0 negatives")
+    seed, progress = check_int(seed, f"{f}(seed)", 0), check_bool(progress, f"{f}(progress)")
     rng = np.random.default_rng([seed, 31, 0 if split == "train" else 1])
     spk = speakers(split, n_activates + n_negatives, seed + 101)
     negs = [NEGATIVE_WORDS[int(i)] for i in rng.integers(len(NEGATIVE_WORDS), size=n_negatives)]
@@ -208,7 +250,18 @@ def create_training_example(background, activates, negatives, rng=0,
 
     ``activates`` / ``negatives``: lists of waveforms to draw from (a :class:`WordPool`).
     """
-    rng = host_rng(rng)
+    f = "create_training_example"
+    background = _wave(background, f"{f}(background)")
+    if background.shape != (N_SAMPLES,):
+        raise ValueError(f"{f}(background): expected a 10 s clip ({N_SAMPLES},) at {RATE} Hz, "
+                         f"got shape {background.shape}")
+    for name, clips, most in (("activates", activates, max_activates),
+                              ("negatives", negatives, max_negatives)):
+        check_int(most, f"{f}(max_{name})", 0)
+        if not check_sequence(clips, f"{f}({name})", "a list of waveforms") and most:
+            raise ValueError(f"{f}({name}): expected at least one clip to draw from (or "
+                             f"max_{name}=0), got none")
+    rng = check_rng(rng, f"{f}(rng)")
     y = np.zeros((1, T_Y), dtype=np.float32)
     previous_segments: list = []
     n_act = int(rng.integers(0, max_activates + 1))
@@ -232,7 +285,9 @@ def make_dataset(n: int, pool: WordPool, seed: int = 0, keep_waves: bool = False
                  progress: bool = False):
     """``n`` clips: X (N_MELS, n, T_X) float32, Y (1, n, T_Y) float32, and the list of
     TriggerExamples (waveforms dropped unless ``keep_waves``). Deterministic by ``seed``."""
-    rng = np.random.default_rng([seed, 53])
+    n = check_int(n, "make_dataset(n)", 1)
+    check_instance(pool, WordPool, "make_dataset(pool)", "a WordPool (word_pool)")
+    rng = np.random.default_rng([check_int(seed, "make_dataset(seed)", 0), 53])
     X = np.zeros((N_MELS, n, T_X), dtype=np.float32)
     Y = np.zeros((1, n, T_Y), dtype=np.float32)
     examples = []
@@ -245,3 +300,17 @@ def make_dataset(n: int, pool: WordPool, seed: int = 0, keep_waves: bool = False
         X[:, i], Y[:, i] = ex.x, ex.y
         examples.append(ex if keep_waves else ex._replace(wave=None, x=None))
     return X, Y, examples
+
+
+def _wave(x, where: str):
+    """A 1-D waveform (float32 or float64 kept, ints promoted)."""
+    return as_array(x, where, ndim=1, symbols="(n,) waveform")
+
+
+def _segment(seg, where: str) -> None:
+    """(start_ms, end_ms) ints with start <= end."""
+    if not (isinstance(seg, tuple | list) and len(seg) == 2):
+        raise TypeError(f"{where}: expected (start_ms, end_ms), got {got(seg)}")
+    start, end = (check_int(v, where) for v in seg)
+    if start > end:
+        raise ValueError(f"{where}: expected start_ms <= end_ms, got {tuple(seg)}")

@@ -18,7 +18,15 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
 
-from seqlab.exercises.core import Case, CheckResult, Exercise, Mistake, check, progress
+from seqlab.exercises.core import (
+    Case,
+    CheckInterrupted,
+    CheckResult,
+    Exercise,
+    Mistake,
+    check,
+    progress,
+)
 from seqlab.exercises.grading import NotPassed, grade_exercise, run_check
 
 # One module per notebook topic, each with an ``EXERCISES`` dict, found by name: every module of
@@ -100,5 +108,5 @@ def __getattr__(attr: str) -> Callable[[Callable], CheckResult]:
         raise AttributeError(f"module 'seqlab.exercises' has no attribute {attr!r}") from None
 
 
-__all__ = ["REGISTRY", "Case", "CheckResult", "Exercise", "Mistake", "NotPassed", "check",
-           "get_exercise", "grade", "hint", "progress", "reveal", *_CHECKS]
+__all__ = ["REGISTRY", "Case", "CheckInterrupted", "CheckResult", "Exercise", "Mistake",
+           "NotPassed", "check", "get_exercise", "grade", "hint", "progress", "reveal", *_CHECKS]

@@ -73,6 +73,9 @@ ONE_STEP_ATTENTION = Exercise(
     library_name="seqlab.seq2seq.attention.attention_step_forward",
     week="3",
     output_names=("context", "alpha"),
+    steps=[("alpha", "α<t,t'> = softmax over t' of the energies e = relu(W_e2 tanh(W_e1 "
+                     "[s<t-1>; a<t'>] + b_e1) + b_e2) (2-3)."),
+           ("context", "α is right, so the context is not: c<t> = Σ_t' α<t,t'> a<t'> (4).")],
     cases=[
         Case("s<t-1> = 0: the energies depend on a<t'> only", _case(4, 6, 3, 5, zero_s=True),
              isolates="the a<t'> part of [s<t-1>; a<t'>]"),

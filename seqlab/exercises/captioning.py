@@ -61,6 +61,9 @@ IMAGE_TO_STATE = Exercise(
     library_name="seqlab.seq2seq.captioning.image_encoder_forward",
     week="3",
     output_names=("a0", "c0"),
+    steps=[("a0", "a<0> = tanh(W_a v + b_a) (3)."),
+           ("c0", "a<0> is right, so c<0> = tanh(W_c v + b_c) (3) is not: its own weights "
+            "W_c, b_c.")],
     cases=[
         Case("n_v = 6, n_a = 4, m = 3 images", _case(6, 4, 3)),
         Case("one image (m = 1)", _case(5, 3, 1)),

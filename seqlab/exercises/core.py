@@ -3,38 +3,54 @@
 An :class:`Exercise` is a reference implementation (the library's), a list of :class:`Case`
 inputs (random and hand-built; some *isolate* one term by zeroing all others, as the course's
 own tests do, so a failure reads "related to b?"), and a list of known :class:`Mistake` versions
-(a dropped bias, a wrong axis, ...). :func:`check` runs the learner's function on every case and,
-on the first failure, explains it:
+(a dropped bias, a wrong axis, ...). :func:`check` runs the learner's function on every case,
+each call under a time limit (:mod:`~seqlab.exercises._timelimit`), and on the first failure
+explains it (:mod:`~seqlab.exercises._explain`):
 
-1. an exception inside the learner's code: what was raised and on which line of *their* cell,
-   matched against the known mistakes when one raises the same error;
-2. ``NotImplementedError`` (the stub as shipped): the exercise is still *open*, not failed;
-3. a wrong kind of result: ``None`` (forgotten ``return``), a tuple of the wrong length, a
+1. a call that does not finish in time: the known mistake that never stops on that case ("did
+   you stop at max_length?"), or the learner's line that was running;
+2. an exception inside the learner's code: what was raised and on which line of *their* cell,
+   what the arguments really hold (a cache's fields, a dict's keys), or the known mistake that
+   raises the same error;
+3. ``NotImplementedError`` (the stub as shipped): the exercise is still *open*, not failed;
+4. a wrong kind of result: ``None`` (forgotten ``return``), a tuple of the wrong length, a
    non-array, a wrong shape (named against the expected one), a changed input;
-4. wrong values: the known mistake whose output equals the learner's gives its specific message;
-   otherwise the isolated term of the failing case; otherwise the largest difference.
+5. wrong values: the known mistake whose outputs equal the learner's on this case and on every
+   other case where the mistake shows (a short output that happens to match proves nothing);
+   otherwise the first wrong output, time step or isolated term.
 
-The checker never raises: whatever the learner's function does, the result is a
-:class:`CheckResult` that shows itself as a short coloured report in a notebook.
+The checker never raises, except :class:`CheckInterrupted` when the learner stops it (Ctrl-C),
+which a notebook shows as a two-line report: whatever the learner's function does, the result
+is a :class:`CheckResult` that shows itself as a short coloured report in a notebook.
 """
 
 from __future__ import annotations
 
-import copy as _copy
 import html
-import numbers
-import traceback
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from seqlab.backend import host_rng, to_numpy
+from seqlab.exercises import _explain
+from seqlab.exercises._compare import low_precision, same
+from seqlab.exercises._run import (
+    Run,
+    agrees,
+    as_tuple,
+    clean_frames,
+    compared,
+    fresh,
+    hanging_mistake,
+    match_mistake,
+    same_outputs,
+)
+from seqlab.exercises._timelimit import TIME_LIMIT_S, TimeLimitExceeded
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parents[1])
 _results: dict[str, CheckResult] = {}  # the last result of each exercise in this kernel
+_same, _as_tuple, _same_outputs = same, as_tuple, same_outputs  # the names the tests know
 
 
 @dataclass(frozen=True)
@@ -48,11 +64,17 @@ class Case:
 
 @dataclass(frozen=True)
 class Mistake:
-    """A known wrong version of the function and what to tell a learner whose code matches it."""
+    """A known wrong version of the function and what to tell a learner whose code matches it.
+    ``hangs``: it never returns on some case (a loop without its stop): it is matched when the
+    learner's function runs out of time on a case where this one does too. ``variants``: the
+    same slip written in other ways that differ on some case (``e + (1 - mask) * -1e9`` and
+    ``np.where(mask, e, -1e9)`` differ on a fully masked row); a learner matches any of them."""
 
     name: str
     fn: Callable
     message: str
+    hangs: bool = False
+    variants: Sequence[Callable] = ()  # other ways learners write the same slip
 
 
 @dataclass
@@ -73,6 +95,13 @@ class Exercise:
     not_compared: Sequence[str] = ()           # outputs returned but not compared (a cache)
     rtol: float = 1e-7
     atol: float = 1e-9
+    steps: Sequence[tuple[str, Any]] = ()      # (output, what it points to if first wrong: a
+    #                                            str, or f(names of the right outputs) -> str),
+    #                                            in the order the function computes them
+    time_axis: Mapping[str, int] = field(default_factory=dict)  # output -> its axis of time
+    backward_in_time: bool = False             # the loop visits t = T_x first (BPTT)
+    float32_ok: bool = True                    # a float32 answer right to float32 precision
+    time_limit: float = TIME_LIMIT_S           # seconds per call of the learner's function
 
 
 @dataclass
@@ -109,250 +138,81 @@ class CheckResult:
                 f'font-family:monospace;white-space:pre-wrap">{body}</div>')
 
 
-def _clean_frames(exc: BaseException) -> list[str]:
-    """Traceback lines from the learner's own code only (not seqlab, NumPy or the checker)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__)
-              if not f.filename.startswith(_PACKAGE_DIR) and "site-packages" not in f.filename
-              and "/lib/python" not in f.filename]
-    return [f"line {f.lineno}: {f.line}" for f in frames if f.line]
+class CheckInterrupted(KeyboardInterrupt):
+    """The learner stopped a check (Ctrl-C, the notebook's stop button). Raised, so that
+    "Run All" stops as asked; a notebook shows its text alone, without the checker's frames."""
 
-
-def _as_tuple(out: Any, n: int) -> tuple | None:
-    """The outputs as a tuple of length n (a single output is wrapped); None if impossible."""
-    if n == 1:
-        return (out,)
-    return tuple(out) if isinstance(out, tuple | list) and len(out) == n else None
-
-
-def _call(fn: Callable, kwargs: dict, copy: bool = True) -> tuple[Any, BaseException | None]:
-    """``fn(*kwargs.values())`` as (result, None) or (None, exception); on copies of the arrays
-    unless ``copy=False`` (the learner's call, so that an in-place change is visible to the
-    check). Positional, in the signature's order: a learner may name the parameters as the
-    course does (``xt``, ``parameters``) or as the library does (``x_t``, ``params``)."""
-    if copy:
-        kwargs = _fresh(kwargs)
-    try:
-        return fn(*kwargs.values()), None
-    except Exception as exc:  # the learner's code may raise anything
-        return None, exc
-
-
-def _fresh(kwargs: dict) -> dict:
-    """Copies of the arguments: arrays, and dicts or lists of arrays (params, gradients), so
-    that no function can change what the next one receives."""
-    out = {}
-    for k, v in kwargs.items():
-        try:
-            out[k] = _copy.deepcopy(v) if isinstance(v, np.ndarray | dict | list) else v
-        except Exception:  # an argument that cannot be copied is passed as it is
-            out[k] = v
-    return out
-
-
-def _kind(obj: Any) -> str:
-    """'list of length 3', 'str', ...: what a learner returned, for a message."""
-    return type(obj).__name__ + (f" of length {len(obj)}" if hasattr(obj, "__len__") else "")
-
-
-def _is_real_number(x: Any) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool | np.bool_)
-
-
-def _same(a: Any, b: Any, rtol: float, atol: float) -> bool:
-    """Equal values: arrays and real scalars allclose (NaN equal to NaN), dicts key by key,
-    anything else (strings, token lists, booleans) by ==."""
-    if isinstance(b, dict):
-        return (isinstance(a, dict) and set(a) == set(b)
-                and all(_same(a[k], b[k], rtol, atol) for k in b))
-    try:
-        a, b = to_numpy(a), to_numpy(b)
-        if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-            return a.shape == b.shape and bool(np.allclose(a, b, rtol, atol, equal_nan=True))
-        if _is_real_number(a) and _is_real_number(b):  # a float cost: 1e-16 apart is the same
-            return bool(np.isclose(float(a), float(b), rtol, atol, equal_nan=True))
-        return bool(a == b)
-    except Exception:
-        return False
-
-
-def _same_outputs(outs: tuple, refs: tuple, ex: Exercise) -> bool:
-    return all(_same(o, r, ex.rtol, ex.atol)
-               for name, o, r in zip(ex.output_names, outs, refs, strict=True)
-               if name not in ex.not_compared)
-
-
-def _compared(ex: Exercise, outs: tuple, refs: tuple) -> list[tuple[str, Any, Any]]:
-    """(name, learner's, reference) for every compared output, a dict's entries one by one
-    (named like ``grads["dW_aa"]``)."""
-    items = []
-    for name, o, r in zip(ex.output_names, outs, refs, strict=True):
-        if name in ex.not_compared:
-            continue
-        if isinstance(r, dict):
-            items += [(f'{name}["{k}"]', o[k], r[k]) for k in r]
-        else:
-            items.append((name, o, r))
-    return items
-
-
-def _match_mistake(ex: Exercise, kwargs: dict, outs: tuple | None, exc: BaseException | None,
-                   refs: tuple) -> Mistake | None:
-    """The first known mistake that reproduces the learner's outputs (or exception)."""
-    for mistake in ex.mistakes:
-        m_out, m_exc = _call(mistake.fn, kwargs)
-        if exc is not None or m_exc is not None:
-            if (exc is not None and m_exc is not None and type(exc) is type(m_exc)
-                    and str(exc) == str(m_exc)):
-                return mistake
-            continue
-        m_outs = _as_tuple(m_out, len(ex.output_names))
-        if m_outs is None or outs is None or _same_outputs(m_outs, refs, ex):
-            continue  # a mistake that happens to be right on this case proves nothing
-        if _same_outputs(outs, m_outs, ex):
-            return mistake
-    return None
-
-
-def _numeric(x: np.ndarray) -> bool:
-    return x.dtype.kind in "biufc"
-
-
-def _short(x: np.ndarray) -> str:
-    value = x.item() if x.ndim == 0 else x.tolist()
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _describe_value_error(ex: Exercise, case: Case, name: str, got: np.ndarray,
-                          want: np.ndarray) -> tuple[str, list[str]]:
-    details = []
-    if not (_numeric(got) and _numeric(want)):  # a word, a token list: say what came back
-        return (f"`{name}` is {_short(got)} on the case '{case.name}', expected "
-                f"{_short(want)}."), details
-    if got.shape != want.shape:
-        return (f"`{name}` has shape/length {got.shape} on the case '{case.name}', expected "
-                f"{want.shape}."), details
-    if not np.all(np.isfinite(got)) and np.all(np.isfinite(want)):
-        msg = (f"`{name}` contains NaN or inf on the case '{case.name}', where the right answer "
-               "is finite: look for an overflow (exp of a large number) or a division by zero.")
-        return msg, details
-    diff = np.abs(got.astype(float) - want.astype(float))
-    idx = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
-    where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
-    details.append(f"largest difference {float(np.nanmax(diff)):.3g}{where}: "
-                   f"got {float(got[idx]):.6g}, expected {float(want[idx]):.6g}")
-    if case.isolates:
-        return (f"wrong values of `{name}` on the case '{case.name}', where every term but "
-                f"`{case.isolates}` is zero: problem related to {case.isolates}?"), details
-    return f"wrong values of `{name}` on the case '{case.name}'.", details
-
-
-def _diagnose_outputs(ex: Exercise, case: Case, out: Any, refs: tuple
-                      ) -> tuple[tuple | None, str | None, list[str]]:
-    """Check the *kind* of result. Returns (outputs, message or None, details)."""
-    n = len(ex.output_names)
-    if out is None:
-        return None, "your function returned None: did you forget the `return` statement?", []
-    if n == 1 and isinstance(out, tuple):
-        return None, (f"your function returned a tuple of {len(out)} values; it should return "
-                      f"one array, `{ex.output_names[0]}`."), []
-    outs = _as_tuple(out, n)
-    if outs is None:
-        return None, (f"expected {n} values ({', '.join(ex.output_names)}) returned as a "
-                      f"tuple, got a {_kind(out)}."), []
-    for name, o, r in zip(ex.output_names, outs, refs, strict=True):
-        if name not in ex.not_compared and isinstance(r, dict):
-            if not isinstance(o, dict):
-                return None, (f"`{name}` should be a dict with keys {sorted(r)}, got a "
-                              f"{_kind(o)}."), []
-            if set(o) != set(r):
-                missing, extra = sorted(set(r) - set(o)), sorted(set(o) - set(r))
-                what = "; ".join(([f"missing {missing}"] if missing else [])
-                                 + ([f"unexpected {extra}"] if extra else []))
-                return None, f"`{name}` has the wrong keys: {what}.", []
-    for name, o, r in _compared(ex, outs, refs):
-        o_np = to_numpy(o)
-        if isinstance(r, np.ndarray) and not isinstance(o_np, np.ndarray):
-            return None, (f"`{name}` should be a NumPy array of shape {r.shape}, got a "
-                          f"{_kind(o)}."), []
-        if isinstance(r, np.ndarray) and o_np.shape != r.shape:
-            hint = ""
-            if o_np.shape == r.shape[::-1]:
-                hint = " (the transpose: check the order of a matrix product)"
-            elif o_np.size == r.size:
-                hint = " (same number of entries: a reshape or a lost keepdims?)"
-            elif len(o_np.shape) < len(r.shape):
-                hint = " (an axis is missing: keepdims=True in a sum or max?)"
-            return None, (f"`{name}` has shape {o_np.shape}, expected {r.shape}{hint} on the "
-                          f"case '{case.name}'."), []
-    return outs, None, []
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for a custom traceback
+        return str(self).splitlines()
 
 
 def check(ex: Exercise, fn: Any, seed: int = 0) -> CheckResult:
     """Run the learner's ``fn`` on every case of ``ex`` and explain the first failure.
 
-    Never raises. When ``fn`` has the exercise's name (the function the exercise cell defines),
-    the result is remembered for :func:`progress`; other functions are try-outs.
+    Never raises, except :class:`CheckInterrupted` when the learner interrupts it. When ``fn``
+    has the exercise's name (the function the exercise cell defines), the result is remembered
+    for :func:`progress`; other functions are try-outs.
     """
+    run = None
     try:
-        result = _check(ex, fn, seed)
+        if not callable(fn):
+            return CheckResult(ex.name, "failed", f"expected your function `{ex.signature}`, "
+                               f"got {type(fn).__name__} {str(fn)[:40]!r}.", 0, len(ex.cases))
+        run = Run(ex, fn, seed)
+        result = _check(run)
+    except KeyboardInterrupt as exc:
+        in_learner = run is not None and run.case_name is not None
+        seconds = time.perf_counter() - run.started if in_learner else 0.0
+        raise CheckInterrupted(_explain.interrupted_message(
+            ex, run.case_name if in_learner else None, seconds, clean_frames(exc))) from None
     except Exception as exc:  # a checker bug must never reach the learner as a traceback
-        result = CheckResult(ex.name, "failed", f"the checker could not judge this answer "
-                             f"({type(exc).__name__}: {exc}). Compare your output's type and "
-                             f"shape with `{ex.signature}`; please report this message.")
+        message = str(exc) if "internal error" in str(exc) else (
+            f"the checker could not judge this answer ({type(exc).__name__}: {exc}). Compare "
+            f"your output's type and shape with `{ex.signature}`; please report this message.")
+        result = CheckResult(ex.name, "failed", message)
     if getattr(fn, "__name__", None) == ex.name:  # the exercise cell's own function, not a demo
         _results[ex.name] = result
     return result
 
 
-def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
-    total = len(ex.cases)
-    if not callable(fn):
-        return CheckResult(ex.name, "failed", f"expected your function `{ex.signature}`, got "
-                           f"{type(fn).__name__} {str(fn)[:40]!r}.", 0, total)
-    rng = host_rng(seed)
+def _check(run: Run) -> CheckResult:
+    ex, total = run.ex, len(run.ex.cases)
     for i, case in enumerate(ex.cases):
-        kwargs = case.make(rng)
-        ref_out, ref_exc = _call(ex.reference, kwargs)
-        if ref_exc is not None:  # a bug in the exercise itself, never the learner's fault
-            return CheckResult(ex.name, "failed", f"internal error in the reference on case "
-                               f"'{case.name}': {ref_exc!r}. Please report it.", i, total)
-        refs = _as_tuple(ref_out, len(ex.output_names))
-        before = {k: v.copy() for k, v in kwargs.items() if isinstance(v, np.ndarray)}
-        pristine = _fresh(kwargs)  # the known mistakes run on these, whatever the learner changes
-        out, exc = _call(fn, kwargs, copy=False)
-        for k, v in before.items():
-            if not np.array_equal(v, kwargs[k], equal_nan=True):
+        pristine, refs = run.inputs[i], run.ref(i)
+        kwargs = fresh(pristine)
+        out, exc = run.call_learner(i, kwargs, copy=False)
+        run.learner[i] = (out, exc)
+        for k, v in pristine.items():
+            if isinstance(v, np.ndarray) and not np.array_equal(v, kwargs[k], equal_nan=True):
                 return CheckResult(ex.name, "failed", f"your function changed its input `{k}` "
                                    "in place (e.g. `z -= ...`); work on a copy instead.", i, total)
         if isinstance(exc, NotImplementedError):
             return CheckResult(ex.name, "open", f"not done yet: write `{ex.signature}` in the "
                                "cell above (replace `raise NotImplementedError()`). Until then "
                                f"the notebook uses the library's {ex.library_name}.", 0, total)
+        if isinstance(exc, TimeLimitExceeded):
+            lines = clean_frames(exc)
+            details = [f"it was at {lines[-1]}"] if lines else []
+            mistake = hanging_mistake(run, i)
+            msg = (mistake.message if mistake else
+                   _explain.timeout_message(case, ex.time_limit, run.ref_seconds(i)))
+            return CheckResult(ex.name, "failed", msg, i, total,
+                               mistake.name if mistake else None, details)
         if exc is not None:
-            mistake = _match_mistake(ex, pristine, None, exc, refs)
-            lines = _clean_frames(exc)
+            mistake = match_mistake(run, i)
+            lines = clean_frames(exc)
             details = [f"in your code, {lines[-1]}"] if lines else []
-            msg = f"your function raised {type(exc).__name__}: {exc}"
-            if isinstance(exc, KeyError):  # e.g. the course's "Wf" for the library's "W_f"
-                msg += "; " + "; ".join(f"`{k}` has the keys {sorted(map(str, v))}"
-                                        for k, v in pristine.items() if isinstance(v, dict))
+            msg = _explain.exception_message(exc, pristine)
             if mistake:
                 msg = mistake.message + f" (It raised {type(exc).__name__}: {exc})"
             return CheckResult(ex.name, "failed", msg, i, total,
                                mistake.name if mistake else None, details)
-        outs, msg, details = _diagnose_outputs(ex, case, out, refs)
-        if msg is None and not _same_outputs(outs, refs, ex):
-            for name, o, r in _compared(ex, outs, refs):
-                if not _same(o, r, ex.rtol, ex.atol):
-                    msg, details = _describe_value_error(
-                        ex, case, name, np.asarray(to_numpy(o)), np.asarray(r))
-                    break
+        outs, msg = _explain.kind_problem(ex, case, out, refs)
+        details: list[str] = []
+        if msg is None and not agrees(ex, outs, refs):
+            msg, details = _value_problem(run, i, outs, refs)
         if msg is not None:
-            mistake = _match_mistake(ex, pristine, outs, None, refs) if outs else None
-            if mistake is None and outs is None:
-                mistake = _match_mistake_by_shape(ex, pristine, out)
+            mistake = match_mistake(run, i)
             if mistake is not None:
                 msg = mistake.message
             return CheckResult(ex.name, "failed", msg, i, total,
@@ -361,17 +221,23 @@ def _check(ex: Exercise, fn: Any, seed: int) -> CheckResult:
                        total, total)
 
 
-def _match_mistake_by_shape(ex: Exercise, kwargs: dict, out: Any) -> Mistake | None:
-    """A known mistake whose output has the same (wrong) shape as the learner's."""
-    shape = getattr(to_numpy(out), "shape", None)
-    if shape is None:
-        return None
-    for mistake in ex.mistakes:
-        m_out, m_exc = _call(mistake.fn, kwargs)
-        if m_exc is None and getattr(to_numpy(m_out), "shape", None) == shape:
-            if _same(out, m_out, ex.rtol, ex.atol):
-                return mistake
-    return None
+def _value_problem(run: Run, i: int, outs: tuple, refs: tuple) -> tuple[str, list[str]]:
+    """Wrong values first (the first in the order they are computed), then a right answer in
+    a precision the exercise does not take."""
+    ex, case = run.ex, run.ex.cases[i]
+    wrong, right, dtypes = [], [], []
+    for name, o, r in compared(ex, outs, refs):
+        low = low_precision(o)
+        if not same(o, r, ex.rtol, ex.atol, to_precision=True):
+            wrong.append((name, o, r))
+        elif low is None or (ex.float32_ok and low == np.float32):
+            right.append(name)
+        else:
+            dtypes.append((name, low))
+    if not wrong:
+        return _explain.dtype_message(case, *dtypes[0]), []
+    isolated = bool(case.isolates) and any(run.passes(j) for j in range(len(ex.cases)) if j != i)
+    return _explain.value_message(ex, case, wrong, right + [n for n, _ in dtypes], isolated)
 
 
 def progress() -> str:
@@ -379,4 +245,3 @@ def progress() -> str:
     if not _results:
         return "No exercise checked yet in this session."
     return "\n".join(repr(r).splitlines()[0] for r in _results.values())
-

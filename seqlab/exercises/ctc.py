@@ -124,8 +124,9 @@ def _alpha(log_alpha_prev, log_y_t, ext, blank, bug=None):
     a = np.asarray(log_alpha_prev, dtype=float)
     ext = np.asarray(ext)
     L = a.shape[0]
-    s1 = np.concatenate([[-np.inf], a[:-1]])                         # α_{t-1}(s-1)
-    s2 = np.concatenate([[-np.inf, -np.inf], a[:-2]])[:L]            # α_{t-1}(s-2)
+    pad = 0.0 if bug == "log sum of present terms" else -np.inf     # log 1: a term left out
+    s1 = np.concatenate([[pad], a[:-1]])                             # α_{t-1}(s-1)
+    s2 = np.concatenate([[pad, pad], a[:-2]])[:L]                    # α_{t-1}(s-2)
     prev2 = np.concatenate([[blank, blank], ext[:-2]])[:L]           # l'_{s-2}
     skip = (ext != blank) & (ext != prev2)
     if bug == "skip equal":
@@ -138,7 +139,7 @@ def _alpha(log_alpha_prev, log_y_t, ext, blank, bug=None):
     stay = np.full(L, -np.inf) if bug == "no stay" else a
     if bug == "max":
         total = np.maximum(np.maximum(stay, s1), np.where(skip, s2, -np.inf))
-    elif bug == "log sum":
+    elif bug in ("log sum", "log sum of present terms"):
         total = stay + s1 + np.where(skip, s2, 0.0)                  # adds logs: a product
     else:
         total = _lse(stay, s1, np.where(skip, s2, -np.inf))
@@ -210,8 +211,10 @@ CTC_ALPHA_STEP = Exercise(
                 "you took the max of the incoming terms (Viterbi, the best single alignment); "
                 "α SUMS over all alignments: use logsumexp (np.logaddexp)."),
         Mistake("log sum", _alpha_mistake("log sum"),
-                "you added log-probabilities of DIFFERENT paths (a product); paths are "
-                "alternatives, their probabilities add: log(e^a + e^b) = np.logaddexp(a, b)."),
+                "you added the log-probabilities of the incoming paths, which multiplies their "
+                "probabilities; the paths are alternatives, so their probabilities ADD: in log "
+                "space that is log-sum-exp, log(e^a + e^b) = np.logaddexp(a, b).",
+                variants=(_alpha_mistake("log sum of present terms"),)),
     ],
     hints=[
         "Node s at frame t can be reached from s (stay), s-1 (advance) and, only when "

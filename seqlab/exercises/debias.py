@@ -117,7 +117,8 @@ def _equalize_bug(pair, bias_axis, word_to_vec_map, bug=None):
     mu_B = np.dot(mu, b) / b2 * b
     mu_orth = mu - mu_B
     e_w1B, e_w2B = np.dot(e_w1, b) / b2 * b, np.dot(e_w2, b) / b2 * b
-    inside = 1 - np.sum(mu_orth ** 2)
+    inside = 1 - (np.linalg.norm(mu_orth) if bug == "mu_orth norm not squared"
+                  else np.sum(mu_orth ** 2))
     if bug == "no abs":
         with np.errstate(invalid="ignore"):
             scale = np.sqrt(inside)
@@ -128,7 +129,7 @@ def _equalize_bug(pair, bias_axis, word_to_vec_map, bug=None):
     else:
         n1, n2 = np.linalg.norm(e_w1 - mu_orth - mu_B), np.linalg.norm(e_w2 - mu_orth - mu_B)
     c1, c2 = scale * (e_w1B - mu_B) / n1, scale * (e_w2B - mu_B) / n2
-    base = mu_B if bug == "mu_B for mu_orth" else mu_orth
+    base = {"mu_B for mu_orth": mu_B, "no mu_orth": 0.0}.get(bug, mu_orth)
     e1, e2 = c1 + base, c2 + base
     if bug == "same vector":
         e2 = e1
@@ -162,6 +163,10 @@ EQUALIZE = Exercise(
     library_name="seqlab.embeddings.debias.equalize",
     week="2",
     output_names=("e1", "e2"),
+    steps=[("e1", "e1 = sqrt(|1 - ||μ⊥||²|) (e_w1B - μ_B) / ||(e_w1 - μ⊥) - μ_B|| + μ⊥ "
+                  "(8), (10)."),
+           ("e2", "e1 is right, so check e2 = sqrt(|1 - ||μ⊥||²|) (e_w2B - μ_B) / ||(e_w2 - "
+                  "μ⊥) - μ_B|| + μ⊥ (9), (11): e_w2's own projection and length.")],
     cases=[
         Case("random, D = 6, unit bias axis", _equalize_case(6)),
         Case("bias axis of length 2.5 (not unit)", _equalize_case(6, 2.5)),
@@ -187,6 +192,14 @@ EQUALIZE = Exercise(
         Mistake("mu_B for mu_orth", _equalize_mistake("mu_B for mu_orth"),
                 "e1 = e_w1B_corrected + μ⊥ (10): add the part of μ ORTHOGONAL to the axis; you "
                 "added μ_B, the part along it."),
+        Mistake("mu_orth norm not squared", _equalize_mistake("mu_orth norm not squared"),
+                "(8)-(9) use the SQUARED length of μ⊥: sqrt(|1 - ||μ⊥||²|), with ||μ⊥||² = "
+                "np.sum(mu_orth ** 2) (or np.linalg.norm(mu_orth) ** 2); you used ||μ⊥|| "
+                "itself."),
+        Mistake("no mu_orth", _equalize_mistake("no mu_orth"),
+                "e1 = e_w1B_corrected + μ⊥ (10) and e2 = e_w2B_corrected + μ⊥ (11): you "
+                "returned the corrected parts along the axis alone, without + μ⊥, the part "
+                "the two words share."),
         Mistake("same vector", _equalize_mistake("same vector"),
                 "e2 uses e_w2's corrected projection (9) and (11): you returned e1 twice."),
         Mistake("swapped", _equalize_mistake("swapped"),

@@ -24,7 +24,7 @@ def _beam_step(log_probs, scores, beam_width, bug=None):
     k, V = log_probs.shape
     if bug == "multiplied":
         total = scores[:, None] * log_probs
-    elif bug == "no prefix":
+    elif bug in ("no prefix", "ranked without prefix"):
         total = np.zeros((k, 1)) + log_probs
     else:
         total = scores[:, None] + log_probs
@@ -42,6 +42,8 @@ def _beam_step(log_probs, scores, beam_width, bug=None):
         return best % V, best // V, flat[best]
     if bug == "token score":
         return best // V, best % V, log_probs.reshape(-1)[best]
+    if bug == "ranked without prefix":           # ranked by the token alone, scored in full
+        return best // V, best % V, scores[best // V] + log_probs.reshape(-1)[best]
     return best // V, best % V, flat[best]
 
 
@@ -67,6 +69,10 @@ BEAM_STEP = Exercise(
     library_name="seqlab.seq2seq.beam.beam_step",
     week="3",
     output_names=("hyp_idx", "tokens", "new_scores"),
+    steps=[("new_scores", "the B best totals scores[i] + log_probs[i, v] (2), best first."),
+           ("hyp_idx", "the scores are right, so the indices are not: hyp_idx = flat // V "
+            "for the flat indices of the (k, V) totals."),
+           ("tokens", "the scores and hypotheses are right: tokens = flat % V.")],
     cases=[
         Case("k = 3 hypotheses with scores -0.2, -2.5, -5, V = 5, B = 3",
              lambda r: dict(_beam_case(3, 5, 3)(r), scores=np.array([-0.2, -2.5, -5.0]))),
@@ -81,8 +87,10 @@ BEAM_STEP = Exercise(
                 "log P(y<1..t>|x) = log P(y<1..t-1>|x) + log P(y<t>|x, y<1..t-1>) (2): "
                 "probabilities multiply, so their logs ADD; you multiplied the log-probs."),
         Mistake("no prefix", _mistake(_beam_step, "no prefix"),
-                "you ranked the extensions by the new token's log-probability alone; add the "
-                "score of the hypothesis it extends: scores[:, None] + log_probs (2)."),
+                "you ranked the extensions by the new token's log-probability alone, ignoring "
+                "the previous scores; add the score of the hypothesis each one extends: "
+                "scores[:, None] + log_probs (2), then pick the B best of those totals.",
+                variants=(_mistake(_beam_step, "ranked without prefix"),)),
         Mistake("per hypothesis", _mistake(_beam_step, "per hypothesis"),
                 "you kept the best token of each hypothesis; beam search keeps the B best of "
                 "ALL k·V extensions, so one hypothesis may get several children and another "

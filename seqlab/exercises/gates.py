@@ -75,6 +75,12 @@ LSTM_CELL_FORWARD = Exercise(
     week="1",
     output_names=("a_t", "c_t", "y_hat_t", "cache"),
     not_compared=("cache",),
+    steps=[("c_t", "c<t> = Γu*c̃<t> + Γf*c<t-1> (5), with c̃<t> = tanh(W_c[a<t-1>; x<t>] + b_c) "
+            "(1) and the gates σ(W[a<t-1>; x<t>] + b) (2-3)."),
+           ("a_t", "c_t is right, so a<t> = Γo * tanh(c<t>) (6) is not: check Γo = σ(W_o[a<t-1>; "
+            "x<t>] + b_o) (4) and the tanh."),
+           ("y_hat_t", "a_t is right, so the output layer is wrong: ŷ<t> = softmax(W_ya a<t> + "
+            "b_y) (7), over axis 0.")],
     cases=[
         Case("c<t-1> = 0: only Γu*c̃ enters c<t>", _forward_case(3, 5, 4, c_prev=False),
              isolates="Γu*c̃<t>"),
@@ -138,10 +144,11 @@ def _backward(da_t, dc_t, cache, bug=None):
     dg_o = da_t * (c_t if bug == "dgamma_o from c" else tanh_c)
     dg_f = dc * (c_t if bug == "dgamma_f from c_t" else cache.c_prev)
     dc_tilde = dc * g_u
-    dz = {"c": dc_tilde * (c_tilde * (1 - c_tilde) if bug == "candidate sigmoid'"
-                           else 1 - c_tilde ** 2),
+    slope_c = {"candidate sigmoid'": c_tilde * (1 - c_tilde), "1 - c_tilde": 1 - c_tilde}.get(
+        bug, 1 - c_tilde ** 2)
+    dz = {"c": dc_tilde * slope_c,
           "u": dc * c_tilde * g_u * (1 - g_u), "f": dg_f * g_f * (1 - g_f),
-          "o": dg_o * g_o * (1 - g_o)}
+          "o": dg_o if bug == "no sigmoid' on o" else dg_o * g_o * (1 - g_o)}
     dc_prev = {"dc_prev without gamma_f": dc, "dc_prev from dc_t only": dc_t * g_f}.get(
         bug, dc * g_f)
     grads = {}
@@ -150,6 +157,9 @@ def _backward(da_t, dc_t, cache, bug=None):
         grads[f"W_{g}"] = dz_g @ cache.concat.T
         grads[f"b_{g}"] = dz_g.sum(axis=1, keepdims=True)
         dconcat = dconcat + p[f"W_{g}"].T @ dz_g
+    if bug == "split order":                    # read as [x<t>; a<t-1>]: x first
+        n_x = dconcat.shape[0] - n_a
+        return dconcat[:n_x], dconcat[n_x:], dc_prev, grads
     return dconcat[n_a:], dconcat[:n_a], dc_prev, grads
 
 
@@ -168,6 +178,16 @@ def _backward_case(n_x, n_a, m, da=True, dc=True):
     return make
 
 
+def _db_meaning(g: str, why: str):
+    """What a wrong db_g points to: the sum over the examples if dW_g is right, else dz_g."""
+    def meaning(right: set) -> str:
+        if f'grads["W_{g}"]' in right:
+            return (f"dz_{g} is right (dW_{g} is), so the sum is not: db_{g} = "
+                    f"dz_{g}.sum(axis=1, keepdims=True), over the examples.")
+        return f"db_{g} = Σ_columns dz_{g}, so dz_{g} is wrong: {why}"
+    return meaning
+
+
 LSTM_CELL_BACKWARD = Exercise(
     name="lstm_cell_backward",
     signature="lstm_cell_backward(da_t, dc_t, cache) -> (dx_t, da_prev, dc_prev, grads)",
@@ -176,6 +196,21 @@ LSTM_CELL_BACKWARD = Exercise(
     library_name="seqlab.rnn.lstm_cell_backward",
     week="1",
     output_names=("dx_t", "da_prev", "dc_prev", "grads"),
+    float32_ok=False,
+    steps=[*((f'grads["b_{g}"]', _db_meaning(g, why))
+             for g, why in (("o", "dz_o = dΓo * Γo(1 - Γo), dΓo = da<t> * tanh(c<t>) (8)."),
+                            ("c", "dz_c = dc̃ * (1 - c̃²), dc̃ = dc * Γu, with the total dc = "
+                                  "dc<t> + da<t> * Γo * (1 - tanh²c<t>) (8-10)."),
+                            ("u", "dz_u = dΓu * Γu(1 - Γu), dΓu = dc * c̃ (9)."),
+                            ("f", "dz_f = dΓf * Γf(1 - Γf), dΓf = dc * c<t-1> (9)."))),
+           *((f'grads["W_{g}"]', f"dz_{g} is right (db_{g} is), so check dW_{g} = dz_{g} @ "
+              "concat.T, concat = [a<t-1>; x<t>] (cache.concat).") for g in "ocuf"),
+           ("dc_prev", "the gates' gradients are right: dc<t-1> = dc * Γf with the total dc = "
+            "dc<t> + da<t> * Γo * (1 - tanh²c<t>) (9)."),
+           ("da_prev", "the gates' gradients are right: dconcat = Σ_g W_gᵀ dz_g, and da_prev is "
+            "its first n_a rows (the gates read [a<t-1>; x<t>])."),
+           ("dx_t", "the gates' gradients are right: dx_t is the last n_x rows of dconcat = "
+            "Σ_g W_gᵀ dz_g.")],
     cases=[
         Case("only dc<t> non-zero (da<t> = 0)", _backward_case(3, 5, 4, da=False),
              isolates="dc<t>"),
@@ -211,6 +246,16 @@ LSTM_CELL_BACKWARD = Exercise(
         Mistake("candidate sigmoid'", _backward_mistake("candidate sigmoid'"),
                 "c̃ = tanh(...), so dz_c = dc̃ * (1 - c̃²) (10); you used the sigmoid's slope "
                 "c̃(1 - c̃)."),
+        Mistake("1 - c_tilde", _backward_mistake("1 - c_tilde"),
+                "the slope of tanh is 1 - c̃² (SQUARED): dz_c = dc̃ * (1 - c̃**2) (10); you "
+                "wrote (1 - c̃)."),
+        Mistake("no sigmoid' on o", _backward_mistake("no sigmoid' on o"),
+                "dz_o misses the sigmoid's slope: Γo = σ(z_o), so dz_o = dΓo * Γo * (1 - Γo) "
+                "with dΓo = da<t> * tanh(c<t>) (8); you used dΓo itself."),
+        Mistake("split order", _backward_mistake("split order"),
+                "the gradients of the gates are right, but d[a<t-1>; x<t>] is split in the "
+                "wrong order: the gates read [a<t-1>; x<t>], a first, so da_prev = "
+                "dconcat[:n_a] and dx_t = dconcat[n_a:]."),
     ],
     hints=[
         "Start from the outputs: a<t> = Γo*tanh(c<t>) gives dΓo = da*tanh c<t> and adds "

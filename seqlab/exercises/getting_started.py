@@ -38,6 +38,11 @@ def _softmax_not_normalised(z):
     return np.exp(z - z.max(axis=0, keepdims=True))
 
 
+def _softmax_global_sum(z):
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum()
+
+
 def _softmax_wrong_sign(z):
     e = np.exp(-z + z.min(axis=0, keepdims=True))
     return e / e.sum(axis=0, keepdims=True)
@@ -74,6 +79,9 @@ SOFTMAX = Exercise(
                 "(axis=0) so each column sums to 1."),
         Mistake("wrong sign", _softmax_wrong_sign,
                 "the largest logit gets the smallest probability: use exp(+z), not exp(-z)."),
+        Mistake("global sum", _softmax_global_sum,
+                "you divided by the sum of the WHOLE array, so all the columns together sum to "
+                "1: each column (one example) must sum to 1, e.sum(axis=0, keepdims=True)."),
     ],
     hints=[
         "softmax(z)_i = exp(z_i) / Σ_j exp(z_j), computed separately for every column.",
@@ -105,6 +113,10 @@ def _dense_linear(x, W, b):
 
 def _dense_transposed(x, W, b):
     return np.tanh(W.T @ x + b)
+
+
+def _dense_transposed_dot(x, W, b):
+    return np.tanh(np.dot(W.T, x) + b)
 
 
 def _dense_rows(x, W, b):
@@ -150,7 +162,7 @@ DENSE = Exercise(
                 "the activation is missing: a = tanh(W x + b), not W x + b."),
         Mistake("transposed weight", _dense_transposed,
                 "transposed weight: W has shape (n_a, n_x) and multiplies x on the left, "
-                "z = W @ x (not W.T @ x)."),
+                "z = W @ x (not W.T @ x).", variants=(_dense_transposed_dot,)),
         Mistake("row layout", _dense_rows,
                 "your result is (m, n_a), the row layout: the course stacks examples as "
                 "COLUMNS, so compute W @ x (n_a, m)."),

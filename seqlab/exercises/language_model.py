@@ -72,6 +72,7 @@ CLIP = Exercise(
     library_name="seqlab.optim.clip_by_value",
     week="1",
     output_names=("gradients",),
+    float32_ok=False,
     cases=[
         Case("random gradients, many beyond ±5", _grads_input(6.0, 5.0)),
         Case("only b_y is non-zero (beyond ±1)", _grads_input(4.0, 1.0, only="b_y"),
@@ -118,7 +119,8 @@ def _sample_ref(params, seed, eos_index=0, max_length=50):
 
 
 def _sample(params, seed, eos_index=0, max_length=50, *, feed_x=True, carry_a=True,
-            zero_start=False, greedy=False, rng_each_step=False, keep_eos=True, extra=0):
+            zero_start=False, greedy=False, rng_each_step=False, keep_eos=True, extra=0,
+            clear_x=True, stop=True):
     """The sampling loop with one bug switched on (see the Mistakes below)."""
     rng = np.random.default_rng(seed)
     n_a, n_x = params["W_ax"].shape
@@ -126,7 +128,7 @@ def _sample(params, seed, eos_index=0, max_length=50, *, feed_x=True, carry_a=Tr
     if not zero_start:
         start[eos_index] = 1
     x, a_prev, indices = start, np.zeros((n_a, 1)), []
-    while len(indices) < max_length + extra:
+    while len(indices) < max_length + extra or not stop:
         a = np.tanh(params["W_ax"] @ x + params["W_aa"] @ a_prev + params["b_a"])
         y = softmax(params["W_ya"] @ a + params["b_y"])
         if rng_each_step:
@@ -138,7 +140,8 @@ def _sample(params, seed, eos_index=0, max_length=50, *, feed_x=True, carry_a=Tr
         if idx == eos_index:
             break
         if feed_x:
-            x = np.zeros((n_x, 1))
+            if clear_x:
+                x = np.zeros((n_x, 1))
             x[idx] = 1
         if carry_a:
             a_prev = a
@@ -192,6 +195,14 @@ SAMPLE = Exercise(
         Mistake("one too many", partial(_sample, extra=1),
                 "at most max_length indices: stop when len(indices) == max_length (you "
                 "return one more)."),
+        Mistake("x not reset", partial(_sample, clear_x=False),
+                "x<t+1> must be the one-hot of the sampled index ALONE: you set x[idx] = 1 on "
+                "the previous x, so the ones pile up. Start from a fresh x = np.zeros((n_x, 1)) "
+                "before x[idx] = 1."),
+        Mistake("no max_length stop", partial(_sample, stop=False),
+                "your loop never stopped: on this case <EOS> is (almost) never drawn, so a loop "
+                "that stops only at <EOS> runs forever. Did you stop at max_length? "
+                "while idx != eos_index and len(indices) < max_length: ...", hangs=True),
     ],
     hints=[
         "Make rng = np.random.default_rng(seed) once. Start with x = one-hot of eos_index and "
@@ -246,6 +257,7 @@ OPTIMIZE = Exercise(
     library_name="seqlab.lm.course.optimize",
     week="1",
     output_names=("loss", "gradients", "a_last", "params"),
+    float32_ok=False,
     cases=[
         Case("one name (m = 1, T_x = 6)", _opt_input(1, 6, lr=0.05)),
         Case("a batch of 3 sequences, T_x = 4", _opt_input(3, 4, lr=0.1)),

@@ -90,6 +90,9 @@ RNN_CELL_FORWARD = Exercise(
     week="1",
     output_names=("a_t", "y_hat_t", "cache"),
     not_compared=("cache",),
+    steps=[("a_t", "a<t> = tanh(W_aa a<t-1> + W_ax x<t> + b_a): check each term and the tanh."),
+           ("y_hat_t", "a_t is right, so the output layer is wrong: ŷ<t> = softmax(W_ya a<t> "
+            "+ b_y), over axis 0 (the classes).")],
     cases=[
         Case("random, n_x=3, n_a=5, n_y=2, m=4", _cell_inputs(3, 5, 2, 4)),
         Case("only b_a is non-zero (x<t> = 0, a<t-1> = 0)",
@@ -155,25 +158,39 @@ def _outputs(a, params, axis=0):
     return softmax(logits, axis=axis)
 
 
-def _run(x, a0, params, order=None, store_prev=False, keep_a0=False, axis=0):
-    """A time loop over the library's cell with one knob turned (the mistakes below)."""
-    p = {k: params[k] for k in RECURRENT}
+def _run(x, a0, params, order=None, store_prev=False, keep_a0=False, axis=0, y_from_a=True):
+    """A time loop over the library's cell with one knob turned (the mistakes below). The
+    outputs ŷ are computed from the stored a (``y_from_a``) or kept from each step's cell (a
+    loop that skips a step leaves its column of ŷ at zero)."""
     T_x = x.shape[2]
     a = np.zeros((a0.shape[0], x.shape[1], T_x))
+    y_hat = np.zeros((params["W_ya"].shape[0], x.shape[1], T_x))
     a_prev = a0
     for t in (range(T_x) if order is None else order(T_x)):
-        a_t, _, _ = rnn_cell_forward(x[:, :, t], a0 if keep_a0 else a_prev, p)
+        a_t, y_hat[:, :, t], _ = rnn_cell_forward(x[:, :, t], a0 if keep_a0 else a_prev, params)
         a[:, :, t] = a_prev if store_prev else a_t
         a_prev = a_t
-    return a, _outputs(a, params, axis), None
+    return a, _outputs(a, params, axis) if y_from_a else y_hat, None
 
 
 def _f_short(x, a0, params):
+    return _run(x, a0, params, order=lambda T: range(T - 1), y_from_a=False)
+
+
+def _f_short_y_from_a(x, a0, params):
     return _run(x, a0, params, order=lambda T: range(T - 1))
 
 
 def _f_store_prev(x, a0, params):
+    return _run(x, a0, params, store_prev=True, y_from_a=False)
+
+
+def _f_store_prev_y_from_a(x, a0, params):
     return _run(x, a0, params, store_prev=True)
+
+
+def _f_from_1(x, a0, params):
+    return _run(x, a0, params, order=lambda T: range(1, T), y_from_a=False)
 
 
 def _f_no_update(x, a0, params):
@@ -201,6 +218,7 @@ RNN_FORWARD = Exercise(
     week="1",
     output_names=("a", "y_hat", "cache"),
     not_compared=("cache",),
+    time_axis={"a": 2, "y_hat": 2},
     cases=[
         Case("random, n_x=3, n_a=5, n_y=2, m=4, T_x=6", _seq_inputs(3, 5, 2, 4, 6)),
         Case("only a<0> is non-zero (x = 0, b_a = 0)",
@@ -213,10 +231,16 @@ RNN_FORWARD = Exercise(
     mistakes=[
         Mistake("T_x - 1 steps", _f_short,
                 "your loop runs T_x - 1 steps (range(T_x - 1)?): the last column a[:, :, T_x-1], "
-                "a<T_x>, is never computed. Loop over all T_x steps: for t in range(T_x)."),
+                "a<T_x>, is never computed. Loop over all T_x steps: for t in range(T_x).",
+                variants=(_f_short_y_from_a,)),
+        Mistake("range(1, T_x)", _f_from_1,
+                "your loop starts at t = 1 (range(1, T_x)): the first step, a<1> = a[:, :, 0] "
+                "computed from a<0> and x<1> = x[:, :, 0], is skipped, and every later step "
+                "starts one step late. Python counts from 0: for t in range(T_x)."),
         Mistake("stored a<t-1>", _f_store_prev,
                 "a[:, :, t] holds a<t-1>, one step late (a[:, :, 0] is a<0>): store the NEW "
-                "state a<t> at index t, after computing it; a<0> is not part of the output."),
+                "state a<t> at index t, after computing it; a<0> is not part of the output.",
+                variants=(_f_store_prev_y_from_a,)),
         Mistake("state never updated", _f_no_update,
                 "every step starts from a<0>: after computing a<t>, pass it on as the next "
                 "step's a_prev (a_prev = a_t), that is the recurrence."),

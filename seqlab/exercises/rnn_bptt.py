@@ -88,6 +88,17 @@ RNN_CELL_BACKWARD = Exercise(
     library_name="seqlab.rnn.rnn_cell_backward",
     week="1",
     output_names=("dx_t", "da_prev", "grads"),
+    float32_ok=False,
+    steps=[('grads["b_a"]', lambda right: (
+        "dz is right (dW_aa and dW_ax are), so the sum is not: db_a = dz.sum(axis=1, "
+        "keepdims=True), over the examples." if {'grads["W_aa"]', 'grads["W_ax"]'} <= right else
+        "db_a = Σ_columns dz, so dz itself is wrong: dz = da_t * (1 - a_t**2), tanh' from the "
+        "cached output a_t.")),
+           ('grads["W_aa"]', "dz is right (db_a is), so check dW_aa = dz @ a_prev.T: W_aa "
+            "multiplied a<t-1> in the forward pass."),
+           ('grads["W_ax"]', "dz is right (db_a is), so check dW_ax = dz @ x_t.T."),
+           ("da_prev", "the weight gradients are right, so dz is: da_prev = W_aa.T @ dz."),
+           ("dx_t", "the weight gradients are right, so dz is: dx_t = W_ax.T @ dz.")],
     cases=[
         Case("random, n_x=3, n_a=5, m=4", _cell_case(3, 5, 4)),
         Case("a<t-1> = 0 (the first step after a<0> = 0)", _cell_case(3, 4, 2, a_prev=False)),
@@ -200,6 +211,15 @@ RNN_BACKWARD = Exercise(
     library_name="seqlab.rnn.rnn_backward",
     week="1",
     output_names=("dx", "da0", "grads"),
+    float32_ok=False,
+    time_axis={"dx": 2},
+    backward_in_time=True,
+    steps=[("dx", ""), ('grads["b_a"]', "the weights are shared by all steps: db_a is the SUM "
+                        "of the steps' db_a (and dx is right)."),
+           ('grads["W_aa"]', "dW_aa is the SUM over the steps of dz<t> a<t-1>ᵀ (dx is right)."),
+           ('grads["W_ax"]', "dW_ax is the SUM over the steps of dz<t> x<t>ᵀ (dx is right)."),
+           ("da0", "da0 = ∂J/∂a<0> is the da_prev returned by the backward of the FIRST step, "
+            "t = 1, the last one your loop does (dx and the gradients are right).")],
     cases=[
         Case("random, n_x=3, n_a=4, m=2, T_x=5", _seq_case(3, 4, 2, 5)),
         Case("loss at the last step only (many-to-one), T_x=6",
@@ -307,6 +327,33 @@ def _ng_all_at_once(f, x, eps):
     return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
 
 
+def _ng_nditer(f, x, eps, iternext=True, float32=False):
+    """The course's gradient check loop: np.nditer with multi_index."""
+    x = x.astype(np.float32 if float32 else float)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
+    while not it.finished:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + eps
+        f_plus = f(x)
+        x[ix] = old - eps
+        f_minus = f(x)
+        x[ix] = old
+        grad[ix] = (f_plus - f_minus) / (2 * eps)
+        if iternext:
+            it.iternext()
+    return grad
+
+
+def _ng_no_iternext(f, x, eps):
+    return _ng_nditer(f, x, eps, iternext=False)
+
+
+def _ng_float32(f, x, eps):
+    return _ng_nditer(f, x, eps, float32=True)
+
+
 NUMERICAL_GRADIENT = Exercise(
     name="numerical_gradient",
     signature="numerical_gradient(f, x, eps) -> dx",
@@ -315,6 +362,7 @@ NUMERICAL_GRADIENT = Exercise(
     library_name="seqlab.gradcheck.numerical_gradient",
     week="1",
     output_names=("dx",),
+    float32_ok=False,
     cases=[
         Case("f(x) = xᵀBx + c·sin(x), x of shape (4,)", _quadratic_case),
         Case("f(x) = Σ w ⊙ tanh(A x), x of shape (6, 2)", _tanh_layer_case),
@@ -336,6 +384,14 @@ NUMERICAL_GRADIENT = Exercise(
         Mistake("all entries at once", _ng_all_at_once,
                 "you moved every entry of x at once: perturb ONE entry at a time, "
                 "dx[i] = (f(x + ε e_i) - f(x - ε e_i)) / (2ε), for each index i."),
+        Mistake("no iternext", _ng_no_iternext,
+                "your loop never stopped: `while not it.finished:` needs it.iternext() at the "
+                "end of each pass, or it measures the first entry forever. (Or loop with "
+                "`for i in np.ndindex(*x.shape):`, which cannot forget.)", hangs=True),
+        Mistake("float32", _ng_float32,
+                "you computed in float32: f(x + ε) - f(x - ε) is a difference of two close "
+                "numbers, and float32 keeps only 7 digits, so with ε = 1e-5 most of them "
+                "cancel. Work in float64 (NumPy's default): no .astype(np.float32)."),
     ],
     hints=[
         "For each index i of x: dx[i] ≈ (f(x + ε e_i) - f(x - ε e_i)) / (2ε), where e_i moves "

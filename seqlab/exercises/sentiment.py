@@ -165,6 +165,9 @@ SENTIMENT_FORWARD = Exercise(
     library_name="seqlab.tasks.sentiment.v1_forward",
     week="2",
     output_names=("y_hat", "losses"),
+    steps=[("y_hat", "ŷ = softmax(W·avg + b) over the classes, axis 0 (2-3)."),
+           ("losses", "ŷ is right, so the loss is not: sentence i's loss is -log ŷ[y_i, i], "
+            "the natural log of its TRUE class's probability (4).")],
     cases=[
         Case("b = 0: only W·avg", _forward_case(5, 3, 4, zero=("b",)), isolates="W·avg"),
         Case("W = 0: only b", _forward_case(5, 3, 4, zero=("W",)), isolates="b"),

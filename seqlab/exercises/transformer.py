@@ -36,10 +36,15 @@ def _sdpa(Q, K, V, mask, bug=None):
     d_k = Q.shape[-1]
     scale = {"no scale": 1.0, "scale by d_k": d_k, "scale by d_v": np.sqrt(V.shape[-1]),
              "scale by T_k": np.sqrt(K.shape[-2])}.get(bug, np.sqrt(d_k))
-    e = Q @ np.swapaxes(K, -1, -2) / scale
+    if bug in ("K.T", "K.T with np.dot"):
+        e = (np.dot(Q, K.T) if bug == "K.T with np.dot" else Q @ K.T) / scale
+    else:
+        e = Q @ np.swapaxes(K, -1, -2) / scale
     if mask is not None and bug != "mask ignored":
-        keep = ~mask if bug == "mask inverted" else mask
-        if bug != "mask after softmax":
+        keep = ~mask if bug in ("mask inverted", "mask inverted, added") else mask
+        if bug == "mask inverted, added":                 # the course's e += (1 - mask) * -1e9
+            e = e + (1 - keep) * -1e9
+        elif bug != "mask after softmax":
             e = np.where(keep, e, -1e9)
     w = _softmax(e, axis=-2 if bug == "softmax over queries" else -1)
     if mask is not None and bug == "mask after softmax":
@@ -80,6 +85,9 @@ SDPA = Exercise(
     library_name="seqlab.transformer.scaled_dot_product_attention",
     week="4",
     output_names=("out", "weights"),
+    steps=[("weights", "softmax(Q Kᵀ / √d_k) over the keys (the last axis), with the masked "
+                       "scores set to -1e9 before it."),
+           ("out", "the weights are right, so out = weights @ V is not.")],
     cases=[
         Case("the course's tiny tensors, no mask", lambda r: {
             "Q": _COURSE_Q, "K": _COURSE_K, "V": _COURSE_V, "mask": None}),
@@ -112,7 +120,13 @@ SDPA = Exercise(
                 "over the T_k keys sum to 1. You normalised over the queries (axis=-2)."),
         Mistake("mask inverted", _sdpa_mistake("mask inverted"),
                 "the mask is inverted: True (1) means 'may attend', so it is the False entries "
-                "that get -1e9 (np.where(mask, e, -1e9), or e + (1 - mask) * -1e9)."),
+                "that get -1e9 (np.where(mask, e, -1e9), or e + (1 - mask) * -1e9).",
+                variants=(_sdpa_mistake("mask inverted, added"),)),
+        Mistake("K.T", _sdpa_mistake("K.T"),
+                "K.T reverses ALL the axes of a batched K, (m, T_k, d_k) -> (d_k, T_k, m), so "
+                "the product fails (it works only for 2-D arrays): transpose the last two axes "
+                "only, np.swapaxes(K, -1, -2) (or np.matmul(Q, K.transpose(0, 2, 1)) for 3-D).",
+                variants=(_sdpa_mistake("K.T with np.dot"),)),
         Mistake("mask ignored", _sdpa_mistake("mask ignored"),
                 "the mask is not used: masked keys (False) must get weight 0, so set their "
                 "scores to -1e9 before the softmax."),

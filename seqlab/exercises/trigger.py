@@ -211,7 +211,8 @@ def _insert(background, audio_clip, previous_segments, rng, bug=None):
     while (bug not in ("no check", "no retry") and is_overlapping(segment_time, previous_segments)
            and (retry > 0 if bug == "one retry short" else retry >= 0)):
         segment_time = get_random_time_segment(segment_ms, rng)
-        retry -= 1
+        if bug != "retry not decremented":
+            retry -= 1
     if bug == "no check":
         segment_time = first
     elif bug != "inserts anyway" and is_overlapping(segment_time, previous_segments):
@@ -248,6 +249,11 @@ INSERT_AUDIO_CLIP = Exercise(
     library_name="seqlab.data.trigger.insert_audio_clip",
     week="3",
     output_names=("new_background", "segment_time"),
+    steps=[("segment_time", "the segment: drawn with get_random_time_segment(clip_ms(audio_clip), "
+                            "rng), again while it overlaps (up to 6 retries), (10000, 10000) "
+                            "when none is free."),
+           ("new_background", "the segment is right, so the insertion is not: overlay(background, "
+            "audio_clip, segment_time[0]), the clip ADDED at the segment's start.")],
     cases=[
         Case("an empty background list (seed 0)", _clip_case([], 0)),
         Case("the first draw overlaps (0, 4500), the second does not (seed 1)",
@@ -275,6 +281,10 @@ INSERT_AUDIO_CLIP = Exercise(
                 "stays under the word."),
         Mistake("at end", _mistake("at end"),
                 "overlay the clip at the segment's START, segment_time[0], not its end."),
+        Mistake("retry not decremented", _mistake("retry not decremented"),
+                "your loop never stopped: where no place is free, `while is_overlapping(...) and "
+                "retry >= 0` draws forever unless each pass counts down, retry -= 1.",
+                hangs=True),
         Mistake("samples", _mistake("samples"),
                 "segment_ms is the clip's length in milliseconds, clip_ms(audio_clip), not its "
                 "number of samples len(audio_clip) (16 samples per ms)."),

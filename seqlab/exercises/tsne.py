@@ -74,6 +74,9 @@ CONDITIONAL_ROW = Exercise(
     library_name="seqlab.embeddings.tsne.conditional_probabilities",
     week="2",
     output_names=("p", "perplexity"),
+    steps=[("p", "p_{j|i} = exp(-β d_j) / Σ_{k≠i} exp(-β d_k) with p_{i|i} = 0 (1)."),
+           ("perplexity", "p is right, so the perplexity is not: 2^H with the entropy in bits, "
+            "H = -Σ_j p_j log₂ p_j, terms with p_j = 0 left out (2).")],
     cases=[
         Case("N = 6 points in 3-D, i = 0, β = 0.5", _row_case(6, 3, 0, 0.5)),
         Case("i = 3 in the middle, β = 0.2", _row_case(8, 4, 3, 0.2)),
@@ -173,6 +176,7 @@ TSNE_GRADIENT = Exercise(
     library_name="seqlab.embeddings.tsne.kl_divergence_and_gradient",
     week="2",
     output_names=("dY",),
+    float32_ok=False,
     cases=[
         Case("N = 5 points on a 2-D page, a random symmetric P", _gradient_case(5, 2)),
         Case("P from joint_probabilities of 8 points in 10-D (perplexity 3)",

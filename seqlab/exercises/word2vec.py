@@ -151,6 +151,12 @@ NEGATIVE_SAMPLING_GRAD = Exercise(
     library_name="seqlab.embeddings.negative_sampling.negative_sampling_backward",
     week="2",
     output_names=("de_c", "dtheta_t", "dtheta_neg"),
+    float32_ok=False,
+    steps=[("dtheta_t", "dθ_t = g⁺ e_c with g⁺ = ∂J/∂s⁺ = (σ(s⁺) - 1)/m (6)."),
+           ("dtheta_neg", "dθ_t is right (so g⁺ is): dθ_t'ᵢ = gᵢ e_c with gᵢ = ∂J/∂sᵢ = "
+            "σ(sᵢ)/m (8)."),
+           ("de_c", "dθ_t and dθ_neg are right (so g⁺ and gᵢ are): de_c = g⁺ θ_t + "
+            "Σ_i gᵢ θ_t'ᵢ (7), e_c is in every score.")],
     cases=[
         Case("theta_neg = 0: the negatives' pull on e_c vanishes", _case(4, 3, 5, "theta_neg"),
              isolates="(σ(s⁺) - 1) θ_t"),

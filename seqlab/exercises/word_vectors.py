@@ -20,7 +20,7 @@ from seqlab.exercises.core import Case, Exercise, Mistake
 def _cosine(u, v, bug=None):
     """sim(u, v) = uᵀv / (‖u‖ ‖v‖) (1) in plain NumPy, with one known ``bug`` switched on."""
     u, v = np.asarray(u, float), np.asarray(v, float)
-    if bug == "euclidean":
+    if bug == "euclidean unguarded":
         return float(np.sqrt(np.sum((u - v) ** 2)))
     dot = np.dot(u, v)
     norm_u, norm_v = np.sqrt(np.sum(u * u)), np.sqrt(np.sum(v * v))
@@ -29,7 +29,8 @@ def _cosine(u, v, bug=None):
             return float(dot / (norm_u * norm_v))
     if norm_u == 0 or norm_v == 0:
         return 0.0
-    value = {"no norm": dot, "one norm": dot / norm_u,
+    value = {"no norm": dot, "one norm": dot / norm_u, "u norm twice": dot / (norm_u * norm_u),
+             "euclidean": np.sqrt(np.sum((u - v) ** 2)),
              "squared norms": dot / (norm_u ** 2 * norm_v ** 2),
              "l1 norms": dot / (np.sum(np.abs(u)) * np.sum(np.abs(v))),
              "distance": 1 - dot / (norm_u * norm_v),
@@ -90,7 +91,11 @@ COSINE_SIMILARITY = Exercise(
                 "‖u‖₂ = sqrt(Σ u_i²)."),
         Mistake("euclidean", _cos_mistake("euclidean"),
                 "you returned the Euclidean distance ‖u − v‖₂, a dissimilarity (0 for equal "
-                "vectors): the exercise asks for the cosine uᵀv / (‖u‖₂ ‖v‖₂)."),
+                "vectors): the exercise asks for the cosine uᵀv / (‖u‖₂ ‖v‖₂).",
+                variants=(_cos_mistake("euclidean unguarded"),)),
+        Mistake("u norm twice", _cos_mistake("u norm twice"),
+                "you divided by ‖u‖₂ twice (‖u‖₂ ‖u‖₂, a copy-paste slip?): the denominator is "
+                "‖u‖₂ ‖v‖₂, one length per vector."),
         Mistake("distance", _cos_mistake("distance"),
                 "you returned the cosine DISTANCE 1 − cos: the similarity itself is "
                 "uᵀv / (‖u‖₂ ‖v‖₂) (1 for the same direction)."),
@@ -142,6 +147,22 @@ def _analogy_case(a, b, c):
     return make
 
 
+def _negative_case(r):
+    """A made-up vocabulary where every candidate's offset points against e_b - e_a: all the
+    similarities are negative and the answer is the least negative one."""
+    D, words = 6, ("cold colder warm hot ice snow fire sun rain wind").split()
+    d = r.normal(size=D)
+    d /= np.linalg.norm(d)
+    e = {"cold": r.normal(size=D)}
+    e["colder"] = e["cold"] + 1.5 * d
+    e["warm"] = r.normal(size=D)
+    for w in words[3:]:
+        noise = r.normal(size=D)
+        noise -= (noise @ d) * d                      # orthogonal to d: the cosine is -k/|.|
+        e[w] = e["warm"] - r.uniform(0.3, 2.0) * d + noise
+    return {"word_a": "cold", "word_b": "colder", "word_c": "warm", "word_to_vec_map": e}
+
+
 def _random_analogy_case(r):
     a, b, c = (str(w) for w in r.choice(_WORDS, size=3, replace=False))
     return _analogy_case(a, b, c)(r)
@@ -173,7 +194,7 @@ def _analogy(word_a, word_b, word_c, word_to_vec_map, bug=None):
     if bug != "not lowercased":
         word_a, word_b, word_c = word_a.lower(), word_b.lower(), word_c.lower()
     e_a, e_b, e_c = m[word_a], m[word_b], m[word_c]
-    best, best_word = (np.inf if bug == "euclidean" else -np.inf), None
+    best, best_word = {"euclidean": np.inf, "best 0": 0.0}.get(bug, -np.inf), None
     for w, e_w in m.items():
         if bug != "inputs not excluded" and w in (word_a, word_b, word_c):
             continue
@@ -206,6 +227,8 @@ COMPLETE_ANALOGY = Exercise(
              _analogy_case("boy", "girl", "madrid")),
         Case("Man : Woman :: King : ? (capitals: the course lower-cases the input)",
              _analogy_case("Man", "Woman", "King")),
+        Case("cold : colder :: warm : ? in a made-up vocabulary where every similarity is "
+             "negative", _negative_case),
     ],
     hidden_cases=[Case("three random words a : b :: c : ?", _random_analogy_case)],
     mistakes=[
@@ -230,6 +253,12 @@ COMPLETE_ANALOGY = Exercise(
         Mistake("not lowercased", _analogy_mistake("not lowercased"),
                 "the vocabulary is lower-case: convert the three input words with .lower() "
                 "first, as the course does."),
+        Mistake("best 0", _analogy_mistake("best 0"),
+                "here every similarity is negative, and no word beat your starting best of 0 "
+                "(you returned the initial best_word): start from max_cosine_sim = -100 (or "
+                "-np.inf), below any cosine, which can be as low as -1.",
+                variants=(lambda word_a, word_b, word_c, word_to_vec_map: _analogy(
+                    word_a, word_b, word_c, word_to_vec_map, "best 0") or "",)),
     ],
     hints=[
         "Lower-case the three words and look up e_a, e_b, e_c. Then loop over every word w of "

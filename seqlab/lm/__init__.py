@@ -6,7 +6,8 @@ any depth); :func:`train` fits it with Adam and clipping, on padded sequences or
 one stream (truncated BPTT); :mod:`seqlab.lm.scoring` gives sentence probabilities, the loss
 per token, perplexity and n-gram baselines; :func:`sample` draws novel sequences with a
 temperature and top-k. :mod:`seqlab.lm.course` has the Dinosaurus Island functions in the
-course's form.
+course's form; :mod:`seqlab.lm.connectivity` measures how much each earlier character moves a
+prediction (∂ log ŷ<t>[y<t>] / ∂x<t'>, batched) and how fast that fades (notebook 27).
 """
 
 from seqlab.lm import course

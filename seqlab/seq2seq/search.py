@@ -16,7 +16,12 @@ and so on; it need not find (1), since the best sentence may start with a less l
 :math:`V^{T_y}` of them: fine for a toy vocabulary, impossible for a real one. Beam search
 (:mod:`seqlab.seq2seq.beam`) sits between the two.
 
-All three use the same decoder interface as :func:`~seqlab.seq2seq.beam.beam_search`:
+**Sampling** (week 1's "Sampling novel sequences", on a conditional model) draws each token
+from the decoder's distribution instead, reshaped by a temperature τ and top-k
+(:func:`seqlab.lm.sampling.adjust_logits`, :func:`~seqlab.lm.sampling.draw`): τ → 0 is greedy
+search, large τ flattens the distribution.
+
+All of them use the same decoder interface as :func:`~seqlab.seq2seq.beam.beam_search`:
 ``step_fn(last_tokens (k,), states (leaves (k, ...)) or None) -> (log_probs (k, V),
 new_states)``. The candidates of exhaustive search are the outputs that end in ``eos`` within
 ``max_len`` tokens, ranked by ``log P / T_y^α`` (``alpha=0``: eq. 2 itself).
@@ -27,8 +32,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from seqlab._validate import IdError, as_array, check_int
+from seqlab._validate import IdError, as_array, check_int, check_rng
 from seqlab.backend import get_array_module, to_numpy
+from seqlab.lm.sampling import _check_options, adjust_logits, draw
 from seqlab.seq2seq.beam import (
     _call_step,
     _check_alpha,
@@ -38,8 +44,8 @@ from seqlab.seq2seq.beam import (
     _score,
 )
 
-__all__ = ["Decoded", "exhaustive_search", "greedy_decode", "sequence_log_prob",
-           "token_log_probs"]
+__all__ = ["Decoded", "Sampled", "exhaustive_search", "greedy_decode", "sample_decode",
+           "sequence_log_prob", "step_log_probs", "token_log_probs"]
 
 
 class Decoded(NamedTuple):
@@ -71,6 +77,43 @@ def greedy_decode(step_fn: Callable, init_state: Any, bos: int, eos: int,
         if last == eos:
             break
     return Decoded(tokens, total, total)
+
+
+class Sampled(NamedTuple):
+    """A sampled output, its log P (2) under the model, and each step's two distributions."""
+
+    tokens: list        # the drawn ids, eos last if it was drawn
+    log_prob: float     # log P(y | x) (2), the model's own (τ = 1, no top-k)
+    log_probs: Any      # host (T_y, V): log P(· | x, y<1..t-1>) at each step
+    probs: Any          # host (T_y, V): the distribution each token was drawn from (τ, top-k)
+
+
+def sample_decode(step_fn: Callable, init_state: Any, bos: int, eos: int, max_len: int = 50,
+                  temperature: float = 1.0, top_k: int | None = None, seed=0) -> Sampled:
+    """Sampling: y<t> drawn from softmax(log P(· | x, y<1..t-1>) / τ) over the top k tokens,
+    until eos or ``max_len`` tokens; τ = 0 is :func:`greedy_decode`.
+
+    ``seed`` is an int or a numpy Generator: the same seed draws the same output.
+    """
+    f = "sample_decode"
+    bos, eos, max_len, xp = _check_search(f, step_fn, init_state, bos, eos, max_len)
+    temperature, top_k = _check_options(temperature, top_k, f)
+    rng = check_rng(seed, f"{f}(seed)")
+    tokens, total, rows, drawn_from, state, last = [], 0.0, [], [], init_state, bos
+    for t in range(1, max_len + 1):
+        lp, state = _call_step(step_fn, xp.asarray([last], dtype="int64"), state, 1, None, t, f)
+        if t == 1:
+            _check_vocab(f, lp.shape[1], eos=eos)
+        p = adjust_logits(lp.T, temperature, top_k)          # (V, 1), τ and top-k applied
+        last = draw(p, rng)[0]                                # y<t> ~ p
+        total += float(lp[0, last])                           # (2), under the model itself
+        tokens.append(last)
+        rows.append(to_numpy(lp[0]))
+        drawn_from.append(to_numpy(p[:, 0]))
+        if last == eos:
+            break
+    hp = get_array_module(rows[0])
+    return Sampled(tokens, total, hp.stack(rows).astype("float64"), hp.stack(drawn_from))
 
 
 def greedy_batch(step_fn: Callable, init_state: Any, m: int, bos: int, eos: int,
@@ -150,22 +193,40 @@ def token_log_probs(step_fn: Callable, init_state: Any, bos: int, tokens: Sequen
     return _token_log_probs(step_fn, init_state, bos, tokens, "token_log_probs")
 
 
-def _token_log_probs(step_fn, init_state, bos, tokens, f: str):
+def step_log_probs(step_fn: Callable, init_state: Any, bos: int, tokens: Sequence[int]):
+    """log P(· | x, y<1..t-1>) over the whole vocabulary at each step of a given output,
+    by teacher forcing through ``step_fn``: host float64 array (T_y, V)."""
+    f = "step_log_probs"
+    tokens, rows = _teacher_forced(step_fn, init_state, bos, tokens, f)
+    if not tokens:
+        raise ValueError(f"{f}(tokens): expected at least one token, got none")
+    return to_numpy(get_array_module(rows[0]).stack(rows)).astype("float64")
+
+
+def _teacher_forced(step_fn, init_state, bos, tokens, f: str) -> tuple[list, list]:
+    """(the tokens as a list of ints, [log P(· | x, y<1..t-1>) (V,) for each step])."""
     tokens = to_numpy(as_array(tokens, f"{f}(tokens)", "int", ndim=1, symbols="(T_y,) of token "
                                "ids")).tolist()
     if any(v < 0 for v in tokens):
         raise IdError(f"{f}(tokens): expected token ids >= 0, got {tokens!r}")
     bos, _, _, xp = _check_search(f, step_fn, init_state, bos, 0, 1)
-    out, state, last = [], init_state, bos
+    rows, state, last = [], init_state, bos
     for t, v in enumerate(tokens, start=1):
         lp, state = _call_step(step_fn, xp.asarray([last], dtype="int64"), state, 1, None, t, f)
         if v >= lp.shape[1]:
             raise IdError(f"{f}(tokens): expected token ids < V = {lp.shape[1]}, got {v} at "
                           f"position {t}")
-        out.append(lp[0, v])                                     # teacher forcing: feed y<t>
+        rows.append(lp[0])                                       # teacher forcing: feed y<t>
         last = v
-    hp = get_array_module(lp) if tokens else None
-    return hp.asarray(out, dtype="float64") if tokens else to_numpy(xp.zeros(0))
+    return tokens, rows
+
+
+def _token_log_probs(step_fn, init_state, bos, tokens, f: str):
+    tokens, rows = _teacher_forced(step_fn, init_state, bos, tokens, f)
+    if not tokens:
+        return to_numpy(get_array_module(*_leaves(init_state)).zeros(0))
+    hp = get_array_module(rows[0])
+    return hp.asarray([row[v] for row, v in zip(rows, tokens, strict=True)], dtype="float64")
 
 
 def sequence_log_prob(step_fn: Callable, init_state: Any, bos: int,

@@ -18,7 +18,8 @@ __all__ = ["train_seq2seq"]
 def train_seq2seq(model, sources, targets, *, steps: int = 1000, batch_size: int = 64,
                   lr: float = 3e-3, clip: float = 5.0, seed: int = 0,
                   time_limit: float | None = None,
-                  evaluate=None, eval_every: int = 500, log=print, lr_decay_at: float = 0.7):
+                  evaluate=None, eval_every: int = 500, log=print, lr_decay_at: float = 0.7,
+                  freeze_encoder: int = 0):
     """Train ``model`` in place on (source, target) pairs; returns the history.
 
     Parameters
@@ -33,6 +34,10 @@ def train_seq2seq(model, sources, targets, *, steps: int = 1000, batch_size: int
     time_limit : float seconds or None; stop early when exceeded
     evaluate : callable(model) -> dict of metrics, called every ``eval_every`` steps and at the end
     log : callable(str), progress lines, or None for none
+    freeze_encoder : int, for the first ``freeze_encoder`` steps the encoder's parameters
+        (keys "enc/...") get a zero gradient, so they keep their initial values while the
+        attention and the decoder learn (notebook 17: this is what makes the date model's
+        attention align; Adam's moments of those keys stay 0, so they do not move at all)
 
     Returns
     -------
@@ -51,6 +56,10 @@ def train_seq2seq(model, sources, targets, *, steps: int = 1000, batch_size: int
     lr = check_number(lr, f"{f}(lr)", 0, low_open=True)
     clip = check_number(clip, f"{f}(clip) (inf: no clipping)", 0, low_open=True, allow_inf=True)
     lr_decay_at = check_number(lr_decay_at, f"{f}(lr_decay_at) (a fraction of the steps)", 0, 1)
+    freeze_encoder = check_int(freeze_encoder, f"{f}(freeze_encoder)", 0)
+    if freeze_encoder and not any(k.startswith("enc/") for k in model.params):
+        raise ValueError(f"{f}(freeze_encoder): expected a model with encoder parameters "
+                         f"('enc/...' keys) to freeze, got keys {sorted(model.params)[:6]}")
     if time_limit is not None:
         check_number(time_limit, f"{f}(time_limit)", 0, low_open=True, allow_inf=True)
     if evaluate is not None:
@@ -69,6 +78,8 @@ def train_seq2seq(model, sources, targets, *, steps: int = 1000, batch_size: int
         idx = rng.choice(n, size=min(batch_size, n), replace=False)
         batch = model.batch([sources[i] for i in idx], [targets[i] for i in idx])
         J, grads = model.loss(batch)
+        if step <= freeze_encoder:                       # the encoder keeps its initial values
+            grads = {k: g * 0 if k.startswith("enc/") else g for k, g in grads.items()}
         grads, _ = clip_by_norm(grads, clip)
         opt.step(model.params, grads)
         history["loss"].append(float(J))

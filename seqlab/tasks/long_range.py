@@ -41,6 +41,7 @@ from typing import NamedTuple
 
 from tqdm.auto import tqdm
 
+from seqlab._validate import check_choice, check_int, check_number, check_sequence, lookup
 from seqlab.backend import host_rng
 from seqlab.data.synthetic import AGREEMENT_VOCAB, agreement_batch
 from seqlab.rnn.network import RecurrentNetwork
@@ -96,10 +97,22 @@ def train_agreement(kind: str, gap: int, seed: int = 0, *, n_a: int = 32, m: int
     -------
     AgreementRun(net, accuracy, history)
     """
+    f = "train_agreement"
+    check_choice(kind, ("rnn", "gru", "lstm"), f"{f}(kind)")
+    gap = check_int(gap, f'{f}(gap) ("which" and "," are always between noun and verb)', 2)
+    n_a, m, n_steps, n_test = (check_int(v, f"{f}({k})", 1) for k, v in (
+        ("n_a", n_a), ("m", m), ("n_steps", n_steps), ("n_test", n_test)))
+    if isinstance(lr, dict):
+        lr = lookup(lr, kind, f"{f}(lr)", "kind")
+    lr = check_number(lr, f"{f}(lr)", 0, low_open=True)
+    clip = check_number(clip, f"{f}(clip) (inf: no clipping)", 0, low_open=True, allow_inf=True)
+    if stop_at is not None:
+        check_number(stop_at, f"{f}(stop_at) (an accuracy, or None)", 0, 1)
+    if forget_bias is not None:
+        check_number(forget_bias, f"{f}(forget_bias)")
     net = RecurrentNetwork(len(AGREEMENT_VOCAB), n_a, 2, kind, rng=seed)
     if kind == "lstm" and forget_bias is not None:
         net.params["l1/b_f"][...] = forget_bias       # Γf = σ(b_f + ...) starts near σ(b_f)
-    lr = lr[kind] if isinstance(lr, dict) else lr
     stream = host_rng(10_000 + seed)                  # a fresh batch at every step
     val_ids, val_y = agreement_batch(256, gap, rng=30_000 + seed)
 
@@ -130,12 +143,20 @@ def gap_sweep(kinds=EXPERIMENT["kinds"], gaps=EXPERIMENT["gaps"], seeds=EXPERIME
     dict: "kinds", "gaps", "seeds" (lists), "accuracy", "steps", "seconds" (nested lists
         [K][G][S]), "config" (the training keywords), "seconds_total" (wall time)
     """
+    f = "gap_sweep"
     unknown = set(train) - set(_TRAIN_KEYS)
     if unknown:
-        raise ValueError(f"gap_sweep(**train): unknown keywords {sorted(unknown)}; expected "
-                         f"some of {_TRAIN_KEYS}")
+        raise TypeError(f"{f}(**train): expected keywords of train_agreement {_TRAIN_KEYS}, got "
+                        f"{sorted(unknown)}")
     config = {k: train.get(k, EXPERIMENT[k]) for k in _TRAIN_KEYS}
-    kinds, gaps, seeds = list(kinds), [int(g) for g in gaps], [int(s) for s in seeds]
+    kinds = [check_choice(k, ("rnn", "gru", "lstm"), f"{f}(kinds)") for k in check_sequence(
+        kinds, f"{f}(kinds)", "a list of cell kinds", empty=False)]
+    gaps = [check_int(g, f"{f}(gaps)", 2) for g in check_sequence(gaps, f"{f}(gaps)",
+                                                                 "a list of gaps", empty=False)]
+    seeds = [check_int(s, f"{f}(seeds)", 0) for s in check_sequence(seeds, f"{f}(seeds)",
+                                                                    "a list of seeds",
+                                                                    empty=False)]
+    workers = check_int(workers, f"{f}(workers)", 1)
     out = {"kinds": kinds, "gaps": gaps, "seeds": seeds, "config": config}
     for key in ("accuracy", "steps", "seconds"):
         out[key] = [[[0.0] * len(seeds) for _ in gaps] for _ in kinds]

@@ -25,6 +25,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from seqlab._validate import (
+    check_bool,
+    check_choice,
+    check_instance,
+    check_int,
+    check_number,
+    named_as,
+)
 from seqlab.backend import host_rng, to_numpy
 from seqlab.data.synthetic import TAGGING_VOCAB, TaggingBatch, name_tagging_batch
 from seqlab.rnn.network import RecurrentNetwork
@@ -57,6 +65,13 @@ def train_name_tagger(bidirectional: bool, seed: int = 0, *, kind: str = "gru", 
     -------
     TaggerRun(net, history)
     """
+    f = "train_name_tagger"
+    bidirectional = check_bool(bidirectional, f"{f}(bidirectional)")
+    check_choice(kind, ("rnn", "gru", "lstm"), f"{f}(kind)")
+    n_a, n_layers, m, n_steps = (check_int(v, f"{f}({k})", 1) for k, v in (
+        ("n_a", n_a), ("n_layers", n_layers), ("m", m), ("n_steps", n_steps)))
+    lr = check_number(lr, f"{f}(lr)", 0, low_open=True)
+    clip = check_number(clip, f"{f}(clip) (inf: no clipping)", 0, low_open=True, allow_inf=True)
     net = RecurrentNetwork(len(TAGGING_VOCAB), n_a, 2, kind, n_layers, bidirectional, rng=seed)
     stream = host_rng(40_000 + seed)
 
@@ -72,13 +87,29 @@ def train_name_tagger(bidirectional: bool, seed: int = 0, *, kind: str = "gru", 
 def evaluate_name_tagger(net: RecurrentNetwork, batch: TaggingBatch) -> dict:
     """Per-word accuracy (eq. 4): "overall", "ambiguous" (the ambiguous first words only) and
     "other" (every other word), each a float in [0, 1]."""
-    args = (net, batch.ids, batch.tags, batch.lengths)
-    return {"overall": tagging_accuracy(*args),
-            "ambiguous": tagging_accuracy(*args, select=batch.ambiguous),
-            "other": tagging_accuracy(*args, select=~batch.ambiguous)}
+    args = (net, _batch(batch, "evaluate_name_tagger").ids, batch.tags, batch.lengths)
+    with _named("evaluate_name_tagger"):
+        return {"overall": tagging_accuracy(*args),
+                "ambiguous": tagging_accuracy(*args, select=batch.ambiguous),
+                "other": tagging_accuracy(*args, select=~batch.ambiguous)}
 
 
 def name_probabilities(net: RecurrentNetwork, batch: TaggingBatch):
     """P(name) for every word: host float array (m, T), 0 on padding."""
-    p = to_numpy(predict_proba(net, batch.ids, batch.lengths)[1])    # (m, T) ŷ<t>_name
+    with _named("name_probabilities"):
+        p = to_numpy(predict_proba(net, _batch(batch, "name_probabilities").ids,
+                                   batch.lengths)[1])          # (m, T) ŷ<t>_name
     return p * batch.mask
+
+
+def _batch(batch, fname: str) -> TaggingBatch:
+    return check_instance(batch, TaggingBatch, f"{fname}(batch)",
+                          "a TaggingBatch (name_tagging_batch)")
+
+
+def _named(fname: str):
+    """Errors of the prediction, with its ids coming from the batch, reported as fname's."""
+    return named_as({"predict_proba(ids)": f"{fname}(net) (its vocabulary does not cover the "
+                     f"batch's ids)", "tagging_accuracy(ids)": f"{fname}(net) (its vocabulary "
+                     f"does not cover the batch's ids)", "predict_proba(": f"{fname}(",
+                     "tagging_accuracy(": f"{fname}("})

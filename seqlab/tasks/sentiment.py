@@ -51,9 +51,25 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from seqlab._validate import (
+    IdError,
+    as_array,
+    check_dict,
+    check_float_dtype,
+    check_ids,
+    check_instance,
+    check_int,
+    check_keys,
+    check_lengths,
+    check_number,
+    check_path,
+    check_rng,
+    check_str,
+    check_words,
+    named_as,
+)
 from seqlab.backend import (
     get_array_module,
-    host_rng,
     load_arrays,
     save_arrays,
     to_device,
@@ -65,6 +81,7 @@ from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import cross_entropy
 from seqlab.optim import Adam, clip_by_norm
 from seqlab.rnn.network import RecurrentNetwork, last_step
+from seqlab.tasks._sentiment_checks import _labels, _pair, _rows, _v1
 from seqlab.tasks.training import classifier_step
 
 __all__ = ["PRETRAINED", "accuracy", "analyse_sentence", "average_embeddings",
@@ -90,9 +107,10 @@ def embedding_matrix(words, vectors) -> tuple[dict, object]:
     word_index : dict, word -> row in [1, N]
     E : array (N + 1, n_h) of ``vectors``' dtype
     """
+    words = check_words(words, "embedding_matrix(words)")
+    vectors = as_array(vectors, "embedding_matrix(vectors)", ndim=2, symbols="(N, n_h)")
     xp = get_array_module(vectors)
-    vectors = xp.asarray(vectors)
-    if vectors.ndim != 2 or len(words) != vectors.shape[0]:
+    if len(words) != vectors.shape[0]:
         raise ValueError(f"embedding_matrix(vectors): expected ({len(words)}, n_h), one row per "
                          f"word, got {vectors.shape}")
     E = xp.concatenate([xp.zeros((1, vectors.shape[1]), vectors.dtype), vectors])
@@ -112,7 +130,11 @@ def sentence_to_avg(sentence: str, word_to_vec_map: dict):
     avg : array (n_h,); words missing from the map are skipped, and a sentence without a
         known word gives the zero vector
     """
-    words = sentence.lower().split()
+    words = check_str(sentence, "sentence_to_avg(sentence)", empty=True).lower().split()
+    if not check_dict(word_to_vec_map, "sentence_to_avg(word_to_vec_map)", "a dict word -> "
+                      "vector"):
+        raise ValueError("sentence_to_avg(word_to_vec_map): expected at least one word, got an "
+                         "empty dict")
     any_vector = next(iter(word_to_vec_map.values()))
     xp = get_array_module(any_vector)
     avg = xp.zeros(xp.shape(any_vector))                  # (n_h,)
@@ -128,14 +150,18 @@ def sentence_to_avg(sentence: str, word_to_vec_map: dict):
 
 def average_embeddings(ids, lengths, E):
     """Eq. (1) for a padded batch: (n_h, m) means of the first L_i rows E[ids[i, t]]."""
+    ids, E = _rows(ids, E, "average_embeddings")
     xp = get_array_module(E)
-    ids, lengths = xp.asarray(ids), xp.asarray(lengths)
+    ids = xp.asarray(ids)
+    lengths = xp.asarray(check_lengths(lengths, ids.shape[0], ids.shape[1],
+                                       "average_embeddings(lengths)"))
     total = E[ids].sum(axis=1)                            # (m, n_h): padding rows are zeros
     return (total / lengths[:, None].astype(E.dtype)).T   # (1) (n_h, m)
 
 
 def embed(ids, E):
     """The LSTM's input features: X[:, i, t] = E[ids[i, t]], (n_h, m, T_x)."""
+    ids, E = _rows(ids, E, "embed")
     xp = get_array_module(E)
     return xp.ascontiguousarray(E[xp.asarray(ids)].transpose(2, 0, 1))  # (m,T,n_h)->(n_h,m,T)
 
@@ -143,27 +169,32 @@ def embed(ids, E):
 # ---------------------------------------------------------------------------------------- V1
 def init_v1(n_h: int, n_y: int, rng=0, dtype=np.float32) -> dict:
     """V1's params: W (n_y, n_h) ~ N(0, 1/n_h) (Xavier, as the course), b = 0 (n_y, 1)."""
-    W = host_rng(rng).normal(size=(n_y, n_h)) / n_h ** 0.5
+    n_h, n_y = check_int(n_h, "init_v1(n_h)", 1), check_int(n_y, "init_v1(n_y)", 1)
+    dtype = check_float_dtype(dtype, "init_v1(dtype)")
+    W = check_rng(rng, "init_v1(rng)").normal(size=(n_y, n_h)) / n_h ** 0.5
     return {"W": to_device(W.astype(dtype)), "b": to_device(W[:, :1].astype(dtype) * 0)}
 
 
 def v1_forward(avg, params: dict):
     """ŷ = softmax(W avg + b) (eqs. 2-3): avg (n_h, m) -> (y_hat (n_y, m), DenseCache)."""
+    avg = _v1(params, avg, "v1_forward")
     z, cache = dense_forward(avg, params["W"], params["b"], "identity")   # (2) z = W avg + b
     return softmax(z, axis=0), cache                                      # (3)
 
 
 def v1_loss(params: dict, avg, y):
     """Cross-entropy of V1 and its gradients (eqs. 2-5): -> (loss, {"W", "b"})."""
+    avg = _v1(params, avg, "v1_loss", finite=True)
     z, cache = dense_forward(avg, params["W"], params["b"], "identity")   # (2)
-    loss, dz = cross_entropy(z, y)                                        # (4), (5) dz
+    with named_as({"cross_entropy(": "v1_loss("}):
+        loss, dz = cross_entropy(z, y)                                    # (4), (5) dz
     _, grads = dense_backward(dz, cache)                                  # (5) dW, db
     return float(loss), grads
 
 
 def v1_predict_proba(params: dict, avg):
     """ŷ (n_y, m) on the host."""
-    return to_numpy(v1_forward(to_device(avg), params)[0])
+    return to_numpy(v1_forward(to_device(_v1(params, avg, "v1_predict_proba")), params)[0])
 
 
 def train_v1(avg, y, n_y: int, epochs: int = 100, lr: float = 0.01, batch_size: int = 32,
@@ -180,10 +211,15 @@ def train_v1(avg, y, n_y: int, epochs: int = 100, lr: float = 0.01, batch_size: 
     params : dict W, b
     losses : list of the mean training loss per epoch
     """
-    avg, y = to_device(avg), to_device(y)
-    params = init_v1(avg.shape[0], n_y, seed, avg.dtype) if params is None else params
-    opt, rng, losses = Adam(lr), host_rng(seed), []
+    f = "train_v1"
+    avg = to_device(as_array(avg, f"{f}(avg)", ndim=2, symbols="(n_h, m)"))
     m = avg.shape[1]
+    y = to_device(_labels(y, m, check_int(n_y, f"{f}(n_y)", 1), f"{f}(y)"))
+    epochs, batch_size = (check_int(v, f"{f}({k})", 1) for k, v in (("epochs", epochs),
+                                                                      ("batch_size", batch_size)))
+    lr = check_number(lr, f"{f}(lr)", 0, low_open=True)
+    params = init_v1(avg.shape[0], n_y, seed, avg.dtype) if params is None else params
+    opt, rng, losses = Adam(lr), check_rng(seed, f"{f}(seed)"), []
     for _ in tqdm(range(epochs), desc="V1 (averaging)", disable=not progress, leave=False):
         order, total = rng.permutation(m), 0.0
         for s in range(0, m, batch_size):
@@ -199,12 +235,16 @@ def train_v1(avg, y, n_y: int, epochs: int = 100, lr: float = 0.01, batch_size: 
 def make_v2(n_h: int, n_a: int, n_y: int, n_layers: int = 1, rng=0,
             dtype=np.float32) -> RecurrentNetwork:
     """V2's network: an LSTM over n_h-dimensional embeddings with n_y softmax outputs."""
-    return RecurrentNetwork(n_h, n_a, n_y, kind="lstm", n_layers=n_layers, rng=rng, dtype=dtype)
+    with named_as({"RecurrentNetwork(n_x)": "make_v2(n_h)", "RecurrentNetwork(n_y)":
+                   "make_v2(n_y)", "RecurrentNetwork(": "make_v2("}):
+        return RecurrentNetwork(n_h, n_a, n_y, kind="lstm", n_layers=n_layers, rng=rng, dtype=dtype)
 
 
 def v2_loss(net: RecurrentNetwork, ids, y, lengths, E):
     """Eqs. (6-8): (loss, grads) of the many-to-one LSTM on one batch (E frozen)."""
-    return classifier_step(net, embed(ids, E), y, lengths)
+    with named_as({"embed(": "v2_loss(", "classifier_step(ids)": "v2_loss(E) (its n_h is not "
+                   "the network's n_x)", "classifier_step(": "v2_loss("}):
+        return classifier_step(net, embed(ids, E), y, lengths)
 
 
 def _batches(lengths, batch_size: int, rng) -> list:
@@ -230,8 +270,16 @@ def train_v2(net: RecurrentNetwork, ids, lengths, y, E, epochs: int = 5, lr: flo
     -------
     losses : list of the mean training loss per epoch
     """
-    ids, lengths, y = to_numpy(ids), to_numpy(lengths), to_numpy(y)   # host: batches cut here
-    rng, opt, losses = host_rng(seed), Adam(lr), []
+    f = "train_v2"
+    check_instance(net, RecurrentNetwork, f"{f}(net)")
+    ids = to_numpy(as_array(ids, f"{f}(ids)", "int", ndim=2, symbols="(m, T_x)"))
+    lengths = to_numpy(check_lengths(lengths, ids.shape[0], ids.shape[1], f"{f}(lengths)"))
+    y = to_numpy(_labels(y, ids.shape[0], net.config["n_y"], f"{f}(y)"))
+    epochs, batch_size = (check_int(v, f"{f}({k})", 1) for k, v in (("epochs", epochs),
+                                                                      ("batch_size", batch_size)))
+    lr = check_number(lr, f"{f}(lr)", 0, low_open=True)
+    clip = check_number(clip, f"{f}(clip) (inf: no clipping)", 0, low_open=True, allow_inf=True)
+    rng, opt, losses = check_rng(seed, f"{f}(seed)"), Adam(lr), []
     E = to_device(E).astype(net.dtype)
     bar = tqdm(total=epochs * -(-len(y) // batch_size), desc="V2 (LSTM)", disable=not progress,
                leave=False)
@@ -253,7 +301,12 @@ def train_v2(net: RecurrentNetwork, ids, lengths, y, E, epochs: int = 5, lr: flo
 
 def v2_predict_proba(net: RecurrentNetwork, ids, lengths, E, batch_size: int = 512):
     """ŷ (n_y, m) on the host: softmax of each sentence's last-step logits, in batches."""
-    ids, lengths = to_numpy(ids), to_numpy(lengths)
+    f = "v2_predict_proba"
+    check_instance(net, RecurrentNetwork, f"{f}(net)")
+    batch_size = check_int(batch_size, f"{f}(batch_size)", 1)
+    ids, E = _rows(ids, E, f)
+    ids = to_numpy(ids)
+    lengths = to_numpy(check_lengths(lengths, ids.shape[0], ids.shape[1], f"{f}(lengths)"))
     E = to_device(E).astype(net.dtype)
     out = []
     for s in range(0, len(lengths), batch_size):
@@ -277,9 +330,19 @@ def analyse_sentence(text: str, word_index: dict, E, v1_params: dict, net: Recur
     dict with ``tokens`` (the L known words), ``contributions`` (L,) (each word's term of the
     sum), ``bias`` (b_pos - b_neg), ``p_v1`` and ``p_v2`` (n_y,) class probabilities
     """
-    tokens = known_tokens(text, word_index)
+    f = "analyse_sentence"
+    check_dict(word_index, f"{f}(word_index)", "a dict word -> embedding row")
+    tokens = known_tokens(check_str(text, f"{f}(text)"), word_index)
+    if not tokens:
+        raise ValueError(f"{f}(text): expected at least one word of the vocabulary, got "
+                         f"{text!r}")
     ids, lengths = encode([tokens], word_index)                 # (1, L), (1,)
+    _v1(v1_params, to_numpy(E)[:1].T, f)
     W, b = to_numpy(v1_params["W"]), to_numpy(v1_params["b"])
+    for name, k in (("positive", positive), ("negative", negative)):
+        if not -W.shape[0] <= check_int(k, f"{f}({name})") < W.shape[0]:
+            raise IdError(f"{f}({name}): expected a class in [{-W.shape[0]}, {W.shape[0]}), "
+                          f"got {k}")
     E_host = to_numpy(E)
     direction = W[positive] - W[negative]                       # (n_h,) W_pos - W_neg
     rows = ids[0, :len(tokens)]                                 # (L,) rows of E
@@ -294,25 +357,17 @@ def analyse_sentence(text: str, word_index: dict, E, v1_params: dict, net: Recur
 # ------------------------------------------------------------------------------- metrics
 def accuracy(y_true, y_pred) -> float:
     """Fraction of predictions equal to the labels."""
-    y_true, y_pred = to_numpy(y_true), to_numpy(y_pred)
-    xp = get_array_module(y_true)
-    y_true, y_pred = xp.asarray(y_true), xp.asarray(y_pred)
-    if y_true.shape != y_pred.shape or y_true.ndim != 1 or not len(y_true):
-        raise ValueError(f"accuracy(y_pred): expected a non-empty 1-D array of y_true's shape "
-                         f"{y_true.shape}, got {y_pred.shape}")
-    return float(xp.mean(y_true == y_pred))
+    y_true, y_pred = _pair(y_true, y_pred, "accuracy", "real")
+    return float(get_array_module(y_true).mean(y_true == y_pred))
 
 
 def confusion_matrix(y_true, y_pred, n_classes: int):
     """C[i, j] = number of examples of class i predicted as j (rows: truth), int64."""
-    y_true, y_pred = to_numpy(y_true), to_numpy(y_pred)
+    n_classes = check_int(n_classes, "confusion_matrix(n_classes)", 1)
+    y_true, y_pred = _pair(y_true, y_pred, "confusion_matrix", "int")
     xp = get_array_module(y_true)
-    y_true, y_pred = xp.asarray(y_true), xp.asarray(y_pred)
-    accuracy(y_true, y_pred)                              # the same shape checks
     for name, v in (("y_true", y_true), ("y_pred", y_pred)):
-        if v.dtype.kind not in "iu" or v.min() < 0 or v.max() >= n_classes:
-            raise ValueError(f"confusion_matrix({name}): expected ints in [0, {n_classes}), "
-                             f"got {v.dtype} in [{v.min()}, {v.max()}]")
+        check_ids(v, n_classes, f"confusion_matrix({name})")
     flat = y_true * n_classes + y_pred                    # one bin per (truth, prediction)
     return xp.bincount(flat, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
@@ -321,6 +376,9 @@ def confusion_matrix(y_true, y_pred, n_classes: int):
 def save_pretrained(path, v1_params: dict, net: RecurrentNetwork, meta: dict) -> None:
     """One .npz: V1's W, b as ``v1.W``, ``v1.b``; V2's params as ``v2.<key>``; the network's
     config and ``meta`` (data, split, GloVe rows, measured accuracies) as metadata."""
+    check_keys(v1_params, ("W", "b"), "save_pretrained(v1_params)")
+    check_instance(net, RecurrentNetwork, "save_pretrained(net)")
+    path = check_path(path, "save_pretrained(path)")
     arrays = {f"v1.{k}": v for k, v in v1_params.items()}
     arrays.update({f"v2.{k}": v for k, v in net.params.items()})
     save_arrays(path, arrays, {**meta, "v2_config": net.config})
@@ -328,7 +386,7 @@ def save_pretrained(path, v1_params: dict, net: RecurrentNetwork, meta: dict) ->
 
 def load_pretrained(path) -> tuple[dict, RecurrentNetwork, dict]:
     """(V1 params, V2 network, metadata) from a file written by :func:`save_pretrained`."""
-    arrays, meta = load_arrays(path)
+    arrays, meta = load_arrays(check_path(path, "load_pretrained(path)"))
     v1 = {k[3:]: v for k, v in arrays.items() if k.startswith("v1.")}
     v2 = {k[3:]: v for k, v in arrays.items() if k.startswith("v2.")}
     net = RecurrentNetwork(**meta["v2_config"], dtype=v2["W_ya"].dtype)
@@ -337,3 +395,4 @@ def load_pretrained(path) -> tuple[dict, RecurrentNetwork, dict]:
                          f"config's {sorted(net.params)}")
     net.params = v2
     return v1, net, meta
+

@@ -33,6 +33,16 @@ from collections.abc import Callable
 
 from tqdm.auto import tqdm
 
+from seqlab._validate import (
+    as_array,
+    check_callable,
+    check_instance,
+    check_int,
+    check_lengths,
+    check_number,
+    check_shape,
+    named_as,
+)
 from seqlab.backend import get_array_module, to_device, to_numpy
 from seqlab.functional import softmax
 from seqlab.losses import cross_entropy, temporal_cross_entropy
@@ -45,6 +55,13 @@ __all__ = ["TrainHistory", "classifier_step", "classify", "fit", "length_mask",
 
 def length_mask(lengths, T: int):
     """(m, T) bool, True on the real steps t < L_i."""
+    T = check_int(T, "length_mask(T)", 1)
+    lengths = as_array(lengths, "length_mask(lengths)", "int", ndim=1, symbols="(m,)")
+    lengths = check_lengths(lengths, lengths.shape[0], T, "length_mask(lengths)")
+    return _mask(lengths, T)
+
+
+def _mask(lengths, T: int):
     xp = get_array_module(lengths)
     return xp.arange(T)[None, :] < xp.asarray(lengths)[:, None]
 
@@ -64,9 +81,10 @@ def classifier_step(net: RecurrentNetwork, ids, y, lengths=None):
     loss : float, J
     grads : dict, ∂J/∂params
     """
-    logits, cache = net.forward(ids, lengths=lengths)
-    z_last = last_step(logits, lengths)                         # (n_y, m): z<L_i>
-    loss, dz_last = cross_entropy(z_last, y)                    # (1)
+    with _named("classifier_step", "y"):
+        logits, cache = _net(net, "classifier_step").forward(ids, lengths=lengths)
+        z_last = last_step(logits, lengths)                     # (n_y, m): z<L_i>
+        loss, dz_last = cross_entropy(z_last, y)                # (1)
     dlogits = last_step_backward(dz_last, logits.shape, lengths)  # (2) (n_y, m, T_x)
     return float(loss), net.backward(dlogits, cache)
 
@@ -86,9 +104,10 @@ def tagger_step(net: RecurrentNetwork, ids, tags, lengths=None):
     loss : float, J
     grads : dict, ∂J/∂params
     """
-    logits, cache = net.forward(ids, lengths=lengths)
-    mask = None if lengths is None else length_mask(lengths, logits.shape[2])  # (m, T_x)
-    loss, dlogits = temporal_cross_entropy(logits, tags, mask=mask)            # (3)
+    with _named("tagger_step", "tags"):
+        logits, cache = _net(net, "tagger_step").forward(ids, lengths=lengths)
+        mask = None if lengths is None else _mask(lengths, logits.shape[2])    # (m, T_x)
+        loss, dlogits = temporal_cross_entropy(logits, tags, mask=mask)        # (3)
     return float(loss), net.backward(dlogits, cache)
 
 
@@ -122,13 +141,22 @@ def fit(net: RecurrentNetwork, step: Callable, batch: Callable[[int], tuple], n_
     α v/(√s + ε) can stay large while the gradients are tiny, and a network can lose what it
     learned in one step (measured on the agreement task: a loss of 1e-7, then 1.4).
     """
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int) or n_steps < 1:
-        raise ValueError(f"fit(n_steps): expected an int ≥ 1, got {n_steps!r}")
+    _net(net, "fit")
+    n_steps = check_int(n_steps, "fit(n_steps)", 1)
+    check_every = check_int(check_every, "fit(check_every)", 1)
+    lr = check_number(lr, "fit(lr)", 0, low_open=True)
+    clip = check_number(clip, "fit(clip) (inf: no clipping)", 0, low_open=True, allow_inf=True)
+    check_callable(step, "fit(step)", "a callable step(net, *batch) -> (loss, grads)")
+    check_callable(batch, "fit(batch)", "a callable batch(i) -> tuple of arrays")
+    if stop is not None:
+        check_callable(stop, "fit(stop)", "a callable stop(net) -> bool, or None")
     opt, losses, start = Adam(lr), [], time.perf_counter()
     bar = tqdm(range(n_steps), desc=desc, disable=not progress, leave=False)
     for i in bar:
         args = tuple(None if a is None else to_device(a) for a in batch(i))
-        loss, grads = step(net, *args)
+        with named_as({"classifier_step(": "fit(batch): classifier_step(",
+                       "tagger_step(": "fit(batch): tagger_step("}):
+            loss, grads = step(net, *args)
         clip_by_norm(grads, clip)                               # (4) g := clip(∇J, c)
         opt.step(net.params, grads)                             # (4) Adam step
         losses.append(loss)
@@ -142,15 +170,19 @@ def fit(net: RecurrentNetwork, step: Callable, batch: Callable[[int], tuple], n_
 
 def predict_proba(net: RecurrentNetwork, ids, lengths=None):
     """softmax(z<t>) at every step: (n_y, m, T_x) probabilities, on the default device."""
-    logits, _ = net.forward(to_device(ids),
-                            lengths=None if lengths is None else to_device(lengths))
+    with _named("predict_proba"):
+        logits, _ = _net(net, "predict_proba").forward(
+            to_device(as_array(ids, "predict_proba(ids)", "real")),
+            lengths=None if lengths is None else to_device(lengths))
     return softmax(logits, axis=0)
 
 
 def classify(net: RecurrentNetwork, ids, lengths=None):
     """Many-to-one predictions argmax z<L_i>: host int array (m,)."""
     lengths = None if lengths is None else to_device(lengths)
-    logits, _ = net.forward(to_device(ids), lengths=lengths)
+    with _named("classify"):
+        logits, _ = _net(net, "classify").forward(
+            to_device(as_array(ids, "classify(ids)", "real")), lengths=lengths)
     return to_numpy(last_step(logits, lengths).argmax(axis=0))
 
 
@@ -163,12 +195,35 @@ def tagging_accuracy(net: RecurrentNetwork, ids, tags, lengths, select=None) -> 
     lengths : int (m,)
     select : bool (m, T_x) or None, e.g. only the ambiguous words
     """
-    predicted = predict_proba(net, ids, lengths).argmax(axis=0)   # (m, T_x)
+    f = "tagging_accuracy"
+    with _named(f):
+        predicted = predict_proba(net, ids, lengths).argmax(axis=0)   # (m, T_x)
     xp = get_array_module(predicted)
-    keep = length_mask(to_device(lengths), predicted.shape[1])
+    tags = as_array(tags, f"{f}(tags)", "int", ndim=2, symbols="(m, T_x)")
+    check_shape(tags, predicted.shape, "(m, T_x) like ids", f"{f}(tags)")
+    keep = _mask(to_device(lengths), predicted.shape[1])
     if select is not None:
+        select = as_array(select, f"{f}(select)", "real", ndim=2, symbols="(m, T_x) of bool")
+        if select.dtype != bool:
+            raise TypeError(f"{f}(select): expected a bool array (m, T_x), got dtype "
+                            f"{select.dtype}")
+        check_shape(select, predicted.shape, "(m, T_x) like ids", f"{f}(select)")
         keep = keep & to_device(select)
     n = int(keep.sum())
     if n == 0:
-        raise ValueError("tagging_accuracy(select): no step selected")
+        raise ValueError(f"{f}(select): expected at least one real step selected, got none")
     return float(xp.sum((predicted == to_device(tags)) & keep)) / n
+
+
+def _net(net, fname: str) -> RecurrentNetwork:
+    return check_instance(net, RecurrentNetwork, f"{fname}(net)")
+
+
+def _named(fname: str, target: str = "y"):
+    """The network's and the loss's argument errors, reported as ``fname``'s."""
+    return named_as({"RecurrentNetwork.forward(x)": f"{fname}(ids)",
+                     "RecurrentNetwork.forward(": f"{fname}(",
+                     "temporal_cross_entropy(y)": f"{fname}({target})",
+                     "cross_entropy(y)": f"{fname}({target})",
+                     "last_step(lengths)": f"{fname}(lengths)",
+                     "temporal_cross_entropy(": f"{fname}(", "cross_entropy(": f"{fname}("})

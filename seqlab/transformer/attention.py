@@ -65,17 +65,30 @@ from typing import Any, NamedTuple
 from seqlab._validate import as_array, check_cache, check_shape, fmt, got
 from seqlab.backend import get_array_module, to_device
 
-__all__ = ["AttentionCache", "scaled_dot_product_attention",
-           "scaled_dot_product_attention_backward"]
+__all__ = ["AttentionCache", "AttentionGrads", "scaled_dot_product_attention",
+           "scaled_dot_product_attention_backward", "scaled_dot_product_attention_backward_full"]
 
 
 class AttentionCache(NamedTuple):
-    """What the backward pass needs: the inputs and the attention weights α."""
+    """What the backward pass needs (the inputs and the attention weights α), and the scores
+    and mask of the forward pass (for a step-through, :mod:`seqlab.transformer.trace`)."""
 
-    Q: Any          # (..., T_q, d_k)
-    K: Any          # (..., T_k, d_k)
-    V: Any          # (..., T_k, d_v)
-    weights: Any    # (..., T_q, T_k)
+    Q: Any              # (..., T_q, d_k)
+    K: Any              # (..., T_k, d_k)
+    V: Any              # (..., T_k, d_v)
+    weights: Any        # (..., T_q, T_k)
+    energy: Any = None  # (..., T_q, T_k), e = Q Kᵀ/√d_k (1), before the mask
+    mask: Any = None    # (..., T_q, T_k) bool (a broadcast view), or None
+
+
+class AttentionGrads(NamedTuple):
+    """Every gradient of the backward pass (:func:`scaled_dot_product_attention_backward_full`)."""
+
+    dQ: Any             # noqa: N815 (the lecture's name) (..., T_q, d_k) (7)
+    dK: Any             # noqa: N815 (..., T_k, d_k) (8)
+    dV: Any             # noqa: N815 (..., T_k, d_v) (4)
+    dweights: Any       # (..., T_q, T_k), ∂J/∂α (5)
+    denergy: Any        # (..., T_q, T_k), ∂J/∂e (6)
 
 
 def scaled_dot_product_attention(Q, K, V, mask=None):
@@ -111,7 +124,7 @@ def scaled_dot_product_attention(Q, K, V, mask=None):
         weights = expo / xp.where(total > 0, total, 1)        # (2) α; all-0 row stays 0
     weights = weights.astype(Q.dtype, copy=False)
     out = weights @ V                                         # (3) out = α V   (..., T_q, d_v)
-    return out, weights, AttentionCache(Q, K, V, weights)
+    return out, weights, AttentionCache(Q, K, V, weights, energy, mask)
 
 
 def scaled_dot_product_attention_backward(dout, cache: AttentionCache):
@@ -128,20 +141,29 @@ def scaled_dot_product_attention_backward(dout, cache: AttentionCache):
     dK : array (..., T_k, d_k)
     dV : array (..., T_k, d_v)
     """
-    Q, K, V, weights = check_cache(cache, AttentionCache,
-                                   "scaled_dot_product_attention_backward")
-    where = "scaled_dot_product_attention_backward(dout)"
+    dQ, dK, dV, _, _ = _backward(dout, cache, "scaled_dot_product_attention_backward")
+    return dQ, dK, dV
+
+
+def scaled_dot_product_attention_backward_full(dout, cache: AttentionCache) -> AttentionGrads:
+    """:func:`scaled_dot_product_attention_backward` (same parameters) that also returns ∂J/∂α
+    and ∂J/∂e: an :class:`AttentionGrads` (dQ, dK, dV, dweights, denergy)."""
+    return _backward(dout, cache, "scaled_dot_product_attention_backward_full")
+
+
+def _backward(dout, cache, fname: str) -> AttentionGrads:
+    Q, K, V, weights = check_cache(cache, AttentionCache, fname)[:4]
+    where = f"{fname}(dout)"
     dout = as_array(dout, where, symbols="(..., T_q, d_v)")
     check_shape(dout, (*weights.shape[:-1], V.shape[-1]), "(..., T_q, d_v) like out", where)
     xp = get_array_module(dout, Q)
-    scale = 1.0 / math.sqrt(Q.shape[-1])
     dV = xp.swapaxes(weights, -1, -2) @ dout                  # (4) dV = αᵀ dout  (..., T_k, d_v)
     dweights = dout @ xp.swapaxes(V, -1, -2)                  # (5) dα = dout Vᵀ  (..., T_q, T_k)
     denergy = weights * (dweights - xp.sum(dweights * weights, axis=-1, keepdims=True))  # (6)
-    denergy *= scale                                          # fold 1/√d_k into de once
-    dQ = denergy @ K                                          # (7) dQ = de K / √d_k
-    dK = xp.swapaxes(denergy, -1, -2) @ Q                     # (8) dK = deᵀ Q / √d_k
-    return dQ, dK, dV
+    dscores = denergy * (1.0 / math.sqrt(Q.shape[-1]))        # ∂J/∂(Q Kᵀ) = de / √d_k
+    dQ = dscores @ K                                          # (7) dQ = de K / √d_k
+    dK = xp.swapaxes(dscores, -1, -2) @ Q                     # (8) dK = deᵀ Q / √d_k
+    return AttentionGrads(dQ, dK, dV, dweights, denergy)
 
 
 def check_qkv(Q, K, V, fname: str) -> tuple:

@@ -68,22 +68,21 @@ from seqlab._validate import (
     got,
 )
 from seqlab.backend import get_array_module, to_device, zeros
-from seqlab.layers.dropout import dropout_backward, dropout_forward
-from seqlab.layers.layer_norm import layer_norm_backward, layer_norm_forward
+from seqlab.transformer.add_norm import SublayerGrads, add_norm_backward, add_norm_forward
 from seqlab.transformer.attention import check_mask
 from seqlab.transformer.multi_head import (
     MHA_KEYS,
     _heads,
     init_multi_head_params,
-    multi_head_attention_backward,
+    multi_head_attention_backward_full,
     multi_head_attention_forward,
 )
 
-__all__ = ["FFNCache", "decoder_layer_backward", "decoder_layer_forward",
-           "encoder_layer_backward", "encoder_layer_forward", "feed_forward_backward",
+__all__ = ["FFNCache", "decoder_layer_backward",
+           "decoder_layer_backward_full", "decoder_layer_forward", "encoder_layer_backward",
+           "encoder_layer_backward_full", "encoder_layer_forward", "feed_forward_backward",
            "feed_forward_forward", "init_decoder_layer", "init_encoder_layer", "sub"]
 
-LN_EPS = 1e-6   # the course's LayerNormalization(epsilon=1e-6)
 FFN_KEYS = ("W_1", "b_1", "W_2", "b_2")
 
 
@@ -167,23 +166,6 @@ def feed_forward_backward(dout, cache: FFNCache):
     return dz @ p["W_1"].T, grads                                # dx = dz W_1ᵀ (m, T, d_model)
 
 
-# --------------------------------------------------------------------------- Add & Norm
-def _add_norm_forward(x, sublayer_out, params, prefix, dropout, rng, train):
-    """LN(x + Dropout(sublayer_out)) with the layer norm ``prefix``; returns (out, caches)."""
-    dropped, d_cache = dropout_forward(sublayer_out, dropout, rng, train)
-    out, ln_cache = layer_norm_forward(x + dropped, params[f"{prefix}.gamma"],
-                                       params[f"{prefix}.beta"], LN_EPS)
-    return out, (d_cache, ln_cache)
-
-
-def _add_norm_backward(dout, caches, grads, prefix):
-    """(7): returns d(x + ·), the gradient of both the residual input and the sub-layer."""
-    d_cache, ln_cache = caches
-    dsum, g = layer_norm_backward(dout, ln_cache)
-    grads[f"{prefix}.gamma"], grads[f"{prefix}.beta"] = g["gamma"], g["beta"]
-    return dsum, dropout_backward(dsum, d_cache)     # (residual path, sub-layer path)
-
-
 # --------------------------------------------------------------------------- encoder layer
 def encoder_layer_forward(x, params: dict, n_heads: int, mask=None, dropout: float = 0.0,
                           rng=None, train: bool = False):
@@ -207,24 +189,35 @@ def encoder_layer_forward(x, params: dict, n_heads: int, mask=None, dropout: flo
                                             n_heads, dropout, rng, train, mask=mask)
     att, weights, mha_cache = multi_head_attention_forward(x, x, _sub(params, "mha"), n_heads,
                                                            mask)
-    x1, an1 = _add_norm_forward(x, att, params, "ln1", dropout, rng, train)      # (2)
+    x1, an1 = add_norm_forward(x, att, params, "ln1", dropout, rng, train)      # (2)
     f, ffn_cache = feed_forward_forward(x1, _sub(params, "ffn"))
-    out, an2 = _add_norm_forward(x1, f, params, "ln2", dropout, rng, train)      # (3)
+    out, an2 = add_norm_forward(x1, f, params, "ln2", dropout, rng, train)      # (3)
     return out, weights, (mha_cache, an1, ffn_cache, an2)
 
 
 def encoder_layer_backward(dout, cache):
     """Backward pass of :func:`encoder_layer_forward`: (dx (m, T_x, d_model), grads)."""
-    dout, (mha_cache, an1, ffn_cache, an2) = _check_layer_cache(dout, cache, 4,
-                                                                 "encoder_layer_backward")
+    return _encoder_backward(dout, cache, "encoder_layer_backward")[:2]
+
+
+def encoder_layer_backward_full(dout, cache):
+    """:func:`encoder_layer_backward` that also returns {"mha": SublayerGrads, "ffn": ...}."""
+    return _encoder_backward(dout, cache, "encoder_layer_backward_full")
+
+
+def _encoder_backward(dout, cache, fname: str) -> tuple:
+    dout, (mha_cache, an1, ffn_cache, an2) = _check_layer_cache(dout, cache, 4, fname)
     grads: dict = {}
-    dx1, df = _add_norm_backward(dout, an2, grads, "ln2")
+    dx1, df = add_norm_backward(dout, an2, grads, "ln2")
     dx1_ffn, g = feed_forward_backward(df, ffn_cache)
     grads.update(_prefixed("ffn", g))
-    dx, datt = _add_norm_backward(dx1 + dx1_ffn, an1, grads, "ln1")
-    dq, dkv, g = multi_head_attention_backward(datt, mha_cache)
+    dx1_all = dx1 + dx1_ffn                           # (7) residual path + FFN path
+    dx, datt = add_norm_backward(dx1_all, an1, grads, "ln1")
+    dq, dkv, g, dconcat, att = multi_head_attention_backward_full(datt, mha_cache)
     grads.update(_prefixed("mha", g))
-    return dx + dq + dkv, grads                       # (7) residual + query path + key/value path
+    flows = {"mha": SublayerGrads(dx1_all, dx, datt, dq + dkv, dconcat, att),
+             "ffn": SublayerGrads(dout, dx1, df, dx1_ffn)}
+    return dx + dq + dkv, grads, flows                # (7) residual + query path + key/value path
 
 
 # --------------------------------------------------------------------------- decoder layer
@@ -252,31 +245,45 @@ def decoder_layer_forward(y, enc_out, params: dict, n_heads: int, self_mask=None
                                             cross_mask)
     att, w_self, self_cache = multi_head_attention_forward(y, y, _sub(params, "self"), n_heads,
                                                            self_mask)
-    y1, an1 = _add_norm_forward(y, att, params, "ln1", dropout, rng, train)         # (4)
+    y1, an1 = add_norm_forward(y, att, params, "ln1", dropout, rng, train)         # (4)
     att2, w_cross, cross_cache = multi_head_attention_forward(y1, enc_out,
                                                               _sub(params, "cross"), n_heads,
                                                               cross_mask)
-    y2, an2 = _add_norm_forward(y1, att2, params, "ln2", dropout, rng, train)       # (5)
+    y2, an2 = add_norm_forward(y1, att2, params, "ln2", dropout, rng, train)       # (5)
     f, ffn_cache = feed_forward_forward(y2, _sub(params, "ffn"))
-    out, an3 = _add_norm_forward(y2, f, params, "ln3", dropout, rng, train)         # (6)
+    out, an3 = add_norm_forward(y2, f, params, "ln3", dropout, rng, train)         # (6)
     return out, (w_self, w_cross), (self_cache, an1, cross_cache, an2, ffn_cache, an3)
 
 
 def decoder_layer_backward(dout, cache):
     """Backward pass of :func:`decoder_layer_forward`: (dy, denc_out, grads)."""
+    return _decoder_backward(dout, cache, "decoder_layer_backward")[:3]
+
+
+def decoder_layer_backward_full(dout, cache):
+    """:func:`decoder_layer_backward` that also returns {"self", "cross", "ffn": SublayerGrads}."""
+    return _decoder_backward(dout, cache, "decoder_layer_backward_full")
+
+
+def _decoder_backward(dout, cache, fname: str) -> tuple:
     dout, (self_cache, an1, cross_cache, an2, ffn_cache, an3) = _check_layer_cache(
-        dout, cache, 6, "decoder_layer_backward")
+        dout, cache, 6, fname)
     grads: dict = {}
-    dy2, df = _add_norm_backward(dout, an3, grads, "ln3")
+    dy2, df = add_norm_backward(dout, an3, grads, "ln3")
     dy2_ffn, g = feed_forward_backward(df, ffn_cache)
     grads.update(_prefixed("ffn", g))
-    dy1, datt2 = _add_norm_backward(dy2 + dy2_ffn, an2, grads, "ln2")
-    dy1_q, denc_out, g = multi_head_attention_backward(datt2, cross_cache)
+    dy2_all = dy2 + dy2_ffn
+    dy1, datt2 = add_norm_backward(dy2_all, an2, grads, "ln2")
+    dy1_q, denc_out, g, dconcat2, att2 = multi_head_attention_backward_full(datt2, cross_cache)
     grads.update(_prefixed("cross", g))
-    dy, datt = _add_norm_backward(dy1 + dy1_q, an1, grads, "ln1")
-    dq, dkv, g = multi_head_attention_backward(datt, self_cache)
+    dy1_all = dy1 + dy1_q
+    dy, datt = add_norm_backward(dy1_all, an1, grads, "ln1")
+    dq, dkv, g, dconcat, att = multi_head_attention_backward_full(datt, self_cache)
     grads.update(_prefixed("self", g))
-    return dy + dq + dkv, denc_out, grads
+    flows = {"self": SublayerGrads(dy1_all, dy, datt, dq + dkv, dconcat, att),
+             "cross": SublayerGrads(dy2_all, dy1, datt2, dy1_q, dconcat2, att2, denc_out),
+             "ffn": SublayerGrads(dout, dy2, df, dy2_ffn)}
+    return dy + dq + dkv, denc_out, grads, flows
 
 
 # --------------------------------------------------------------------------- initialisation

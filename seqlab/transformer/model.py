@@ -75,10 +75,11 @@ from seqlab._validate import (
 from seqlab.backend import get_array_module, scatter_add, to_device, zeros
 from seqlab.functional import log_softmax
 from seqlab.layers.dropout import dropout_backward, dropout_forward
+from seqlab.transformer._checks import check_batch, check_tokens
 from seqlab.transformer.blocks import (
-    decoder_layer_backward,
+    decoder_layer_backward_full,
     decoder_layer_forward,
-    encoder_layer_backward,
+    encoder_layer_backward_full,
     encoder_layer_forward,
     init_decoder_layer,
     init_encoder_layer,
@@ -88,7 +89,7 @@ from seqlab.transformer.label_smoothing import label_smoothed_cross_entropy
 from seqlab.transformer.masks import decoder_mask, padding_mask
 from seqlab.transformer.positional import positional_encoding
 
-__all__ = ["DecoderState", "Transformer", "TransformerConfig"]
+__all__ = ["DecoderState", "EmbedCache", "Transformer", "TransformerConfig"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,14 @@ class TransformerConfig:
         object.__setattr__(self, "pad_id", check_int(
             self.pad_id, f"{f}(pad_id) (a token id of both vocabularies)", 0,
             min(self.src_vocab, self.tgt_vocab) - 1))
+
+
+class EmbedCache(NamedTuple):
+    """What the embedding's backward needs, and √d_model E[tokens] (for a step-through)."""
+
+    tokens: Any     # (m, T) int
+    dropout: Any    # the dropout cache
+    scaled: Any     # (m, T, d_model), √d_model E[tokens], before + PE
 
 
 class DecoderState(NamedTuple):
@@ -174,13 +183,14 @@ class Transformer:
         if T > c.max_len:                        # a decoder prefix grows one token per step
             raise ValueError(f"Transformer: expected sequences of at most max_len = {c.max_len} "
                              f"tokens, got {T} (decode fewer steps or raise max_len)")
-        x = self.params[table][tokens] * math.sqrt(c.d_model) + self.pe[:T]   # (m, T, d_model)
-        x, d_cache = dropout_forward(x, c.dropout, self.rng, train)
-        return x.astype(self.params[table].dtype, copy=False), (xp.asarray(tokens), d_cache)
+        scaled = self.params[table][tokens] * math.sqrt(c.d_model)   # √d E[tokens] (m, T, d)
+        x, d_cache = dropout_forward(scaled + self.pe[:T], c.dropout, self.rng, train)  # + PE
+        return (x.astype(self.params[table].dtype, copy=False),
+                EmbedCache(xp.asarray(tokens), d_cache, scaled))
 
     def encode(self, src, train: bool = False):
         """Eqs. (1)-(2). Returns enc (m, T_x, d_model), src_mask (m, 1, T_x), caches, α list."""
-        return self._encode(self._tokens(src, "src", "Transformer.encode"), train)
+        return self._encode(check_tokens(self.config, src, "src", "Transformer.encode"), train)
 
     def _encode(self, src, train: bool = False):
         c = self.config
@@ -196,7 +206,7 @@ class Transformer:
 
     def decode(self, tgt_in, enc, src_mask, train: bool = False):
         """Eqs. (3)-(5). Returns logits (m, T_y, V_tgt), caches, [(self α, cross α)] per layer."""
-        tgt_in = self._tokens(tgt_in, "tgt_in", "Transformer.decode")
+        tgt_in = check_tokens(self.config, tgt_in, "tgt_in", "Transformer.decode")
         enc = as_array(enc, "Transformer.decode(enc)", ndim=3, symbols="(m, T_x, d_model)")
         check_shape(enc, (tgt_in.shape[0], enc.shape[1], self.config.d_model),
                     "(m, T_x, d_model), m as in tgt_in", "Transformer.decode(enc)")
@@ -222,8 +232,8 @@ class Transformer:
     def forward(self, src, tgt_in, train: bool = False):
         """The whole model. Returns logits (m, T_y, V_tgt) and a cache whose ``attention``
         entry holds {"encoder": [α per layer], "decoder": [(self α, cross α) per layer]}."""
-        src = self._tokens(src, "src", "Transformer.forward")
-        tgt_in = self._tokens(tgt_in, "tgt_in", "Transformer.forward", m=src.shape[0])
+        src = check_tokens(self.config, src, "src", "Transformer.forward")
+        tgt_in = check_tokens(self.config, tgt_in, "tgt_in", "Transformer.forward", m=src.shape[0])
         enc, src_mask, enc_cache, enc_w = self._encode(src, train)
         logits, dec_cache, dec_w = self._decode(tgt_in, enc, src_mask, train)
         return logits, {"enc": enc_cache, "dec": dec_cache,
@@ -231,13 +241,22 @@ class Transformer:
 
     def backward(self, dlogits, cache) -> dict:
         """∂J/∂params from ∂J/∂logits (m, T_y, V_tgt); a dict with the keys of ``params``."""
+        return self._backward(dlogits, cache, "Transformer.backward")[0]
+
+    def backward_full(self, dlogits, cache) -> tuple:
+        """:meth:`backward` that also returns the gradient met at every stage: (grads, flows),
+        flows = {"dec_out": ∂J/∂dec (m, T_y, d_model), "dec": [per layer {"self", "cross",
+        "ffn": SublayerGrads}], "tgt_x0": ∂J/∂y_0, "enc_out": ∂J/∂enc, "enc": [per layer
+        {"mha", "ffn": SublayerGrads}], "src_x0": ∂J/∂x_0} (see blocks.py and add_norm.py)."""
+        return self._backward(dlogits, cache, "Transformer.backward_full")
+
+    def _backward(self, dlogits, cache, f: str) -> tuple:
         c, p = self.config, self.params
-        check_keys(cache, ("enc", "dec"), "Transformer.backward(cache)", extra=True)
+        check_keys(cache, ("enc", "dec"), f"{f}(cache)", extra=True)
         (tgt_emb_cache, dec_caches, y) = cache["dec"]
-        dlogits = as_array(dlogits, "Transformer.backward(dlogits)", ndim=3, symbols="(m, T_y, "
-                           "V_tgt)")
+        dlogits = as_array(dlogits, f"{f}(dlogits)", ndim=3, symbols="(m, T_y, V_tgt)")
         check_shape(dlogits, (*y.shape[:2], c.tgt_vocab), "(m, T_y, V_tgt) like the logits",
-                    "Transformer.backward(dlogits)")
+                    f"{f}(dlogits)")
         xp = get_array_module(dlogits)
         grads: dict = {}
         d = c.d_model
@@ -245,23 +264,27 @@ class Transformer:
         grads["W_out"] = y.reshape(-1, d).T @ dl2                     # (5) dW_out = decᵀ dlogits
         grads["b_out"] = xp.sum(dl2, axis=0)
         dy = dlogits @ p["W_out"].T                                   # (m, T_y, d_model)
+        flows: dict = {"dec_out": dy, "dec": [None] * c.n_layers, "enc": [None] * c.n_layers}
         denc = 0
         for layer in reversed(range(c.n_layers)):
-            dy, denc_l, g = decoder_layer_backward(dy, dec_caches[layer])
+            dy, denc_l, g, flows["dec"][layer] = decoder_layer_backward_full(dy,
+                                                                             dec_caches[layer])
             denc = denc + denc_l                                      # every layer reads enc
             grads.update({f"dec.{layer}.{k}": v for k, v in g.items()})
         grads["tgt_emb"] = self._embed_backward(dy, tgt_emb_cache, "tgt_emb")
         src_emb_cache, enc_caches = cache["enc"]
-        dx = denc
+        dx = flows["enc_out"] = denc
+        flows["tgt_x0"] = dy
         for layer in reversed(range(c.n_layers)):
-            dx, g = encoder_layer_backward(dx, enc_caches[layer])
+            dx, g, flows["enc"][layer] = encoder_layer_backward_full(dx, enc_caches[layer])
             grads.update({f"enc.{layer}.{k}": v for k, v in g.items()})
         grads["src_emb"] = self._embed_backward(dx, src_emb_cache, "src_emb")
-        return {k: grads[k] for k in p}
+        flows["src_x0"] = dx
+        return {k: grads[k] for k in p}, flows
 
     def _embed_backward(self, dx, emb_cache, table: str):
         """(7): dE = √d_model Σ over the positions of each token of d x0 (scatter-add)."""
-        tokens, d_cache = emb_cache
+        tokens, d_cache, _ = emb_cache
         dx = dropout_backward(dx, d_cache) * math.sqrt(self.config.d_model)
         dE = get_array_module(dx).zeros_like(self.params[table])
         return scatter_add(dE, tokens.ravel(), dx.reshape(-1, dx.shape[-1]))
@@ -279,7 +302,7 @@ class Transformer:
         loss : float
         grads : dict with the keys of ``params``
         """
-        src, tgt_in, tgt_out = self._batch(batch)
+        src, tgt_in, tgt_out = check_batch(batch, self.config.tgt_vocab)
         logits, cache = self.forward(src, tgt_in, train)
         loss, dlogits = label_smoothed_cross_entropy(logits, tgt_out, self.config.label_smoothing,
                                                      self.config.pad_id)
@@ -294,7 +317,7 @@ class Transformer:
         if src.ndim == 2 and src.shape[0] != 1:
             raise ValueError(f"{f}(src): expected one source sentence (T_x,) or (1, T_x), got "
                              f"shape {tuple(src.shape)}")
-        enc, src_mask, _, _ = self._encode(self._tokens(src.reshape(1, -1), "src", f))
+        enc, src_mask, _, _ = self._encode(check_tokens(self.config, src.reshape(1, -1), "src", f))
         return DecoderState(xp.zeros((1, 0), dtype="int64"), enc, src_mask)
 
     def decode_step(self, last_tokens, states: DecoderState):
@@ -338,7 +361,7 @@ class Transformer:
         bos, eos = check_token(bos, V, f"{f}(bos)"), check_token(eos, V, f"{f}(eos)")
         max_len = check_int(max_len, f"{f}(max_len)", 1)
         xp = get_array_module(self.params["src_emb"])
-        src = xp.asarray(self._tokens(src, "src", f))
+        src = xp.asarray(check_tokens(self.config, src, "src", f))
         enc, src_mask, _, _ = self._encode(src)
         out = xp.full((src.shape[0], 1), bos, dtype="int64")
         done = xp.zeros(src.shape[0], dtype=bool)
@@ -351,35 +374,6 @@ class Transformer:
             if bool(xp.all(done)):
                 break
         return out[:, 1:]
-
-    # ------------------------------------------------------------------ checks
-    def _tokens(self, tokens, arg: str, fname: str, m: int | None = None):
-        """Token ids (m, T), 1 <= T <= max_len, in [0, V) of ``arg``'s vocabulary."""
-        c, where = self.config, f"{fname}({arg})"
-        tokens = as_array(tokens, where, "int", ndim=2, symbols="(m, T) of token ids")
-        if not 1 <= tokens.shape[1] <= c.max_len:
-            raise ValueError(f"{where}: expected at least one token and at most max_len = "
-                             f"{c.max_len} per sequence, got shape {tuple(tokens.shape)}")
-        if m is not None and tokens.shape[0] != m:
-            raise ValueError(f"{where}: expected {m} sequences, one per source, got "
-                             f"{tokens.shape[0]}")
-        return check_ids(tokens, c.src_vocab if arg == "src" else c.tgt_vocab, where)
-
-    def _batch(self, batch) -> tuple:
-        """(src, tgt_in, tgt_out) from a 3-tuple or a dict; tgt_out checked against tgt_in."""
-        f = "Transformer.loss(batch)"
-        if isinstance(batch, dict):
-            check_keys(batch, ("src", "tgt_in", "tgt_out"), f, extra=True)
-            batch = (batch["src"], batch["tgt_in"], batch["tgt_out"])
-        if not isinstance(batch, tuple | list) or len(batch) != 3:
-            raise TypeError(f"{f}: expected (src, tgt_in, tgt_out) or a dict with those keys, "
-                            f"got {got(batch)}")
-        src, tgt_in, tgt_out = batch
-        tgt_out = check_ids(as_array(tgt_out, f"{f} tgt_out", "int", ndim=2), self.config
-                            .tgt_vocab, f"{f} tgt_out")
-        check_shape(tgt_out, getattr(tgt_in, "shape", tgt_out.shape), "tgt_in's (m, T_y)",
-                    f"{f} tgt_out")
-        return src, tgt_in, tgt_out
 
     def __repr__(self) -> str:
         n = sum(int(v.size) for v in self.params.values())

@@ -70,11 +70,12 @@ from seqlab.transformer.attention import (
     AttentionCache,
     check_mask,
     scaled_dot_product_attention,
-    scaled_dot_product_attention_backward,
+    scaled_dot_product_attention_backward_full,
 )
 
 __all__ = ["MHA_KEYS", "MultiHeadCache", "init_multi_head_params", "multi_head_attention_backward",
-           "multi_head_attention_forward", "split_heads", "merge_heads"]
+           "multi_head_attention_backward_full", "multi_head_attention_forward", "split_heads",
+           "merge_heads"]
 
 MHA_KEYS = ("W_q", "b_q", "W_k", "b_k", "W_v", "b_v", "W_o", "b_o")
 
@@ -190,23 +191,32 @@ def multi_head_attention_backward(dout, cache: MultiHeadCache):
     dkv_in : array (m, T_k, d_model)
     grads : dict with the keys of ``params``
     """
-    q_in, kv_in, p, concat, att, h = check_cache(cache, MultiHeadCache,
-                                                 "multi_head_attention_backward")
-    dout = as_array(dout, "multi_head_attention_backward(dout)", ndim=3, symbols="(m, T_q, "
-                    "d_model)")
-    check_shape(dout, q_in.shape, "(m, T_q, d_model) like out",
-                "multi_head_attention_backward(dout)")
+    return _backward(dout, cache, "multi_head_attention_backward")[:3]
+
+
+def multi_head_attention_backward_full(dout, cache: MultiHeadCache):
+    """:func:`multi_head_attention_backward` (same parameters) that also returns the gradients
+    inside: (dq_in, dkv_in, grads, dconcat (m, T_q, d_model) = ∂J/∂Concat(head_1..h), the
+    heads' :class:`~seqlab.transformer.attention.AttentionGrads` (m, h, ., .))."""
+    return _backward(dout, cache, "multi_head_attention_backward_full")
+
+
+def _backward(dout, cache, fname: str) -> tuple:
+    q_in, kv_in, p, concat, att, h = check_cache(cache, MultiHeadCache, fname)
+    dout = as_array(dout, f"{fname}(dout)", ndim=3, symbols="(m, T_q, d_model)")
+    check_shape(dout, q_in.shape, "(m, T_q, d_model) like out", f"{fname}(dout)")
     xp = get_array_module(dout, q_in)
     d = q_in.shape[-1]
     dout2 = dout.reshape(-1, d)                               # (m·T_q, d_model)
     grads = {"W_o": concat.reshape(-1, d).T @ dout2,          # (4) dW_o = concatᵀ dout
              "b_o": xp.sum(dout2, axis=0)}                    # (4) db_o = Σ dout
     dconcat = dout @ p["W_o"].T                               # (4) d concat  (m, T_q, d_model)
-    dQ, dK, dV = scaled_dot_product_attention_backward(_split(dconcat, h), att)
+    att_grads = scaled_dot_product_attention_backward_full(_split(dconcat, h), att)
+    dQ, dK, dV = att_grads[:3]                                # per head (m, h, T, d_k)
     dq_in = _projection_backward(_merge(dQ), q_in, p["W_q"], grads, "q")        # (5)
     dkv_in = (_projection_backward(_merge(dK), kv_in, p["W_k"], grads, "k")
               + _projection_backward(_merge(dV), kv_in, p["W_v"], grads, "v"))
-    return dq_in, dkv_in, {k: grads[k] for k in p}
+    return dq_in, dkv_in, {k: grads[k] for k in p}, dconcat, att_grads
 
 
 def _projection_backward(dY, x, W, grads: dict, name: str):

@@ -65,6 +65,7 @@ from seqlab.functional import log_softmax
 from seqlab.optim import Adam
 from seqlab.seq2seq.beam import _check_alpha, beam_search
 from seqlab.seq2seq.metrics import exact_match, phoneme_error_rate
+from seqlab.seq2seq.search import sample_decode, step_log_probs
 from seqlab.seq2seq.vocab import TokenVocab
 from seqlab.transformer.model import DecoderState, Transformer, TransformerConfig
 from seqlab.transformer.schedule import WarmupSchedule
@@ -222,6 +223,29 @@ class TaskModel:
         res = beam_search(self._step, state, self.bos, self.eos, beam_width=beam_width,
                           max_len=max_len, alpha=alpha)
         return "".join(self.tgt_vocab.decode(res.best)), res
+
+    def sample(self, source, temperature: float = 1.0, top_k: int | None = None, seed=0,
+               max_len: int = 12):
+        """Sampling on one source through :meth:`step` (:func:`~seqlab.seq2seq.search
+        .sample_decode`, temperature τ and top-k; τ = 0 is greedy): (output text, Sampled)."""
+        f = "TaskModel.sample"
+        state = self.model.init_decoder_state(self._encode_all([source], f"{f}(source)")[0])
+        try:
+            res = sample_decode(self._step, state, self.bos, self.eos, max_len, temperature,
+                                top_k, seed)
+        except (TypeError, ValueError) as e:
+            raise renamed(e, "sample_decode(", f"{f}(") from None
+        return "".join(self.tgt_vocab.decode(res.tokens)), res
+
+    def path_log_probs(self, source, tokens):
+        """log P(· | x, y<1..t-1>) (T_y, V_tgt), host float64, at each step of a given output
+        ``tokens`` (ids, eos included if it ended), by teacher forcing through :meth:`step`."""
+        f = "TaskModel.path_log_probs"
+        state = self.model.init_decoder_state(self._encode_all([source], f"{f}(source)")[0])
+        try:
+            return step_log_probs(self._step, state, self.bos, tokens)
+        except (TypeError, ValueError) as e:
+            raise renamed(e, "step_log_probs(", f"{f}(") from None
 
     # ------------------------------------------------------------------ files
     def save(self, path, **meta) -> None:

@@ -9,7 +9,8 @@
 - week 1: :mod:`~seqlab.viz.bptt` (the BPTT stepper), :mod:`~seqlab.viz.rnn_plots`,
   :mod:`~seqlab.viz.lm` (live loss curve, sampling widget), :mod:`~seqlab.viz.gates` (the gate
   explorer), :mod:`~seqlab.viz.tasks` (long-range and tagging figures), :mod:`~seqlab.viz.music`
-  (piano roll, audio).
+  (piano roll, audio), :mod:`~seqlab.viz.memory` (the memory explorer: which earlier characters
+  a prediction leans on, RNN vs GRU vs LSTM).
 - week 2: :mod:`~seqlab.viz.embeddings` (analogy explorer), :mod:`~seqlab.viz.word2vec` (training
   animation, negative-sampling exponent, Huffman tree), :mod:`~seqlab.viz.glove` (co-occurrence
   heatmap, weighting function), :mod:`~seqlab.viz.embedding_maps` (t-SNE explorer, debiasing),
@@ -45,6 +46,7 @@ from seqlab.viz.gates import (
 )
 from seqlab.viz.glove import cooccurrence_heatmap, glove_loss_curve, weighting_explorer
 from seqlab.viz.lm import live_loss_curve, sampling_explorer, token_logprob_bars
+from seqlab.viz.memory import memory_explorer
 from seqlab.viz.music import audio, compare_histograms, loss_curves, piano_roll
 from seqlab.viz.plots import activation_curves, probability_bars
 from seqlab.viz.rnn_plots import hidden_state_heatmap, norm_curves
@@ -97,7 +99,7 @@ __all__ = ["accuracy_vs_gap_figure", "activation_curves", "alignment_explorer", 
            "gate_trace", "glove_loss_curve", "hidden_state_heatmap", "huffman_explorer",
            "huffman_figure", "lattice_explorer", "lattice_figure", "layer_states_figure",
            "length_accuracy_plot", "live_loss_curve", "load_gate_model", "load_long_range_results",
-           "load_tsne_maps", "log_mel_figure", "loss_curves", "mask_visualizer",
+           "load_tsne_maps", "log_mel_figure", "loss_curves", "mask_visualizer", "memory_explorer",
            "name_probability_figure", "negation_figure", "noise_explorer", "noise_figure",
            "norm_curves", "piano_roll", "positional_encoding_explorer", "posteriors_figure",
            "probability_bars", "projection_recorder", "sampling_explorer", "sentiment_explorer",

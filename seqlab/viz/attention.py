@@ -7,6 +7,10 @@ heatmap) to see its row as bars. What-if: send that step's attention to one inpu
 
 The computation is :meth:`seqlab.seq2seq.attention_model.AttentionSeq2Seq.attention_map`; the
 widget decodes once per (text, what-if) and keeps it, so a step change only restyles.
+
+Outlined boxes (``boxes``: (row, first column, stop column)) mark where a person would look,
+the rule-derived field of each output character (:func:`seqlab.data.dates.date_fields`), so
+the heatmap shows at a glance whether α lands inside them.
 """
 
 from __future__ import annotations
@@ -41,13 +45,32 @@ def _labels(chars: Sequence[str]) -> list[str]:
     return [f"{c if c != ' ' else '␣'}·{i + 1}" for i, c in enumerate(chars)]
 
 
+def _box_shapes(boxes, n_rows: int, n_cols: int, where: str) -> list[dict]:
+    """Plotly rectangles around heatmap cells (row, columns lo..hi-1); categories sit at
+    0, 1, 2, ... so a cell spans ±0.5 around its index."""
+    shapes = []
+    for box in boxes or ():
+        if len(box) != 3:
+            raise ValueError(f"{where}: expected (row, start, stop) triples, got {box!r}")
+        t, lo, hi = (int(v) for v in box)
+        if not (0 <= t < n_rows and 0 <= lo < hi <= n_cols):
+            raise ValueError(f"{where}: expected 0 <= row < {n_rows} and 0 <= start < stop <= "
+                             f"{n_cols}, got {box!r}")
+        shapes.append(dict(type="rect", xref="x", yref="y", x0=lo - 0.5, x1=hi - 0.5,
+                           y0=t - 0.5, y1=t + 0.5, line=dict(color="#e8710a", width=2),
+                           fillcolor="rgba(0,0,0,0)"))
+    return shapes
+
+
 def attention_figure(inp: Sequence[str], out: Sequence[str], alpha, step: int = 0,
-                     title: str = "") -> go.Figure:
-    """Heatmap of α (len(out), len(inp)) with the row of ``step`` as bars underneath."""
+                     title: str = "", boxes=None) -> go.Figure:
+    """Heatmap of α (len(out), len(inp)) with the row of ``step`` as bars underneath;
+    ``boxes`` (row, start, stop) outline the cells a person would point to (orange)."""
     alpha = np.asarray(alpha, dtype=float)
     if alpha.shape != (len(out), len(inp)):
         raise ValueError(f"attention_figure(alpha): expected shape (len(out), len(inp)) = "
                          f"{(len(out), len(inp))}, got {alpha.shape}")
+    shapes = _box_shapes(boxes, len(out), len(inp), "attention_figure(boxes)")
     xs, ys = _labels(inp), _labels(out)
     fig = make_subplots(rows=2, cols=1, row_heights=[0.68, 0.32], vertical_spacing=0.12,
                         subplot_titles=("α<t,t'>: output character t (rows) × input t'",
@@ -62,14 +85,25 @@ def attention_figure(inp: Sequence[str], out: Sequence[str], alpha, step: int = 
     fig.update_yaxes(range=[0, 1], row=2, col=1)
     fig.update_layout(template=TEMPLATE, height=520, width=760, showlegend=False,
                       title=title or f"{''.join(inp)!r} → {''.join(out).replace('<eos>', '')}",
-                      margin=dict(l=60, r=20, t=80, b=40))
+                      margin=dict(l=60, r=20, t=80, b=40), shapes=shapes)
     return fig
 
 
-def attention_explorer(model, examples: Sequence[str], step: int = 0) -> FigureBox:
+def attention_explorer(model, examples: Sequence[str], step: int = 0,
+                       boxes: dict | None = None) -> FigureBox:
     """The explorer widget (module docstring). ``box.update(text=..., step=..., focus=...)``
     does what the controls do (``focus``: input position for the what-if, -1 for none);
-    ``box.timings`` lists the seconds of each update."""
+    ``box.timings`` lists the seconds of each update. ``boxes``: {text: [(row, start,
+    stop), ...]} outlines the expected cells of those texts (none for a typed date)."""
+    boxes = dict(boxes or {})
+    for text, rows in boxes.items():       # checked now: a bad box must not fail in a callback
+        _box_shapes(rows, max((b[0] + 1 for b in rows), default=0), len(text),
+                    f"attention_explorer(boxes[{text!r}])")
+
+    def shapes(text, n_out):
+        """The boxes of rows the output has (a wrong, shorter output drops the rest)."""
+        return _box_shapes([b for b in boxes.get(text, ()) if b[0] < n_out], n_out, len(text),
+                           "attention_explorer(boxes)")
     state = {"text": examples[0], "step": step, "focus": -1}
     cache: dict = {}
 
@@ -86,6 +120,7 @@ def attention_explorer(model, examples: Sequence[str], step: int = 0) -> FigureB
 
     inp, out, alpha = decoded(state["text"], None)
     fig = go.FigureWidget(attention_figure(inp, out, alpha, step))
+    fig.layout.shapes = shapes(state["text"], len(out))
     step_slider = widgets.IntSlider(value=step, min=0, max=len(out) - 1,
                                     description="output step", continuous_update=True,
                                     layout=widgets.Layout(width="460px"))
@@ -110,6 +145,7 @@ def attention_explorer(model, examples: Sequence[str], step: int = 0) -> FigureB
             fig.data[1].x, fig.data[1].y = _labels(inp), np.round(alpha[t], 3)
             fig.layout.annotations[1].text = f"step {t + 1} ('{out[t]}'): α<{t + 1},t'>"
             fig.layout.title.text = f"{text!r} → {''.join(out).replace('<eos>', '')}"
+            fig.layout.shapes = shapes(text, len(out))
         msg = f"output: <b>{html.escape(''.join(out).replace('<eos>', ''))}</b>"
         if 0 <= j < len(inp):
             _, out2, _ = decoded(text, (t, j))
@@ -171,14 +207,18 @@ def length_accuracy_plot(results: dict) -> go.Figure:
     return fig
 
 
-def training_curve_plot(evals: dict, metric: str = "val_acc_500") -> go.Figure:
-    """Validation accuracy vs Adam steps, one line per model: ``evals`` {name: [(step,
-    {metric: value}), ...]} (the ``evals`` metadata of the shipped models)."""
+def training_curve_plot(evals: dict, metric: str = "val_acc_500",
+                        title: str = "validation exact-match accuracy while training",
+                        y_title: str = "accuracy") -> go.Figure:
+    """A validation metric vs Adam steps, one line per model: ``evals`` {name: [(step,
+    {metric: value}), ...]} (the ``evals`` metadata of the shipped models); ``metric`` may
+    also be a callable(metrics dict) -> value."""
+    get = metric if callable(metric) else (lambda m: m[metric])
     fig = go.Figure()
     for name, points in evals.items():
-        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1][metric] for p in points],
+        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[get(p[1]) for p in points],
                                  mode="lines+markers", name=name))
-    fig.update_layout(template=TEMPLATE, title="validation exact-match accuracy while training",
-                      xaxis_title="Adam steps (minibatches of 64)", yaxis_title="accuracy",
+    fig.update_layout(template=TEMPLATE, title=title,
+                      xaxis_title="Adam steps (minibatches of 64)", yaxis_title=y_title,
                       yaxis_range=[0, 1.02], height=360, width=700)
     return fig

@@ -35,7 +35,7 @@ from plotly.subplots import make_subplots
 from seqlab.backend import load_arrays, to_numpy
 from seqlab.rnn import RecurrentNetwork
 from seqlab.viz.plots import COLOURS, TEMPLATE, visible
-from seqlab.viz.widgets import FigureBox
+from seqlab.viz.widgets import FigureBox, text_pickers
 
 PRETRAINED = Path(__file__).resolve().parents[1] / "data" / "pretrained"
 PANELS = {"lstm": ("gamma_f", "gamma_u", "gamma_o", "c"),
@@ -63,16 +63,32 @@ class GateModel:
     def kind(self) -> str:
         return self.net.kind
 
+    def encode(self, text: str, max_chars: int, fname: str) -> tuple[np.ndarray, str, int]:
+        """(ids (T,), the text as read, how many characters were replaced): a character outside
+        the vocabulary reads as a space. ``fname`` names the caller in the error for a text
+        that is not a str of 1 to ``max_chars`` characters."""
+        if not isinstance(text, str) or not 1 <= len(text) <= max_chars:
+            got = f"a str of {len(text)}" if isinstance(text, str) else type(text).__name__
+            raise ValueError(f"{fname}(text): expected a str of 1 to {max_chars} characters, "
+                             f"got {got}")
+        index = {ch: i for i, ch in enumerate(self.vocab)}
+        fallback = index.get(" ", 0)
+        ids = np.array([index.get(ch, fallback) for ch in text], dtype=np.int64)
+        return ids, "".join(self.vocab[i] for i in ids), int(sum(ch not in index for ch in text))
+
+
+KINDS = ("rnn", "gru", "lstm")  # the shipped sonnet models; the gate explorer shows GRU and LSTM
+
 
 def load_gate_model(kind: str, path=None) -> GateModel:
-    """The shipped sonnet model ``kind`` ("gru" or "lstm"), or the file ``path``.
+    """The shipped sonnet model ``kind`` ("rnn", "gru" or "lstm"), or the file ``path``.
 
     Made by ``python tools/train_gate_models.py``; its metadata holds the network's config, the
-    vocabulary and the measured train and validation losses.
+    vocabulary, the measured train and validation losses and the command that made it.
     """
     if path is None:
-        if kind not in PANELS:
-            raise ValueError(f"load_gate_model(kind): expected 'gru' or 'lstm', got {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"load_gate_model(kind): expected one of {KINDS}, got {kind!r}")
         path = PRETRAINED / f"sonnets_{kind}.npz"
     params, meta = load_arrays(path)
     net = RecurrentNetwork(**meta["config"], dtype=params["W_ya"].dtype)
@@ -110,18 +126,11 @@ def gate_trace(model: GateModel, text: str, max_chars: int = MAX_CHARS) -> GateT
     -------
     GateTrace with values[name] (n_a, T) for the panels of ``model.kind`` and "c"
     """
-    if not isinstance(text, str) or not 1 <= len(text) <= max_chars:
-        got = f"a str of {len(text)}" if isinstance(text, str) else type(text).__name__
-        raise ValueError(f"gate_trace(text): expected a str of 1 to {max_chars} characters, "
-                         f"got {got}")
-    index = {ch: i for i, ch in enumerate(model.vocab)}
-    fallback = index.get(" ", 0)
-    ids = np.array([[index.get(ch, fallback) for ch in text]], dtype=np.int64)  # (1, T)
-    shown = "".join(model.vocab[i] for i in ids[0])
-    _, cache = model.net.forward(ids)
+    ids, shown, replaced = model.encode(text, max_chars, "gate_trace")
+    _, cache = model.net.forward(ids[None])                         # one example (1, T)
     gates = model.net.gates(cache)                                  # each (n_a, 1, T)
     values = {k: np.asarray(to_numpy(v))[:, 0, :].astype(float) for k, v in gates.items()}
-    return GateTrace(model.kind, shown, values, int(sum(ch not in index for ch in text)))
+    return GateTrace(model.kind, shown, values, replaced)
 
 
 def unit_profile(trace: GateTrace, unit: int, k: int = 5) -> dict:
@@ -330,11 +339,7 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
     slider = widgets.IntSlider(value=unit, min=0, max=tr.n_a - 1, description="hidden unit",
                                continuous_update=True, layout=widgets.Layout(width="520px"))
     picker = widgets.ToggleButtons(options=names, value=state["model"], description="model")
-    examples = widgets.Dropdown(options=[(t.replace("\n", " ↵ ")[:70], t) for t in texts],
-                                value=texts[0], description="example",
-                                layout=widgets.Layout(width="620px"))
-    box_text = widgets.Text(placeholder="or type a text and press Enter", description="text",
-                            continuous_update=False, layout=widgets.Layout(width="620px"))
+    examples, box_text = text_pickers(texts)
     info = widgets.HTML(highlighted_text(tr, unit))
     timings: dict = {"unit": [], "text": []}
 

@@ -82,6 +82,17 @@ def complete_updates(fig: go.FigureWidget) -> go.FigureWidget:
     return fig
 
 
+def text_pickers(texts: Sequence[str]) -> tuple[widgets.Dropdown, widgets.Text]:
+    """An example dropdown (newlines shown as ↵) and a box for the learner's own text, sent on
+    Enter: the text controls of the gate and memory explorers."""
+    examples = widgets.Dropdown(options=[(t.replace("\n", " ↵ ")[:70], t) for t in texts],
+                                value=texts[0], description="example",
+                                layout=widgets.Layout(width="620px"))
+    box = widgets.Text(placeholder="or type a text and press Enter", description="text",
+                       continuous_update=False, layout=widgets.Layout(width="620px"))
+    return examples, box
+
+
 def widget_frontend_check() -> widgets.HTML:
     """A widget that reads "✓ widgets work" when rendered; elsewhere its text explains the fix."""
     w = widgets.HTML("<b style='color:#1a7f37'>✓ The widget front end is working: sliders in "

@@ -1,0 +1,306 @@
+"""The Transformer step-through (notebook 28): one forward pass, stage by stage, and the
+gradient of one output token's loss at every stage.
+
+For the text you type, :func:`transformer_stepper` shows the pipeline of
+:func:`seqlab.transformer.trace.trace_forward` as a strip of stages (click one, or step with the
+slider and the ◀ ▶ buttons); for the chosen stage, each of its tensors as a heatmap with its
+shape, the equation in the lecture's notation and the library lines that computed it (read from
+the real source, :func:`seqlab.viz.source.source_lines_html`). Switch the view to "backward"
+and the same panels show ∂J/∂tensor for J = -log ŷ<t>[y<t>], the loss of the output token you
+pick, from :func:`~seqlab.transformer.trace.trace_backward`; the strip's colours then show
+log10 ‖∂J/∂·‖ along the whole pipeline.
+
+The widget traces once per text (and once per loss position) and keeps the results: a stage,
+head or view change only restyles the figures.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+
+import ipywidgets as widgets
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from seqlab.backend import to_numpy
+from seqlab.transformer.trace import trace_backward, trace_forward
+from seqlab.viz.plots import TEMPLATE, visible
+from seqlab.viz.source import source_lines_html
+from seqlab.viz.widgets import FigureBox
+
+__all__ = ["prepare_text", "stage_panels", "transformer_stepper"]
+
+BLOCK_COLOURS = {"embedding": "#8c564b", "self-attention": "#1f77b4",
+                 "masked self-attention": "#9467bd", "cross-attention": "#2ca02c",
+                 "feed-forward": "#ff7f0e", "output": "#d62728"}
+GAP = 0.06          # between panels, in paper units
+DIM_LABELS = {"d_model": "feature", "d_k": "feature of the head", "d_ff": "hidden unit"}
+
+
+def prepare_text(task, text: str) -> dict:
+    """The source, the model's greedy answer and the decoder input for a typed text, with the
+    labels of every axis: {"src", "tgt_in", "answer", "labels": {axis: [str]}}."""
+    tokens = task.tokens(text)
+    answer = task.greedy([tokens])[0]
+    src, tgt_in, _ = task.batch([tokens], [answer])                 # (1, T_x), (1, T_y)
+    out = [*answer, "<eos>"]                                        # what each row predicts
+    labels = {"src": [f"{i}:{visible(t)}" for i, t in enumerate(tokens)],
+              "tgt": [f"{i}:{t}→{o}" for i, (t, o) in enumerate(zip(["<bos>", *answer], out,
+                                                                       strict=True))],
+              "V_src": [visible(t) for t in task.src_vocab.itos],
+              "V_tgt": [visible(t) for t in task.tgt_vocab.itos]}
+    return {"src": src, "tgt_in": tgt_in, "answer": answer, "labels": labels, "out": out}
+
+
+def stage_panels(stage, head: int, backward: bool) -> list[dict]:
+    """The heatmaps of one stage as plain dicts: title, z (rows, cols), rows/cols axis names,
+    colour kind ("real", "grad", "prob", "mask", "onehot", "none") and the tensor's shape."""
+    out = []
+    for p in stage.panels:
+        value = np.asarray(to_numpy(p.value))
+        shape = value.shape
+        if p.kind == "ids":                                         # drawn one-hot
+            z, kind = value, "onehot"
+        elif backward:
+            has = p.grad is not None
+            z = np.asarray(to_numpy(p.grad)) if has else value
+            kind = "grad" if has else "none"
+        else:
+            z, kind = value, {"real": "real", "prob": "prob", "mask": "mask"}[p.kind]
+        if z.ndim == 3:                                             # (h, rows, cols): one head
+            z = z[head]
+        title = p.title + (f", head {head}" if len(shape) == 3 else "")
+        if backward and kind == "grad":
+            title = f"∂J/∂({p.title})" + (f", head {head}" if len(shape) == 3 else "")
+        elif backward and p.kind != "ids":
+            title += " (no gradient)"
+        out.append({"title": title, "z": z, "rows": p.rows, "cols": p.cols, "kind": kind,
+                    "shape": shape})
+    return out
+
+
+def _colours(kind: str, z) -> dict:
+    if kind in ("prob", "onehot", "mask"):
+        scale = "Blues" if kind == "prob" else [[0, "#f4f4f4"], [1, "#1f4e79"]]
+        return dict(colorscale=scale, zmin=0, zmax=1, zmid=None)
+    if kind == "none":
+        return dict(colorscale="Greys", zmin=float(np.min(z)), zmax=float(np.max(z)) + 1e-12,
+                    zmid=None)
+    top = float(np.max(np.abs(z))) or 1.0
+    return dict(colorscale="PiYG" if kind == "grad" else "RdBu_r", zmin=-top, zmax=top, zmid=0)
+
+
+def _strip_figure(stages) -> go.Figure:
+    """Two rows of stages (encoder; decoder and output), one marker each, labelled."""
+    xs, ys = _strip_positions(stages)
+    fig = go.Figure(go.Scatter(
+        x=xs, y=ys, mode="markers+text", text=[s.short for s in stages],
+        textposition="bottom center", textfont=dict(size=9),
+        marker=dict(symbol="square", size=14, color=[BLOCK_COLOURS[s.block] for s in stages],
+                    line=dict(width=1, color="white")),
+        hovertext=[_long_name(s) for s in stages], hoverinfo="text"))
+    fig.add_trace(go.Scatter(x=[xs[0]], y=[ys[0]], mode="markers", hoverinfo="skip",
+                             marker=dict(symbol="square-open", size=22, color="black",
+                                         line=dict(width=3))))
+    fig.update_xaxes(visible=False, range=[-1, max(xs) + 1])
+    fig.update_yaxes(visible=False, range=[-1.6, 0.6])
+    fig.update_layout(template=TEMPLATE, height=120, showlegend=False,
+                      margin=dict(l=70, r=10, t=8, b=4),
+                      annotations=[dict(x=-0.5, y=-yy, xref="x", yref="y", text=name,
+                                        showarrow=False, xanchor="right", font=dict(size=11))
+                                   for yy, name in ((0, "encoder"), (1, "decoder"))])
+    return fig
+
+
+def _strip_positions(stages):
+    xs, ys, count = [], [], {"encoder": 0, "decoder": 0}
+    for s in stages:
+        row = "encoder" if s.side == "encoder" else "decoder"
+        xs.append(count[row] + (0.4 * s.layer if s.layer > 0 else 0))
+        ys.append(0 if row == "encoder" else -1)
+        count[row] += 1
+    return xs, ys
+
+
+def _long_name(stage) -> str:
+    where = stage.side if stage.layer < 0 else f"{stage.side} layer {stage.layer}, {stage.block}"
+    return f"{where}: {stage.name}"
+
+
+def _stage_figure() -> go.Figure:
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=GAP)
+    for i in range(3):
+        fig.add_trace(go.Heatmap(z=[[0]], showscale=True, colorbar=dict(thickness=8, len=0.85),
+                                 hovertemplate="%{y} · %{x}: %{z:.3g}<extra></extra>"), 1, i + 1)
+        fig.update_yaxes(autorange="reversed", row=1, col=i + 1)
+    fig.update_layout(template=TEMPLATE, height=400, margin=dict(l=110, r=30, t=60, b=60),
+                      annotations=[dict(text="", x=0.5, y=1.06, xref="paper", yref="paper",
+                                        showarrow=False, font=dict(size=13)) for _ in range(3)])
+    return fig
+
+
+def _draw_stage(fig, panels, labels) -> None:
+    """Restyle the stage figure in place: one equal-width panel per tensor, the rest hidden."""
+    n = len(panels)
+    width = (1 - GAP * (n - 1)) / n
+    with fig.batch_update():
+        for i in range(3):
+            axis_x, axis_y = (f"xaxis{i + 1 if i else ''}", f"yaxis{i + 1 if i else ''}")
+            trace = fig.data[i]
+            if i >= n:
+                trace.visible = False
+                fig.layout[axis_x].visible = fig.layout[axis_y].visible = False
+                fig.layout.annotations[i].text = ""
+                continue
+            p = panels[i]
+            lo = i * (width + GAP)
+            z = p["z"] if p["kind"] != "onehot" else np.eye(len(labels[p["cols"]]))[p["z"]]
+            rows = labels.get(p["rows"], list(range(z.shape[0])))
+            cols = labels.get(p["cols"], list(range(z.shape[1])))
+            trace.update(z=z, x=[str(c) for c in cols], y=list(rows), visible=True,
+                         colorbar=dict(x=lo + width + 0.004, thickness=8, len=0.85),
+                         **_colours(p["kind"], z))
+            fig.layout[axis_x].update(domain=[lo, lo + width - 0.03], visible=True,
+                                      showticklabels=p["cols"] not in DIM_LABELS,
+                                      title_text=DIM_LABELS.get(p["cols"], ""))
+            fig.layout[axis_y].update(visible=True, showticklabels=i == 0)
+            fig.layout.annotations[i].update(
+                text=f"{html.escape(p['title'])}  {tuple(p['shape'])}",
+                x=lo + (width - 0.03) / 2)
+
+
+def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> FigureBox:
+    """The step-through widget (module docstring). ``box.update(stage=..., head=...,
+    view="forward" | "backward", position=..., text=...)`` does what the controls do;
+    ``box.timings`` lists the seconds of each update, ``box.state`` holds the traces."""
+    state = {"text": text, "stage": stage, "head": head, "view": "forward", "position": 0,
+             "syncing": False}
+    traces: dict = {}
+    colours: dict = {}
+
+    def traced(text, position=None):
+        if (text, None) not in traces:
+            prep = prepare_text(task, text)
+            traces[(text, None)] = (prep, trace_forward(task.model, prep["src"], prep["tgt_in"]))
+        prep, fwd = traces[(text, None)]
+        if position is None:
+            return prep, fwd
+        if (text, position) not in traces:
+            traces[(text, position)] = (prep, trace_backward(task.model, fwd, position))
+        return traces[(text, position)]
+
+    prep, fwd = traced(text)
+    n_stages, h = len(fwd.stages), task.model.config.n_heads
+    strip = go.FigureWidget(_strip_figure(fwd.stages))
+    fig = go.FigureWidget(_stage_figure())
+    slider = widgets.IntSlider(value=stage, min=0, max=n_stages - 1, description="stage",
+                               continuous_update=True, layout=widgets.Layout(width="520px"))
+    back, ahead = widgets.Button(description="◀", layout=widgets.Layout(width="40px")), \
+        widgets.Button(description="▶", layout=widgets.Layout(width="40px"))
+    head_w = widgets.IntSlider(value=head, min=0, max=h - 1, description="head")
+    view_w = widgets.ToggleButtons(options=["forward", "backward"], value="forward",
+                                 description="view", tooltips=["the tensor", "∂J/∂ the tensor"])
+    pos_w = widgets.IntSlider(value=0, min=0, max=prep["tgt_in"].shape[1] - 1,
+                              description="loss at t", style={"description_width": "initial"})
+    box_text = widgets.Text(value=text, description="input", continuous_update=False,
+                            layout=widgets.Layout(width="520px"))
+    info, code = widgets.HTML(), widgets.HTML()
+    timings: list = []
+
+    def render():
+        prep, tr = traced(state["text"], state["position"] if state["view"] == "backward"
+                          else None)
+        st = tr.stages[state["stage"]]
+        panels = stage_panels(st, state["head"], state["view"] == "backward")
+        _draw_stage(fig, panels, prep["labels"])
+        xs, ys = _strip_positions(tr.stages)
+        key = (state["text"], state["position"] if state["view"] == "backward" else None)
+        if key not in colours:
+            colours[key] = (_norm_colours(tr) if key[1] is not None
+                            else [BLOCK_COLOURS[s.block] for s in tr.stages])
+        with strip.batch_update():
+            strip.data[1].x, strip.data[1].y = [xs[state["stage"]]], [ys[state["stage"]]]
+            if strip.data[0].marker.color != tuple(colours[key]):
+                strip.data[0].marker.color = colours[key]
+        info.value = _info(st, state, prep, tr)
+        refs = st.back_code if state["view"] == "backward" else st.code
+        code.value = (f"<b>{'backward' if state['view'] == 'backward' else 'forward'}: the "
+                      f"library's lines</b>" + (source_lines_html(refs) if refs else
+                                                 "<div>(no computation: an input)</div>"))
+
+    def update(stage=None, head=None, view=None, position=None, text=None) -> None:
+        start = time.perf_counter()
+        if text is not None and text != state["text"]:
+            try:
+                prep, _ = traced(text)
+            except (ValueError, KeyError) as exc:
+                info.value = f"<b style='color:#cf222e'>{html.escape(str(exc))}</b>"
+                return
+            state.update(text=text, position=0)
+            pos_w.max = prep["tgt_in"].shape[1] - 1
+        for key, value in (("stage", stage), ("head", head), ("view", view),
+                           ("position", position)):
+            if value is not None:
+                state[key] = value
+        state["syncing"] = True                     # a call from code moves the controls too
+        slider.value, head_w.value, view_w.value = state["stage"], state["head"], state["view"]
+        pos_w.value = state["position"]
+        state["syncing"] = False
+        render()
+        timings.append(time.perf_counter() - start)
+
+    def on(name):
+        return lambda ch: None if state["syncing"] else update(**{name: ch["new"]})
+
+    def on_click(_trace, points, _selector):
+        if points.point_inds:
+            slider.value = int(points.point_inds[0])
+
+    strip.data[0].on_click(on_click)
+    slider.observe(on("stage"), names="value")
+    back.on_click(lambda _: update(stage=max(state["stage"] - 1, 0)))
+    ahead.on_click(lambda _: update(stage=min(state["stage"] + 1, n_stages - 1)))
+    head_w.observe(on("head"), names="value")
+    view_w.observe(on("view"), names="value")
+    pos_w.observe(on("position"), names="value")
+    box_text.observe(lambda ch: ch["new"] and update(text=ch["new"]), names="value")
+    render()
+    controls = [widgets.HBox([slider, back, ahead]), widgets.HBox([head_w, view_w]),
+                widgets.HBox([pos_w, box_text]), strip, info]
+    box = FigureBox(controls, fig, update, below=[code])
+    box.timings, box.state, box.traces, box.strip, box.info, box.code = (
+        timings, state, traces, strip, info, code)
+    return box
+
+
+def _norm_colours(tr) -> list:
+    """log10 ‖∂J/∂·‖ of each stage's last tensor with a gradient (grey where none)."""
+    out = []
+    for s in tr.stages:
+        grads = [p.grad for p in s.panels if p.grad is not None]
+        norm = float(np.linalg.norm(np.asarray(to_numpy(grads[-1])))) if grads else 0.0
+        out.append(_viridis(np.log10(norm)) if norm > 0 else "#cccccc")
+    return out
+
+
+def _viridis(v: float) -> str:
+    """A colour of plotly's Viridis for log10 norms from -4 (dark) to 1 (yellow)."""
+    from plotly.colors import sample_colorscale
+    return sample_colorscale("Viridis", [min(max((v + 4) / 5, 0.0), 1.0)])[0]
+
+
+def _info(st, state, prep, tr) -> str:
+    i, n = state["stage"], len(tr.stages)
+    where = html.escape(_long_name(st))
+    text = (f"<b>stage {i + 1} of {n}: {where}</b><br>"
+            f"<span style='font-size:14px'>{html.escape(st.equation)}</span><br>"
+            f"source → answer: <code>{html.escape(state['text'])}</code> → "
+            f"<code>{html.escape(prep['answer'])}</code>")
+    if state["view"] == "backward":
+        t = state["position"]
+        text += (f"<br>backward: J = -log ŷ<{t}>[{html.escape(prep['out'][t])}] = "
+                 f"{tr.loss:.3g} (the loss of output {t}, "
+                 f"'{html.escape(prep['labels']['tgt'][t])}')")
+    return text
