@@ -9,7 +9,7 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.t
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 JOBS ?= 2
 
-.PHONY: lab test test-fast notebooks assignments bench constraints clean
+.PHONY: lab test test-leg test-fast notebooks assignments bench constraints clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,16 +28,24 @@ lab: $(VENV)/.lab-installed
 	@command -v espeak-ng >/dev/null || echo "note: notebooks 19-22 (speech) need espeak-ng: sudo apt-get install espeak-ng"
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
-# The whole suite: lint, unit + gradient + PyTorch reference tests, nbval over every notebook
-# (shipped and solved) with the time/memory budget table, then the real-browser test.
-# One BLAS thread per process: the two pytest workers (and their notebook kernels) already use
-# both cores, and OpenBLAS threads that spin-wait on each other make small products 100x slower.
+# The whole suite: lint, then unit + gradient + PyTorch reference tests and nbval over every
+# notebook (shipped and solved, with the time/memory budget table) once per floating-point path
+# of this CPU (tools/cpu_matrix.py: OpenBLAS kernels x NumPy SIMD loops x BLAS threads; the
+# table lands in build/cpu-matrix.md), then once each the tests marked `once` (nbgrader end to
+# end, notebooks on the device double: slow, and no floating-point path changes what they
+# check) and the real-browser test.
+SUITE := -m "not browser and not once" --nbval --nbval-current-env \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks/*.ipynb notebooks/solutions/*.ipynb
 test: $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n $(JOBS) --dist loadfile -m "not browser" \
-	  --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
-	  tests notebooks/*.ipynb notebooks/solutions/*.ipynb
+	$(PY) tools/cpu_matrix.py run -- $(SUITE)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "once and not browser" tests
 	$(PY) -m pytest -m browser -s tests/browser
+
+# One leg of the matrix (`python tools/cpu_matrix.py list` names them), e.g. make test-leg LEG=haswell-avx2
+LEG ?= native
+test-leg: $(VENV)/.test-installed
+	$(PY) tools/cpu_matrix.py run --leg $(LEG) -- $(SUITE)
 
 test-fast: $(VENV)/.test-installed
 	$(PY) -m pytest -n $(JOBS) -m "not browser and not slow" tests

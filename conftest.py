@@ -3,7 +3,8 @@
 nbval runs each notebook's cells as test items in one kernel. This plugin times every cell,
 reads the kernel's peak resident memory (``VmHWM`` in ``/proc/<pid>/status``) after the last
 cell, fails the notebook's last item at teardown when either budget is exceeded, and prints a
-table of all notebooks at the end of the run (also written to ``build/notebook-budget.md``).
+table of all notebooks at the end of the run (also written to ``build/notebook-budget.md``, or
+``build/notebook-budget-<leg>.md`` under a leg of ``tools/cpu_matrix.py``).
 It works under pytest-xdist (``--dist loadfile`` keeps a notebook on one worker): the numbers
 travel to the controller in the teardown report's ``user_properties``.
 """
@@ -100,11 +101,13 @@ def pytest_terminal_summary(terminalreporter):
             f"| {path} | {row['run_s']:.1f} | {row['kernel_start_s']:.1f} | "
             f"{'?' if peak is None else f'{peak:.0f}'} | {'ok' if ok else 'OVER'} |"
         )
+    leg = os.environ.get("SEQLAB_CPU_LEG")     # set by tools/cpu_matrix.py
     terminalreporter.section(
-        f"notebook budget ({BUDGET_SECONDS:.0f} s, {BUDGET_MB:.0f} MB each, {os.cpu_count()} cores)"
+        f"notebook budget ({BUDGET_SECONDS:.0f} s, {BUDGET_MB:.0f} MB each, {os.cpu_count()} cores"
+        + (f", CPU leg {leg})" if leg else ")")
     )
     for line in lines:
         terminalreporter.write_line(line)
-    out = Path(__file__).parent / "build" / "notebook-budget.md"
+    out = Path(__file__).parent / "build" / f"notebook-budget{'-' + leg if leg else ''}.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(lines) + "\n")

@@ -47,6 +47,14 @@ def test_no_control_characters(path):
     assert _found(path.read_text(encoding="utf-8"), path.relative_to(ROOT).as_posix()) == []
 
 
+def test_no_control_characters_in_the_docs():
+    docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    bad = [f"{p.name}:{i}" for p in docs
+           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if CONTROL.search(line)]
+    assert not bad
+
+
 def test_the_check_finds_a_bel_in_prose_and_an_escape_in_a_string():
     source = ('# so that $\\Gamma_f \x07pprox 0.88$\ntitle = "$\\approx$"\n'
               'ok = r"$\\approx$"\nstart = "\\x02"\n')

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import build_assignments as assignments  # noqa: E402 (tools/ is not a package)
 from build_notebooks import BEGIN, END, versions  # noqa: E402
 
-pytestmark = pytest.mark.grading
+pytestmark = [pytest.mark.grading, pytest.mark.once]
 
 # One quick notebook per week; 00, 01 and 10 have two exercises, so the wrong answer's
 # neighbour shows that only the wrong exercise loses its points.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -84,3 +85,12 @@ def test_strip_solutions_keeps_indentation_and_rejects_unbalanced_markers():
                                           "    raise NotImplementedError()")
     with pytest.raises(ValueError, match="without"):
         build.strip_solutions("    ### BEGIN SOLUTION\n    return x\n")
+
+
+def test_readme_notebook_table_lists_exactly_the_manifest():
+    manifest = yaml.safe_load((build.NOTEBOOKS / "manifest.yml").read_text())
+    listed = [entry["path"] for entry in manifest["notebooks"]]
+    readme = (ROOT / "README.md").read_text()
+    rows = re.findall(r"^\| \[`(\w+)`\]\(notebooks/(\w+\.ipynb)\) \|", readme, re.MULTILINE)
+    assert all(f"{stem}.ipynb" == path for stem, path in rows), rows
+    assert [path for _, path in rows] == listed

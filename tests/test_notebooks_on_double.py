@@ -27,6 +27,7 @@ DRAWN = ("application/vnd.plotly.v1+json", "application/vnd.jupyter.widget-view+
 
 
 @pytest.mark.slow
+@pytest.mark.once
 @pytest.mark.parametrize("week", sorted(NOTEBOOKS), ids=lambda w: f"week{w}-{NOTEBOOKS[w]}")
 def test_notebook_runs_on_the_device_double(week, monkeypatch):
     import nbformat

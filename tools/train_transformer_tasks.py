@@ -3,6 +3,17 @@
     OPENBLAS_NUM_THREADS=1 python tools/train_transformer_tasks.py --task dates --steps 3000
     OPENBLAS_NUM_THREADS=1 python tools/train_transformer_tasks.py --task numbers --steps 6000
 
+    OPENBLAS_NUM_THREADS=1 python tools/train_transformer_tasks.py --task tiny
+
+``tiny``: the tiny model of notebook 26's section 1 (1 layer each side, d_model = 32, numbers
+below 1000, the recipe the notebook trains live for 300 steps) stopped after 120 steps, while
+it still makes mistakes: the notebook's greedy-vs-beam comparison needs a model whose greedy
+answers beam search can fix, the same one on every CPU (a model trained live comes out
+different on each floating-point path, and after 300 steps it may make no mistakes at all).
+Writes ``numbers_tiny.npz`` (about 0.1 MB) with its greedy and beam results on the notebook's
+200 validation numbers (``tests/test_transformer_tasks.py`` checks that they survive weight
+perturbations far larger than the rounding differences between CPU paths).
+
 ``dates``: the data of Week 3's RNN with attention (``tools/train_dates.py``):
 :func:`seqlab.data.dates.load_dates` ('train', 20000, seed 0); test: ('test', 2000, seed 0),
 held-out dates. ``numbers``: :func:`seqlab.data.numbers.load_numbers` ('train', 50000, seed 0,
@@ -104,9 +115,37 @@ def time_steps(n_steps: int = 20) -> None:
     print(result, flush=True)
 
 
+# Notebook 26, section 1: the tiny model and its training run (the notebook shows this code).
+TINY = dict(config=dict(d_model=32, n_heads=4, d_ff=64, n_layers=1, max_len=32, dropout=0.0,
+                        label_smoothing=0.1),
+            train=dict(batch_size=32, warmup_steps=100, factor=1.0, seed=0),
+            data=dict(n=2000, seed=0, max_digits=3), steps=120)
+
+
+def train_tiny() -> None:
+    """The tiny numbers model after ``TINY['steps']`` steps -> pretrained/numbers_tiny.npz."""
+    from seqlab.data.numbers import load_numbers, number_vocabs
+
+    src_vocab, tgt_vocab = number_vocabs("en")
+    task = TaskModel.create(src_vocab, tgt_vocab, "words", seed=0, **TINY["config"])
+    words, digits = load_numbers("train", **TINY["data"])
+    hist = train_task(task, words, digits, steps=TINY["steps"], **TINY["train"])
+    val_w, val_d = load_numbers("val", 200, seed=0, max_digits=3)
+    greedy = task.greedy(val_w, max_len=4)
+    beam = [task.beam(w, beam_width=4, max_len=4)[0] for w in val_w]
+    path = OUT / "numbers_tiny.npz"
+    task.meta.update(task="numbers_tiny", steps=TINY["steps"], recipe=TINY,
+                     final_loss=statistics.fmean(hist["loss"][-10:]),
+                     val200_greedy=score(greedy, val_d), val200_beam4=score(beam, val_d),
+                     val200_beam_changed=sum(g != b for g, b in zip(greedy, beam, strict=True)),
+                     command="python tools/train_transformer_tasks.py --task tiny")
+    task.save(path)
+    print(f"saved {path} ({path.stat().st_size / 1e6:.2f} MB): {task.meta}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--task", choices=sorted(TASKS), required=True)
+    ap.add_argument("--task", choices=sorted([*TASKS, "tiny"]), required=True)
     ap.add_argument("--minutes", type=float, default=40.0, help="wall-clock safety cap")
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--seed", type=int, default=0)
@@ -115,6 +154,9 @@ def main() -> None:
     ap.add_argument("--reevaluate", action="store_true",
                     help="only re-measure the test results of the saved file")
     args = ap.parse_args()
+    if args.task == "tiny":
+        train_tiny()
+        return
     if args.time_steps:
         time_steps()
         return

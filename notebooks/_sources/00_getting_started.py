@@ -47,7 +47,9 @@ rng = backend.host_rng(0)     # one seeded generator: Run All gives the same num
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-seqlab.environment_report()
+report = seqlab.environment_report()
+assert report["backend"].startswith(("numpy", "cupy")) and report["numpy"] != "not installed"
+report
 
 # %%
 widget_frontend_check()

@@ -355,6 +355,7 @@ print(f"time slider: median {np.median(t_moves):.1f} ms per move, "
       f"slowest {max(t_moves):.1f} ms ({len(t_moves)} moves)")
 print(f"ρ slider, new setting (forward + backward): median {np.median(new_rho):.1f} ms; "
       f"setting seen before: {np.median(cached_rho):.1f} ms")
+assert np.median(t_moves) < 200 and np.median(cached_rho) < 200   # "at once": under 0.2 s
 
 # %% [markdown]
 # ## 5. Gradient clipping

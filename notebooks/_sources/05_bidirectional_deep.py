@@ -148,6 +148,7 @@ SEEDS = (0, 1, 2)
 start = time.perf_counter()
 runs = {name: [train_name_tagger(seed=s, **cfg) for s in SEEDS] for name, cfg in MODELS.items()}
 print(f"trained {len(MODELS) * len(SEEDS)} taggers in {time.perf_counter() - start:.1f} s")
+assert all(len(r) == len(SEEDS) for r in runs.values())
 
 # %%
 test = name_tagging_batch(2000, rng=50_000)      # held-out sentences
@@ -253,6 +254,7 @@ show_source(rnn.deep_rnn_forward)
 start = time.perf_counter()
 deep = train_name_tagger(True, seed=0, n_layers=2)
 print(f"trained in {time.perf_counter() - start:.1f} s")
+assert deep is not None
 
 # %%
 print(deep.net)

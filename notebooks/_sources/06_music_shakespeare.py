@@ -176,6 +176,7 @@ music_history = lm.train(music_model, train_texts, None, epochs=10, batch_size=1
 music_val = val_curve[1][-1]
 print(f"{len(music_history.step)} steps in {music_history.seconds:.1f} s; "
       f"validation loss {music_val:.3f} nats per note (perplexity {lm.perplexity(music_val):.1f})")
+assert music_val < music_baselines["bigram"] - 0.3 and 11 < lm.perplexity(music_val) < 13
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -212,6 +213,7 @@ print(f"{len(melodies)} melodies of {min(lengths)} to {max(lengths)} notes "
       f"(mean {np.mean(lengths):.0f}; Bach's: {np.mean([len(c) for c in chorales]):.0f})")
 print(f"melody {pick}: {len(pitch)} notes, {duration.sum():g} quarter notes")
 print(improvised[pick])
+assert len(melodies) == 40 and 24 <= len(pitch) <= 48
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -302,6 +304,7 @@ quick_history = lm.train(quick, train_text, None, epochs=2, batch_size=32, windo
                          lr=1e-2, desc="sonnet LSTM")
 quick_val = lm.evaluate(quick, val_sonnets)
 print(f"{quick_history.seconds:.1f} s of training: validation loss {quick_val:.3f} nats/char")
+assert quick_val < char_baselines["bigram"]
 print(lm.sample(quick, 1, temperature=0.7, seed=0, max_length=160)[0])
 
 # %% [markdown]
@@ -347,3 +350,4 @@ for tau in (0.3, 0.7, 1.0):
 # %%
 # NBVAL_IGNORE_OUTPUT
 print(f"notebook ran in {time.perf_counter() - started:.1f} s")
+assert time.perf_counter() - started < 60                     # the notebook budget

@@ -134,7 +134,9 @@ u = vectors[words.index("father")].astype(np.float64)
 w = rng.normal(size=n)
 orthogonal = w - (w @ u) / (u @ u) * u             # u's component removed from w
 for name, v in [("u itself", u), ("3.5 u", 3.5 * u), ("orthogonal", orthogonal), ("-u", -u)]:
-    print(f"sim(u, {name:10s}) = {embeddings.cosine_similarity(u, v):+.6f}")
+    s = embeddings.cosine_similarity(u, v)
+    print(f"sim(u, {name:10s}) = {round(s, 6) + 0.0:+.6f}")   # + 0.0: no "-0.000000"
+assert abs(embeddings.cosine_similarity(u, orthogonal)) < 1e-12
 
 # %%
 kv = KeyedVectors(words, vectors)                 # the lookup table with gensim's methods

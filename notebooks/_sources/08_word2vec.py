@@ -147,6 +147,7 @@ words, counts = build_vocab(corpus, min_count=5)
 # %%
 # NBVAL_IGNORE_OUTPUT
 live = live_projection([w for ws in chosen.values() for w in ws], words, chosen)
+assert live.figure.layout.title.text == "skip-gram training: not started"
 live
 
 # %%
@@ -182,6 +183,7 @@ assert within > across + 0.2
 # NBVAL_IGNORE_OUTPUT
 for w in ("three", "france", "mother"):
     print(w, "->", neighbours(w))
+    assert len(neighbours(w)) == 5 and w not in neighbours(w)
 
 # %% [markdown]
 # The same run again, as a replay you can scrub (▶ play, or drag the slider): every recorded

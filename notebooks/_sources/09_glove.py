@@ -229,8 +229,8 @@ px = rng.choice([0.5, 3.0, 40.0, 200.0], 12)
 J, cache = glove_forward(params, pi, pj, px)
 errors = check_grads(lambda: glove_forward(params, pi, pj, px)[0], params,
                      glove_backward(cache)).errors
-print({k: f"{v:.1e}" for k, v in errors.items()})
 assert max(errors.values()) < 1e-7
+print("relative error below 1e-7 for", ", ".join(errors))
 
 # %% [markdown]
 # ## 4. Training, live
@@ -306,8 +306,8 @@ shipped
 big = KeyedVectors([str(w) for w in arrays["words"]], arrays["vectors"].astype(np.float32))
 for word in ["france", "king", "music", "water", "river", "january"]:
     print(f"{word:>7} ->", ", ".join(w for w, _ in big.most_similar(word, topn=6)))
-print("man : king :: woman :", big.most_similar(positive=["king", "woman"],
-                                                negative=["man"], topn=3))
+answers = big.most_similar(positive=["king", "woman"], negative=["man"], topn=3)
+print("man : king :: woman :", ", ".join(f"{w} ({sim:.3f})" for w, sim in answers))
 
 # %% [markdown]
 # How good is that? The course's pretrained GloVe learned from 6 billion tokens; on 1.2 million

@@ -186,12 +186,17 @@ print(f"{grad.size} partial derivatives: largest difference / largest gradient e
 # seqlab's `tsne` follows the paper and van der Maaten's reference code: exact gradient (5),
 # early exaggeration (for 250 iterations $P$ is multiplied by 12, which pulls clusters
 # together first), momentum 0.5 then 0.8, and per-coordinate adaptive gains. A `callback`
-# sees every iteration; here it drives a progress bar, for the words of three groups.
+# sees every iteration; here it drives a progress bar, for the words of three groups. The KL
+# divergence falls during the exaggerated phase and again after it; where it ends depends on
+# your CPU: t-SNE is chaotic, each floating-point path rounds the last bit its own way, and
+# the map settles in another local optimum (on the paths seqlab is tested on: 2.00-2.19 at
+# iteration 275, 0.26-0.74 at the end). The cell checks that it falls.
 
 # %%
 show_source(tsne)
 
 # %%
+# NBVAL_IGNORE_OUTPUT
 small = np.flatnonzero(np.isin(maps["group"], [0, 1, 3]))[::2]   # countries, capitals, numbers
 bar = tqdm(total=600, desc="t-SNE", mininterval=0.5)
 run = tsne(X[small], perplexity=10.0, n_iter=600, callback=lambda it, Y: bar.update(1),
@@ -247,9 +252,12 @@ assert np.all(maps["trustworthiness"][maps["perplexity"] >= 5] > t_pca + 0.05)
 # Every t-SNE map from perplexity 5 on keeps neighbours much better than PCA; the best is
 # around 30, the usual default. That is what t-SNE is for: *local* structure. Read it with
 # care: cluster sizes and the distances between clusters are not meaningful, and a different
-# seed or perplexity can move whole clusters around. Also, `tests/test_tsne.py` checks that
-# seqlab's t-SNE matches scikit-learn's on the same data (trustworthiness within 0.02, KL
-# within 3%), and `benchmarks/bench_tsne.py` times the two side by side.
+# seed or perplexity can move whole clusters around. So can another CPU: t-SNE is chaotic, and
+# a different last bit in one product ends in a different local optimum (rerun from starts
+# that differ by 1e-12, the trustworthiness of a 500-word map spreads over 0.885-0.901). Also,
+# `tests/test_tsne.py` checks that seqlab's t-SNE matches scikit-learn's on the same data
+# (trustworthiness within 0.03, KL within 10%: that spread plus the largest offset measured),
+# and `benchmarks/bench_tsne.py` times the two side by side.
 
 # %%
 print(progress())

@@ -285,7 +285,9 @@ explorer
 # %%
 # NBVAL_IGNORE_OUTPUT
 r = analyse("the plot was dull but the acting was excellent")
-word_contribution_bars(r["tokens"], r["contributions"], r["bias"], "V1's word terms")
+fig = word_contribution_bars(r["tokens"], r["contributions"], r["bias"], "V1's word terms")
+assert list(fig.data[0].y) == [*np.ravel(r["contributions"]).tolist(), r["bias"]]
+fig
 
 # %% [markdown]
 # ## Summary

@@ -139,9 +139,8 @@ tiny = AttentionSeq2Seq(TokenVocab("abcd"), TokenVocab("xyz"), n_a=3, n_s=5, n_e
 batch = tiny.batch(["abca", "d", "bb"], [list("xy"), list("zzzx"), []])
 J, grads = tiny.loss(batch)
 res = random_direction_check(lambda: tiny.loss(batch)[0], tiny.params, grads, per_key=False)
-print(f"loss {float(J):.6f}; worst relative error over 5 random directions: "
-      f"{res.errors['(all)']:.1e}")
 assert res.errors["(all)"] < 1e-6
+print(f"loss {float(J):.6f}; worst relative error over 5 random directions: below 1e-6")
 
 # %% [markdown]
 # ## 2. Date translation

@@ -118,8 +118,8 @@ batch = tiny.batch(train.images[:4], [r[0] for r in train.refs[:4]])
 J, grads = tiny.loss(batch)
 check = random_direction_check(lambda: tiny.loss(batch)[0], tiny.params, grads,
                                n_directions=3, per_key=False)
-print(f"{len(grads)} parameter arrays, worst relative error {check.worst[1]:.0e}")
 assert check.passed(1e-7)
+print(f"{len(grads)} parameter arrays, worst relative error below 1e-7")
 
 # %% [markdown]
 # ## 4. Training a small captioner live
@@ -137,10 +137,19 @@ fig = training_curve(hist["loss"], title="live training: masked cross-entropy pe
 assert np.mean(hist["loss"][-25:]) < 0.6 * np.mean(hist["loss"][:25])
 fig
 
+# %% [markdown]
+# How far the loss falls in 250 steps, and the BLEU the model then reaches, depend a little on
+# your CPU: each floating-point path rounds the last bit its own way, and training turns that
+# into a slightly different model. On the paths seqlab is tested on, the loss fell from 2.7
+# to 0.5 and the BLEU-4 was 0.55-0.56.
+
 # %%
-print(f"loss fell from {np.mean(hist['loss'][:25]):.1f} to {np.mean(hist['loss'][-25:]):.1f}")
+# NBVAL_IGNORE_OUTPUT
+first, last = np.mean(hist["loss"][:25]), np.mean(hist["loss"][-25:])
+print(f"loss fell from {first:.1f} to {last:.1f}")
 live_bleu = caption_metrics(live, test)["bleu"]
 print(f"after 250 steps: test BLEU-4 (greedy) {live_bleu:.2f}")
+assert last < 0.6 * first and 0.4 < live_bleu < 0.7
 
 # %% [markdown]
 # ## 5. The shipped model

@@ -173,7 +173,9 @@ print(f"{test[k].speaker}: true {texts[k]!r}, decoded {greedy[k]!r}")
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-audio_player(waves[k])
+play = audio_player(waves[k])
+assert play.data[:4] == b"RIFF"                     # a WAV file the browser plays
+play
 
 # %%
 # NBVAL_IGNORE_OUTPUT

@@ -203,7 +203,9 @@ fig
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-player(example.wave)
+play = player(example.wave)
+assert play.data[:4] == b"RIFF"                     # a WAV file the browser plays
+play
 
 # %% [markdown]
 # ## 6. The model
@@ -278,7 +280,9 @@ print("words in the clip:", len(examples[i].activates), "activate(s),",
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-player(chimed)
+play = player(chimed)
+assert play.data[:4] == b"RIFF"                     # a WAV file the browser plays
+play
 
 # %%
 progress()

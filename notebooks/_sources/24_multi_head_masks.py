@@ -188,11 +188,21 @@ assert np.mean(losses[-10:]) < 0.75 * np.mean(losses[:10])
 
 # %%
 trained, meta = load_reversal_model()
-acc_short = sequence_accuracy(model, 300, rng=7)
 acc_shipped = sequence_accuracy(trained, 300, rng=7)
-print(f"exact-match accuracy: {len(losses)} steps {acc_short:.0%}, shipped model "
-      f"({meta['steps']} steps) {acc_shipped:.0%}")
-assert acc_shipped > 0.95 and acc_shipped > acc_short
+print(f"exact-match accuracy of the shipped model ({meta['steps']} steps): {acc_shipped:.0%}")
+assert acc_shipped > 0.95
+
+# %% [markdown]
+# The model trained above for 100 steps gets only a few percent right. How few depends on your
+# CPU (each floating-point path rounds the last bit its own way, and 100 steps of training turn
+# that into a slightly different model): 1-4% on the paths seqlab is tested on, where the
+# loss of the last 10 steps was 1.47-1.67.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+acc_short = sequence_accuracy(model, 300, rng=7)
+print(f"exact-match accuracy after {len(losses)} steps: {acc_short:.0%}")
+assert acc_short < 0.2 and acc_short < acc_shipped
 
 # %% [markdown]
 # ## 4. The heads, for an input you type

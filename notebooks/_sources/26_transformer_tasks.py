@@ -188,16 +188,27 @@ bar = tqdm(total=300, desc="training", mininterval=0.5)
 hist = train_task(tiny, words, digits, steps=300, batch_size=32, warmup_steps=100, factor=1.0,
                   seed=0, callback=lambda step, loss: bar.update(1))
 bar.close()
+assert len(hist["loss"]) == 300
 
 # %%
 floor = -(0.9 + 0.1 / V) * np.log(0.9 + 0.1 / V) - (V - 1) * (0.1 / V) * np.log(0.1 / V)
+print(f"the floor of the loss with ε = 0.1, V = 13: {floor:.2f}")
+
+# %% [markdown]
+# Where the loss ends after 300 steps, and how many numbers the model then writes right,
+# depends on your CPU: each floating-point path (BLAS kernels, SIMD loops, threads) rounds the
+# last bit differently, and 300 steps of training turn that into a slightly different model.
+# On the CPU paths seqlab is tested on, the last 10 steps averaged 0.55-0.60 and the exact
+# match was 0.94-1.00; the cell checks what holds on all of them.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
 first, last = np.mean(hist["loss"][:10]), np.mean(hist["loss"][-10:])
-print(f"loss {first:.2f} (first 10 steps) -> {last:.2f} (last 10); the floor with ε = 0.1, "
-      f"V = 13: {floor:.2f}")
+print(f"loss {first:.2f} (first 10 steps) -> {last:.2f} (last 10)")
 val_w, val_d = load_numbers("val", 200, seed=0, max_digits=3)
 tiny_score = score(tiny.greedy(val_w, max_len=4), val_d)
 print(f"exact match on 200 validation numbers below 1000: {tiny_score['exact_match']:.2f}")
-assert last < 0.4 * first and last > floor and tiny_score["exact_match"] > 0.8
+assert last < 0.4 * first and floor < last < 0.7 and tiny_score["exact_match"] > 0.9
 
 # %%
 # NBVAL_IGNORE_OUTPUT
@@ -343,43 +354,69 @@ print(f"beam search changed {sum(g != b for g, b in zip(pred_g, pred_b))} of {n_
 # Here greedy and beam agree: for a well-trained model whose per-step distributions are sharp,
 # the best next digit is rarely in doubt, and beam search can only help where greedy decoding
 # goes wrong (an early digit that looked best locally but led to an unlikely continuation).
-# The shipped model makes no such mistakes on these test sets, so take the tiny model trained
-# live in section 1, which does: greedy vs beam 4 on its 200 validation numbers.
+# The shipped model makes no such mistakes on these test sets, and the tiny model of section 1
+# may already make none after 300 steps. So take the same recipe stopped after 120 steps
+# (`python tools/train_transformer_tasks.py --task tiny` saved it; 0.1 MB), which still errs:
+# greedy vs beam 4 on the 200 validation numbers.
 
 # %%
-tiny_g = tiny.greedy(val_w, max_len=4)
-tiny_b = {i: tiny.beam(w, beam_width=4, max_len=4) for i, w in enumerate(val_w)}
+tiny120 = TaskModel.load(ROOT / "transformer" / "pretrained" / "numbers_tiny.npz")
+tiny_g = tiny120.greedy(val_w, max_len=4)
+tiny_b = {i: tiny120.beam(w, beam_width=4, max_len=4) for i, w in enumerate(val_w)}
 res_tg = score(tiny_g, val_d)
 res_tb = score([tiny_b[i][0] for i in range(len(val_w))], val_d)
 changed = [i for i, g in enumerate(tiny_g) if tiny_b[i][0] != g]
 fixed = [i for i in changed if tiny_b[i][0] == val_d[i]]
 broken = [i for i in changed if tiny_g[i] == val_d[i]]
-print(f"tiny model, 200 numbers below 1000: greedy exact match {res_tg['exact_match']:.3f} "
-      f"(CER {res_tg['cer']:.4f}), beam 4 {res_tb['exact_match']:.3f} (CER {res_tb['cer']:.4f})")
+print(f"after {tiny120.meta['steps']} steps, 200 numbers below 1000: greedy exact match "
+      f"{res_tg['exact_match']:.3f} (CER {res_tg['cer']:.3f}), beam 4 "
+      f"{res_tb['exact_match']:.3f} (CER {res_tb['cer']:.3f})")
 print(f"beam search changed {len(changed)} answers: fixed {len(fixed)}, broke {len(broken)}")
-assert res_tg["exact_match"] == tiny_score["exact_match"]
+assert res_tg == tiny120.meta["val200_greedy"] and res_tb == tiny120.meta["val200_beam4"]
 
 # %% [markdown]
-# The candidates beam search ends with for one example it changed (or else the first error),
-# ranked by the length-normalized score of Week 3,
-# $\frac{1}{T_y^{\alpha}} \log P(y \mid x)$ with $\alpha = 0.7$:
+# The candidates beam search ends with, ranked as in Week 3: the finished ones (ended by
+# `<eos>`) first, by the length-normalized score $\frac{1}{T_y^{\alpha}} \log P(y \mid x)$
+# with $\alpha = 0.7$, then those cut off at `max_len`. The answers it fixed are of two kinds.
+# **Greedy committed too early**: one digit looked best at its step, but the whole answer
+# it led to is less likely than another that beam search kept alive:
 
 # %%
-errors = [i for i, g in enumerate(tiny_g) if g != val_d[i]]
-i_show = (changed or errors)[0]
-result = tiny_b[i_show][1]
-print(f"{val_w[i_show]!r} should be {val_d[i_show]}")
-for h in result.hypotheses[:4]:
-    out = "".join(tiny.tgt_vocab.decode(h.tokens))
-    print(f"  {out:>6}  log P = {h.log_prob:7.3f}  score = {h.score:7.3f}"
-          f"{'   <- right' if out == val_d[i_show] else ''}"
-          f"{'   <- greedy' if out == tiny_g[i_show] else ''}")
-assert result.beam_width == 4 and len(result.hypotheses) >= 2
-greedy_h = [h for h in result.hypotheses if "".join(tiny.tgt_vocab.decode(h.tokens))
-            == tiny_g[i_show]]
-if greedy_h and result.hypotheses[0].log_prob < greedy_h[0].log_prob:
-    print("the winner has the LOWER log P(y|x): the length normalization (3) of Week 3 chose "
-          "it over the shorter greedy answer")
+def answer(h):
+    return "".join(tiny120.tgt_vocab.decode(h.tokens))
+
+
+def show_candidates(i):
+    print(f"{val_w[i]!r} should be {val_d[i]}; greedy wrote {tiny_g[i]}")
+    for h in tiny_b[i][1].hypotheses[:4]:
+        print(f"  {answer(h):>6}  log P = {h.log_prob:6.2f}  score = {h.score:6.2f}"
+              f"{'' if h.finished else '  (cut at max_len, no <eos>)'}"
+              f"{'   <- right' if answer(h) == val_d[i] else ''}"
+              f"{'   <- greedy' if answer(h) == tiny_g[i] else ''}")
+
+
+greedy_h = {i: next((h for h in tiny_b[i][1].hypotheses if answer(h) == tiny_g[i]), None)
+            for i in fixed}
+too_early = [i for i in fixed if greedy_h[i] is not None and greedy_h[i].finished
+             and greedy_h[i].log_prob < tiny_b[i][1].hypotheses[0].log_prob]
+never_ended = [i for i in fixed if greedy_h[i] is not None and not greedy_h[i].finished]
+print(f"of the {len(fixed)} fixes: {len(too_early)} where greedy's finished answer is less "
+      f"likely, {len(never_ended)} where greedy's answer never ended")
+if too_early:
+    show_candidates(too_early[0])
+else:
+    print("(none of this kind for this model)")
+
+# %% [markdown]
+# **Greedy never ended**: it wrote `max_len` = 4 digits without an `<eos>`, so its answer is
+# a prefix cut off, however likely its digits were; beam search answers with a finished
+# candidate whenever it has one:
+
+# %%
+if never_ended:
+    show_candidates(never_ended[0])
+else:
+    print("(none of this kind for this model)")
 
 # %% [markdown]
 # ### The heads, for a number you type
