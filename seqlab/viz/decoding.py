@@ -49,9 +49,9 @@ def decoding_figure(vocab: list[str]) -> go.Figure:
     fig.update_yaxes(autorange="reversed", title_text="step t", row=1, col=2)
     fig.update_xaxes(title_text="next token v", row=1, col=1)
     fig.update_xaxes(title_text="token", row=1, col=2)
-    fig.update_layout(template=TEMPLATE, height=420, barmode="overlay",
-                      margin=dict(l=60, r=20, t=70, b=50),
-                      legend=dict(orientation="h", x=0, y=-0.2))
+    fig.update_layout(template=TEMPLATE, height=470, barmode="overlay",
+                      margin=dict(l=60, r=20, t=70, b=120),
+                      legend=dict(orientation="h", x=0, y=-0.32, yanchor="top"))
     return fig
 
 

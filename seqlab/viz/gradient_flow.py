@@ -76,34 +76,39 @@ def flow_figure(trace, prep, which: tuple, n_heads: int) -> go.Figure:
     """The three panels of the module docstring for one traced backward pass."""
     norms = gradient_norms(trace)
     split = residual_split(trace)
+    titles = ["‖∂J/∂·‖ at every stage (each stage's output, all heads)",
+              "at each residual sub-layer: ‖∂J/∂x‖ by path"] + [f"∂J/∂α, head {h}"
+                                                                  for h in range(n_heads)]
     fig = make_subplots(rows=3, cols=n_heads, vertical_spacing=0.13, horizontal_spacing=0.03,
-                        row_heights=[0.32, 0.28, 0.40],
+                        row_heights=[0.32, 0.28, 0.40], subplot_titles=titles,
                         specs=[[{"colspan": n_heads}] + [None] * (n_heads - 1)] * 2
                         + [[{}] * n_heads])
     block = {s.key: s.block for s in trace.stages}
     fig.add_trace(go.Bar(x=list(range(len(norms))), y=[n for _, _, n in norms],
                          marker_color=[BLOCK_COLOURS[block[k]] for k, _, _ in norms],
                          hovertext=[k for k, _, _ in norms], hoverinfo="text+y",
-                         name="‖∂J/∂·‖"), 1, 1)
+                         name="‖∂J/∂·‖", showlegend=False), 1, 1)
     fig.update_xaxes(tickvals=list(range(len(norms))), ticktext=[s for _, s, _ in norms],
                      tickfont=dict(size=8), row=1, col=1)
-    fig.update_yaxes(type="log", title_text="‖∂J/∂·‖", row=1, col=1)
+    fig.update_yaxes(type="log", title_text="‖∂J/∂·‖", exponentformat="e", row=1, col=1)
     names = [d["name"] for d in split]
     for i, (key, label) in enumerate((("identity", "identity path ∂J/∂(x + ·)"),
                                       ("sublayer", "through attention / FFN"),
                                       ("enc", "cross-attention → encoder"))):
         fig.add_trace(go.Bar(x=names, y=[d[key] for d in split], name=label,
                              marker_color=COLOURS[i]), 2, 1)
-    fig.update_yaxes(type="log", title_text="‖∂J/∂x‖ by path", row=2, col=1)
+    fig.update_yaxes(type="log", title_text="‖∂J/∂x‖", exponentformat="e", row=2, col=1)
     for h in range(n_heads):
         fig.add_trace(go.Heatmap(z=[[0]], colorscale="PiYG", zmid=0, showscale=h == n_heads - 1,
-                                 colorbar=dict(len=0.35, y=0.17, thickness=8),
+                                 colorbar=dict(len=0.35, y=0.17, thickness=8,
+                                               exponentformat="e"),
                                  hovertemplate="%{y} → %{x}: %{z:.3g}<extra></extra>"),
                       3, h + 1)
         fig.update_yaxes(autorange="reversed", showticklabels=h == 0, row=3, col=h + 1)
-    fig.update_layout(template=TEMPLATE, height=820, barmode="group",
-                      margin=dict(l=110, r=30, t=60, b=60),
-                      legend=dict(orientation="h", x=0, y=0.60, yanchor="bottom"))
+    fig.update_layout(template=TEMPLATE, height=860, barmode="group",
+                      margin=dict(l=110, r=30, t=100, b=60), title_y=0.985,
+                      legend=dict(x=0.01, y=0.6, yanchor="top", font=dict(size=10),
+                                  bgcolor="rgba(255,255,255,0.7)"))
     _set_heads(fig, trace, prep, which, n_heads)
     return fig
 

@@ -36,6 +36,7 @@ BLOCK_COLOURS = {"embedding": "#8c564b", "self-attention": "#1f77b4",
                  "masked self-attention": "#9467bd", "cross-attention": "#2ca02c",
                  "feed-forward": "#ff7f0e", "output": "#d62728"}
 GAP = 0.06          # between panels, in paper units
+ROW = 1.5           # between the strip's encoder and decoder rows
 DIM_LABELS = {"d_model": "feature", "d_k": "feature of the head", "d_ff": "hidden unit"}
 
 
@@ -97,7 +98,8 @@ def _strip_figure(stages) -> go.Figure:
     xs, ys = _strip_positions(stages)
     fig = go.Figure(go.Scatter(
         x=xs, y=ys, mode="markers+text", text=[s.short for s in stages],
-        textposition="bottom center", textfont=dict(size=9),
+        textposition=["top center" if i % 2 else "bottom center" for i in range(len(stages))],
+        textfont=dict(size=9),
         marker=dict(symbol="square", size=14, color=[BLOCK_COLOURS[s.block] for s in stages],
                     line=dict(width=1, color="white")),
         hovertext=[_long_name(s) for s in stages], hoverinfo="text"))
@@ -105,12 +107,16 @@ def _strip_figure(stages) -> go.Figure:
                              marker=dict(symbol="square-open", size=22, color="black",
                                          line=dict(width=3))))
     fig.update_xaxes(visible=False, range=[-1, max(xs) + 1])
-    fig.update_yaxes(visible=False, range=[-1.6, 0.6])
-    fig.update_layout(template=TEMPLATE, height=120, showlegend=False,
-                      margin=dict(l=70, r=10, t=8, b=4),
-                      annotations=[dict(x=-0.5, y=-yy, xref="x", yref="y", text=name,
+    fig.update_yaxes(visible=False, range=[-ROW - 0.75, 0.75])
+    layers = [dict(x=x, y=y + 0.62, xref="x", yref="y", text=f"layer {s.layer}",
+                   showarrow=False, font=dict(size=9, color="#57606a"), xanchor="left")
+              for x, y, s, prev in zip(xs, ys, stages, [None, *stages[:-1]], strict=True)
+              if s.layer >= 0 and (prev is None or prev.layer != s.layer)]
+    fig.update_layout(template=TEMPLATE, height=150, showlegend=False,
+                      margin=dict(l=70, r=10, t=6, b=4),
+                      annotations=[dict(x=-0.7, y=-yy, xref="x", yref="y", text=name,
                                         showarrow=False, xanchor="right", font=dict(size=11))
-                                   for yy, name in ((0, "encoder"), (1, "decoder"))])
+                                   for yy, name in ((0, "encoder"), (ROW, "decoder"))] + layers)
     return fig
 
 
@@ -118,8 +124,9 @@ def _strip_positions(stages):
     xs, ys, count = [], [], {"encoder": 0, "decoder": 0}
     for s in stages:
         row = "encoder" if s.side == "encoder" else "decoder"
-        xs.append(count[row] + (0.4 * s.layer if s.layer > 0 else 0))
-        ys.append(0 if row == "encoder" else -1)
+        xs.append(count[row] + (0.6 * s.layer if s.layer > 0 else 0)
+                  + (0.6 if s.side == "output" else 0))
+        ys.append(0 if row == "encoder" else -ROW)
         count[row] += 1
     return xs, ys
 
@@ -133,9 +140,12 @@ def _stage_figure() -> go.Figure:
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=GAP)
     for i in range(3):
         fig.add_trace(go.Heatmap(z=[[0]], showscale=True, colorbar=dict(thickness=8, len=0.85),
-                                 hovertemplate="%{y} · %{x}: %{z:.3g}<extra></extra>"), 1, i + 1)
-        fig.update_yaxes(autorange="reversed", row=1, col=i + 1)
+                                 hovertemplate="row %{y}, column %{x}: %{z:.3g}<extra></extra>"),
+                      1, i + 1)
+        fig.update_yaxes(autorange="reversed", type="linear", row=1, col=i + 1)
+        fig.update_xaxes(type="linear", row=1, col=i + 1)
     fig.update_layout(template=TEMPLATE, height=400, margin=dict(l=110, r=30, t=60, b=60),
+                      plot_bgcolor="rgba(0,0,0,0)",    # no panel's background hides another
                       annotations=[dict(text="", x=0.5, y=1.06, xref="paper", yref="paper",
                                         showarrow=False, font=dict(size=13)) for _ in range(3)])
     return fig
@@ -149,26 +159,37 @@ def _draw_stage(fig, panels, labels) -> None:
         for i in range(3):
             axis_x, axis_y = (f"xaxis{i + 1 if i else ''}", f"yaxis{i + 1 if i else ''}")
             trace = fig.data[i]
-            if i >= n:
+            if i >= n:                  # unused: hidden, its plot area moved to the edge
                 trace.visible = False
-                fig.layout[axis_x].visible = fig.layout[axis_y].visible = False
+                fig.layout[axis_x].update(visible=False, domain=[0.999, 1])
+                fig.layout[axis_y].visible = False
                 fig.layout.annotations[i].text = ""
                 continue
             p = panels[i]
             lo = i * (width + GAP)
             z = p["z"] if p["kind"] != "onehot" else np.eye(len(labels[p["cols"]]))[p["z"]]
-            rows = labels.get(p["rows"], list(range(z.shape[0])))
-            cols = labels.get(p["cols"], list(range(z.shape[1])))
-            trace.update(z=z, x=[str(c) for c in cols], y=list(rows), visible=True,
-                         colorbar=dict(x=lo + width + 0.004, thickness=8, len=0.85),
+            # numeric x and y with the labels as tick text: plotly's category axes kept the
+            # categories of earlier stages and drew cells of uneven widths
+            trace.update(z=z, x=np.arange(z.shape[1]), y=np.arange(z.shape[0]), visible=True,
+                         colorbar=dict(x=lo + width - 0.02, thickness=8, len=0.85),
                          **_colours(p["kind"], z))
-            fig.layout[axis_x].update(domain=[lo, lo + width - 0.03], visible=True,
-                                      showticklabels=p["cols"] not in DIM_LABELS,
-                                      title_text=DIM_LABELS.get(p["cols"], ""))
-            fig.layout[axis_y].update(visible=True, showticklabels=i == 0)
+            named_cols = p["cols"] not in DIM_LABELS
+            fig.layout[axis_x].update(domain=[lo, lo + width - 0.045], visible=True,
+                                      title_text=DIM_LABELS.get(p["cols"], ""),
+                                      **_ticks(labels.get(p["cols"]) if named_cols else None))
+            own_rows = i == 0 or p["rows"] != panels[0]["rows"]
+            fig.layout[axis_y].update(visible=True, showticklabels=own_rows,
+                                      **_ticks(labels.get(p["rows"])))
             fig.layout.annotations[i].update(
                 text=f"{html.escape(p['title'])}  {tuple(p['shape'])}",
-                x=lo + (width - 0.03) / 2)
+                x=lo + (width - 0.045) / 2)
+
+
+def _ticks(names) -> dict:
+    """An axis' ticks: one per named row or column, else plotly's own numbers."""
+    if names is None:
+        return dict(tickmode="auto", tickvals=None, ticktext=None)
+    return dict(tickmode="array", tickvals=list(range(len(names))), ticktext=list(names))
 
 
 def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> FigureBox:
@@ -302,5 +323,6 @@ def _info(st, state, prep, tr) -> str:
         t = state["position"]
         text += (f"<br>backward: J = -log ŷ<{t}>[{html.escape(prep['out'][t])}] = "
                  f"{tr.loss:.3g} (the loss of output {t}, "
-                 f"'{html.escape(prep['labels']['tgt'][t])}')")
+                 f"'{html.escape(prep['labels']['tgt'][t])}'); the strip's colours: "
+                 f"‖∂J/∂·‖ of each stage, dark 1e-4 to yellow 10 (log scale), grey: none")
     return text
