@@ -47,8 +47,9 @@ def test_library_implementation_passes_its_check(name):
 
 
 def fast(name: str) -> Exercise:
-    """The exercise with a 1 s time limit: a known mistake that never stops costs 1 s, not 3."""
-    return dataclasses.replace(REGISTRY[name], time_limit=1.0)
+    """The exercise with a 0.5 s time limit: a known mistake that never stops costs 0.5 s, not
+    3 (the slowest wrong answer of the catalogs takes 5 ms a call at load 4.5)."""
+    return dataclasses.replace(REGISTRY[name], time_limit=0.5)
 
 
 @pytest.mark.parametrize(("name", "mistake", "version"),
@@ -74,9 +75,10 @@ def test_every_exercise_has_three_hints_and_at_least_six_known_mistakes(name):
 @pytest.mark.parametrize("name", EXERCISES)
 def test_no_known_mistake_passes_on_other_inputs_either(name):
     """A wrong answer never passes: every known mistake (each way of writing it) fails the
-    cases drawn from two other seeds too, as a grader's hidden seeds draw them."""
+    cases drawn from two other seeds too, as a grader's hidden seeds draw them. (One that never
+    stops is stopped on its case whatever the seed: the per-mistake test above.)"""
     ex = fast(name)
-    for wrong in ex.mistakes:
+    for wrong in (m for m in ex.mistakes if not m.hangs):   # those never return, nor pass
         for fn in (wrong.fn, *wrong.variants):
             for seed in (1, 2):
                 assert check(ex, fn, seed).status == "failed", (wrong.name, seed)
@@ -97,9 +99,10 @@ def assert_gets(name: str, fn: Callable, expected: str) -> None:
     """The learner's wrong function fails, with the known mistake ``expected`` (its name) or a
     message containing ``expected``; and it fails on another seed's inputs too."""
     ex = fast(name)
+    hangs = any(m.hangs and m.name == expected for m in ex.mistakes)
     with np.errstate(all="ignore"):
         result = check(ex, fn)
-        assert not check(ex, fn, seed=1).passed
+        assert hangs or not check(ex, fn, seed=1).passed   # a loop that never stops never passes
     assert result.status == "failed", repr(result)
     if expected in {m.name for m in ex.mistakes}:
         assert result.mistake == expected, repr(result)
