@@ -2,17 +2,22 @@
 attention measured against the rule-derived field spans (notebook 17)."""
 
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from seqlab.data.dates import ISO_FIELDS, date_fields, date_vocabs
+import seqlab
+from seqlab.data.dates import ISO_FIELDS, date_fields, date_vocabs, load_dates
 from seqlab.seq2seq.alignment import (
     alignment_score,
+    date_alignment,
     teacher_forced_alpha,
 )
 from seqlab.seq2seq.attention_model import AttentionSeq2Seq
+from seqlab.seq2seq.encoder_decoder import load_seq2seq
 
+SHIPPED = Path(seqlab.__file__).parent / "seq2seq" / "pretrained" / "dates_attention.npz"
 MAY3 = "3 may 1979"   # day [0, 1), month [2, 5), year [6, 10)
 
 
@@ -56,6 +61,10 @@ def test_score_averages_over_examples_and_outputs():
     assert s.mass_by_output[8] == pytest.approx((1 + 0.5 + 0.5 / len(text)) / 2)
     assert s.masses.shape == s.hits.shape == (2, 10) and np.isnan(s.masses[:, [4, 7]]).all()
     assert s.mass == pytest.approx(np.nanmean(s.masses)) and np.nanmin(s.hits) == 1.0
+    by_field = s.mass_by_field(ISO_FIELDS)
+    assert list(by_field) == ["year", "month", "day"]
+    assert by_field["year"] == pytest.approx((1 + 0.5 + 0.5 * 4 / len(text)) / 2)
+    assert by_field["day"] == pytest.approx(np.mean(s.mass_by_output[8:10]))
 
 
 def test_score_bad_arguments():
@@ -123,3 +132,40 @@ def test_train_freeze_encoder_keeps_the_encoder_then_releases_it():
     with pytest.raises(ValueError, match=r"train_seq2seq\(freeze_encoder\)"):
         train_seq2seq(NoEncoder(), humans, isos, freeze_encoder=-1)
 
+
+@pytest.fixture(scope="module")
+def shipped():
+    if not SHIPPED.exists():
+        pytest.skip("dates_attention.npz not shipped")
+    return load_seq2seq(SHIPPED)
+
+
+
+def test_shipped_model_aligns_3_may_1979(shipped):
+    """Issue 16's criterion: for "3 may 1979" each of the 8 digits of 1979-05-03 puts at least
+    half of its α on the characters of its own field (year, month, day), in the decoder's own
+    greedy run (the heatmap's α)."""
+    text, spans = date_fields(date(1979, 5, 3), "d MMM y")
+    x_ids, x_len = shipped.batch([text])
+    outs, alphas = shipped.attention_map(x_ids, x_len, max_len=12)
+    assert [shipped.tgt_vocab.itos[i] for i in outs[0]] == list("1979-05-03") + ["<eos>"]
+    alpha = np.asarray(alphas[0], dtype=np.float64)
+    mass = {t: alpha[t, slice(*spans[f])].sum() for t, f in enumerate(ISO_FIELDS) if f}
+    assert len(mass) == 8 and min(mass.values()) >= 0.5, mass
+
+
+def test_shipped_alignment_claim(shipped):
+    """The alignment score stored by tools/train_dates.py is what the file's model gives on
+    the 2,000 test dates, and it is far above uniform attention's."""
+    humans, isos, info = load_dates("test", 2000, seed=0, with_info=True)
+    score = date_alignment(shipped, humans, isos, info)
+    meta = shipped.meta
+    assert score.mass == pytest.approx(meta["align_mass"], abs=1e-4)
+    assert score.argmax == pytest.approx(meta["align_argmax"], abs=2e-3)
+    assert meta["align_mass"] > 0.85 and meta["align_argmax"] > 0.95
+    spans = [date_fields(date.fromisoformat(i), fmt, loc)[1]
+             for i, (loc, fmt) in zip(isos, info, strict=True)]
+    uniform = alignment_score([np.full((11, len(h)), 1 / len(h)) for h in humans], spans,
+                              ISO_FIELDS)
+    assert uniform.mass < 0.35 and uniform.argmax == 0.0
+    assert shipped.config["energy_activation"] == "identity"

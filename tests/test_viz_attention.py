@@ -79,10 +79,9 @@ def test_boxes_outline_the_expected_cells(model):
     assert len(box.figure.layout.shapes) == 0
 
 
-def test_training_curve_plot_metric_by_name_or_function():
-    evals = {"a": [(100, {"val_acc_500": 0.1, "f": {"year": 0.5}}),
-                   (200, {"val_acc_500": 0.9, "f": {"year": 0.75}})]}
+def test_training_curve_plot_metric_and_titles():
+    evals = {"a": [(100, {"val_acc_500": 0.1, "m": 0.5}), (200, {"val_acc_500": 0.9, "m": 0.75})]}
     fig = training_curve_plot(evals)
     assert list(fig.data[0].x) == [100, 200] and list(fig.data[0].y) == [0.1, 0.9]
-    fig = training_curve_plot(evals, lambda m: m["f"]["year"], title="t", y_title="mass")
+    fig = training_curve_plot(evals, "m", title="t", y_title="mass")
     assert list(fig.data[0].y) == [0.5, 0.75] and fig.layout.yaxis.title.text == "mass"

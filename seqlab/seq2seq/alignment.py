@@ -49,6 +49,11 @@ class AlignmentScore(NamedTuple):
     masses: np.ndarray          # (n, T_y) (1) of every example and output, NaN without a field
     hits: np.ndarray            # (n, T_y) (2) as 0.0 / 1.0, NaN without a field
 
+    def mass_by_field(self, fields: Sequence[str | None]) -> dict:
+        """{field: mean of (1) over the outputs of that field} (fields[t] names output t's)."""
+        return {f: float(np.mean([v for v, g in zip(self.mass_by_output, fields, strict=True)
+                                  if g == f])) for f in dict.fromkeys(fields) if f is not None}
+
 
 def teacher_forced_alpha(model, sources: Sequence, targets: Sequence,
                          batch_size: int = 500) -> list[np.ndarray]:

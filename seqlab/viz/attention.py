@@ -72,7 +72,7 @@ def attention_figure(inp: Sequence[str], out: Sequence[str], alpha, step: int = 
                          f"{(len(out), len(inp))}, got {alpha.shape}")
     shapes = _box_shapes(boxes, len(out), len(inp), "attention_figure(boxes)")
     xs, ys = _labels(inp), _labels(out)
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.68, 0.32], vertical_spacing=0.12,
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.66, 0.34], vertical_spacing=0.17,
                         subplot_titles=("α<t,t'>: output character t (rows) × input t'",
                                         f"step {step + 1}: α<{step + 1},t'>"))
     fig.add_trace(go.Heatmap(z=np.round(alpha, 3), x=xs, y=ys, colorscale="Blues", zmin=0,
@@ -83,7 +83,7 @@ def attention_figure(inp: Sequence[str], out: Sequence[str], alpha, step: int = 
                          hovertemplate="input %{x}: α = %{y:.3f}<extra></extra>"), row=2, col=1)
     fig.update_yaxes(autorange="reversed", row=1, col=1)
     fig.update_yaxes(range=[0, 1], row=2, col=1)
-    fig.update_layout(template=TEMPLATE, height=520, width=760, showlegend=False,
+    fig.update_layout(template=TEMPLATE, height=560, width=760, showlegend=False,
                       title=title or f"{''.join(inp)!r} → {''.join(out).replace('<eos>', '')}",
                       margin=dict(l=60, r=20, t=80, b=40), shapes=shapes)
     return fig
@@ -211,12 +211,10 @@ def training_curve_plot(evals: dict, metric: str = "val_acc_500",
                         title: str = "validation exact-match accuracy while training",
                         y_title: str = "accuracy") -> go.Figure:
     """A validation metric vs Adam steps, one line per model: ``evals`` {name: [(step,
-    {metric: value}), ...]} (the ``evals`` metadata of the shipped models); ``metric`` may
-    also be a callable(metrics dict) -> value."""
-    get = metric if callable(metric) else (lambda m: m[metric])
+    {metric: value}), ...]} (the ``evals`` metadata of the shipped models)."""
     fig = go.Figure()
     for name, points in evals.items():
-        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[get(p[1]) for p in points],
+        fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1][metric] for p in points],
                                  mode="lines+markers", name=name))
     fig.update_layout(template=TEMPLATE, title=title,
                       xaxis_title="Adam steps (minibatches of 64)", yaxis_title=y_title,
