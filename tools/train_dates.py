@@ -48,7 +48,9 @@ it with :mod:`seqlab.seq2seq.alignment`):
 Neither guarantees alignment: with seed 0 and the freeze the tanh units of the energy saturate
 at the month and day steps (|W_e1 [s; a] + b_e1| about 6 whatever a is), the energies are flat
 and α is nearly uniform there (alignment mass 0.62 on the test dates, the month's and day's at
-the uniform share). Seeds 1 and 2 align; the shipped file is the seed its metadata names.
+the uniform share). Seeds 1 and 2 align (alignment mass 0.943 and 0.964 on the test dates,
+both exact match 1.000); the shipped file is seed 2: in seed 1 the '0' of "03" in
+"3 may 1979" puts only 0.21 of its α on the '3'.
 """
 
 from __future__ import annotations
