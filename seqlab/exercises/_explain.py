@@ -130,10 +130,27 @@ def kind_problem(ex, case, out: Any, refs: tuple) -> tuple[tuple | None, str | N
 
 def _largest_difference(got: np.ndarray, want: np.ndarray) -> str:
     diff = np.abs(got.astype(float) - want.astype(float))
+    if diff.size and np.all(np.isnan(diff)):
+        return "every entry differs (NaN or inf on one side)"
     idx = np.unravel_index(int(np.nanargmax(diff)), diff.shape) if diff.size else ()
     where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
     return (f"largest difference {float(np.nanmax(diff)):.3g}{where}: got "
             f"{float(got[idx]):.6g}, expected {float(want[idx]):.6g}")
+
+
+def first_difference(ex, outs: tuple | None, refs: tuple) -> list[str]:
+    """The largest difference of the first wrong output, in the order the function returns
+    them ([] where nothing numeric can be compared): the detail a known mistake's message
+    comes with."""
+    for _name, o, r in (compared(ex, outs, refs, by_steps=False) if outs else ()):
+        if same(o, r, ex.rtol, ex.atol, to_precision=True):
+            continue
+        got, want = np.asarray(to_numpy(o)), np.asarray(r)
+        if (got.dtype.kind in "biufc" and want.dtype.kind in "biufc" and got.shape == want.shape
+                and (np.all(np.isfinite(got)) or not np.all(np.isfinite(want)))):
+            return [_largest_difference(got, want)]
+        return []
+    return []
 
 
 def _step_text(ex, case, name: str, got: np.ndarray, want: np.ndarray) -> str | None:

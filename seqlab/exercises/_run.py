@@ -89,9 +89,10 @@ def _call(fn: Callable, kwargs: dict, copy: bool = True, limit: float | None = N
         return None, exc
 
 
-def compared(ex: Exercise, outs: tuple, refs: tuple) -> list[tuple[str, Any, Any]]:
+def compared(ex: Exercise, outs: tuple, refs: tuple, by_steps: bool = True
+             ) -> list[tuple[str, Any, Any]]:
     """(name, learner's, reference) for every compared output, a dict's entries one by one
-    (named like ``grads["dW_aa"]``), in the order of ``ex.steps`` first."""
+    (named like ``grads["dW_aa"]``), in the order of ``ex.steps`` first (or as returned)."""
     items = []
     for name, o, r in zip(ex.output_names, outs, refs, strict=True):
         if name in ex.not_compared:
@@ -101,7 +102,7 @@ def compared(ex: Exercise, outs: tuple, refs: tuple) -> list[tuple[str, Any, Any
                       for k in r]
         else:
             items.append((name, o, r))
-    rank = {name: i for i, (name, _) in enumerate(ex.steps)}
+    rank = {name: i for i, (name, _) in enumerate(ex.steps if by_steps else ())}
     return sorted(items, key=lambda item: rank.get(item[0], len(rank)))
 
 

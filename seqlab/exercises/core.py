@@ -213,8 +213,8 @@ def _check(run: Run) -> CheckResult:
             msg, details = _value_problem(run, i, outs, refs)
         if msg is not None:
             mistake = match_mistake(run, i)
-            if mistake is not None:
-                msg = mistake.message
+            if mistake is not None:               # its message says it all, and one number
+                msg, details = mistake.message, _explain.first_difference(ex, outs, refs)
             return CheckResult(ex.name, "failed", msg, i, total,
                                mistake.name if mistake else None, details)
     return CheckResult(ex.name, "passed", f"all {total} test cases pass. Well done!",
