@@ -27,14 +27,15 @@ everywhere) has no peak, and np.argmax would pick its first position.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
 import numpy as np
 
-from seqlab._validate import check_int, check_sequence
-from seqlab.backend import to_numpy
+from seqlab._validate import as_array, check_int, check_sequence
+from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["AlignmentScore", "alignment_score", "date_alignment", "field_boxes",
            "teacher_forced_alpha"]
@@ -51,8 +52,9 @@ class AlignmentScore(NamedTuple):
 
     def mass_by_field(self, fields: Sequence[str | None]) -> dict:
         """{field: mean of (1) over the outputs of that field} (fields[t] names output t's)."""
-        return {f: float(np.mean([v for v, g in zip(self.mass_by_output, fields, strict=True)
-                                  if g == f])) for f in dict.fromkeys(fields) if f is not None}
+        return {f: statistics.fmean(float(v) for v, g in zip(self.mass_by_output, fields,
+                                                             strict=True) if g == f)
+                for f in dict.fromkeys(fields) if f is not None}
 
 
 def teacher_forced_alpha(model, sources: Sequence, targets: Sequence,
@@ -70,7 +72,7 @@ def teacher_forced_alpha(model, sources: Sequence, targets: Sequence,
         x_ids, x_len, y_ids, y_len = model.batch(sources[i:i + batch_size],
                                                  targets[i:i + batch_size])
         _, cache = model.forward(x_ids, x_len, y_ids)
-        alpha = np.asarray(to_numpy(cache.alpha), dtype=np.float64)     # (m, T_y, T_x)
+        alpha = to_numpy(cache.alpha).astype(np.float64)                # (m, T_y, T_x) host
         out += [a[:ty, :tx] for a, ty, tx in zip(alpha, to_numpy(y_len).tolist(),
                                                   to_numpy(x_len).tolist(), strict=True)]
     return out
@@ -88,10 +90,11 @@ def alignment_score(alphas: Sequence, spans: Sequence[dict],
         raise ValueError(f"{f}(spans): expected one dict per alpha ({len(alphas)}), got "
                          f"{len(spans)}")
     T = len(fields)
-    mass = np.full((len(alphas), T), np.nan)
-    hit = np.full((len(alphas), T), np.nan)
+    xp = get_array_module(to_numpy(as_array(alphas[0], f"{f}(alphas[0])")))   # host arrays
+    mass = xp.full((len(alphas), T), xp.nan)
+    hit = xp.full((len(alphas), T), xp.nan)
     for i, (alpha, span) in enumerate(zip(alphas, spans, strict=True)):
-        alpha = np.asarray(alpha, dtype=np.float64)
+        alpha = to_numpy(as_array(alpha, f"{f}(alphas[{i}])")).astype(np.float64)
         if alpha.ndim != 2 or alpha.shape[0] < T:
             raise ValueError(f"{f}(alphas[{i}]): expected (T_y, T_x) with T_y >= {T} "
                              f"(len(fields)), got {alpha.shape}")
@@ -105,7 +108,7 @@ def alignment_score(alphas: Sequence, spans: Sequence[dict],
             if not 0 <= lo < hi <= alpha.shape[1]:
                 raise ValueError(f"{f}(spans[{i}][{field!r}]): expected 0 <= start < stop <= "
                                  f"T_x = {alpha.shape[1]}, got {(lo, hi)}")
-            inside = np.zeros(alpha.shape[1], bool)
+            inside = xp.zeros(alpha.shape[1], bool)
             inside[lo:hi] = True
             mass[i, t] = alpha[t, inside].sum()                               # (1)
             rest = alpha[t, ~inside]
