@@ -298,3 +298,21 @@ def test_a_short_discrete_output_that_happens_to_match_a_mistake_is_not_that_mis
     assert check(ex, wrong.fn).mistake == "x not reset"
     assert check(dataclasses.replace(ex, mistakes=[m for m in ex.mistakes if m is not wrong]),
                  wrong.fn).mistake is None
+
+
+def test_a_function_that_never_stops_on_several_cases_costs_the_limit_once():
+    """Telling it apart from the known mistakes runs it on the other cases: after its first
+    time-out, each of those gets a fraction of a second."""
+    def square_or_forever(x):
+        if len(x) == 3:
+            return x ** 3                                # wrong on the first case
+        while True:
+            pass
+
+    ex = dataclasses.replace(SQUARE, cases=[*SQUARE.cases] * 3, mistakes=[
+        Mistake("cube", lambda x: x ** 3, "you cubed.")])
+    start = time.perf_counter()
+    result = check(ex, square_or_forever)
+    elapsed = time.perf_counter() - start
+    assert result.status == "failed" and result.cases_passed == 0
+    assert elapsed < 0.5 + 2 * 0.3 + 0.5, elapsed      # not 3 x 0.5 s for the three others

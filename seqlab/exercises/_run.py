@@ -126,6 +126,7 @@ class Run:
         self._mistakes: dict[tuple[str, int], tuple[Any, BaseException | None]] = {}
         self.case_name: str | None = None    # the case the learner's function is running on
         self.started = 0.0
+        self.timed_out = False
 
     def ref(self, i: int) -> tuple:
         if i not in self._refs:
@@ -143,8 +144,13 @@ class Run:
         return self._ref_s[i]
 
     def call_learner(self, i: int, kwargs: dict, copy: bool) -> tuple[Any, BaseException | None]:
+        """The learner's function on case ``i``, under the time limit; once it has run out of
+        time on some case, the other cases get VERIFY_HANG_S each (a function that never stops
+        on one case costs the limit once, not once per case)."""
         self.case_name, self.started = self.ex.cases[i].name, time.perf_counter()
-        result = _call(self.fn, kwargs, copy=copy, limit=self.ex.time_limit)
+        limit = VERIFY_HANG_S if self.timed_out else self.ex.time_limit
+        result = _call(self.fn, kwargs, copy=copy, limit=limit)
+        self.timed_out = self.timed_out or isinstance(result[1], TimeLimitExceeded)
         self.case_name = None
         return result
 
