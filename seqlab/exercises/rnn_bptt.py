@@ -10,6 +10,8 @@ next step, gradients not summed over time, a loop one step short or in the wrong
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from seqlab.exercises.core import Case, Exercise, Mistake
@@ -291,11 +293,15 @@ def _rnn_loss_case(r):
     return {"f": loss, "x": params["W_aa"].copy(), "eps": 1e-6}
 
 
-def _ng_loop(f, x, eps, one_sided=False, divisor=2.0, restore=True):
-    """Entry-wise differences on a copy of x, with the knobs of the mistakes below."""
-    x = x.astype(float)                                   # a copy: x itself stays untouched
+def _ng_loop(f, x, eps, one_sided=False, divisor=2.0, restore=True, iternext=True,
+             dtype=float):
+    """The course's np.nditer loop of entry-wise differences on a copy of x, with the knobs of
+    the mistakes below (``iternext=False``: the loop never moves on)."""
+    x = x.astype(dtype)                                   # a copy: x itself stays untouched
     grad = np.zeros_like(x)
-    for ix in np.ndindex(*x.shape):
+    it = np.nditer(x, flags=["multi_index"])
+    while not it.finished:
+        ix = it.multi_index
         old = x[ix]
         x[ix] = old + eps
         f_plus = f(x)
@@ -304,54 +310,13 @@ def _ng_loop(f, x, eps, one_sided=False, divisor=2.0, restore=True):
         if restore:
             x[ix] = old
         grad[ix] = (f_plus - f_minus) / (divisor * eps if divisor else 1.0)
-    return grad
-
-
-def _ng_forward(f, x, eps):
-    return _ng_loop(f, x, eps, one_sided=True, divisor=1.0)
-
-
-def _ng_divide_by_eps(f, x, eps):
-    return _ng_loop(f, x, eps, divisor=1.0)
-
-
-def _ng_not_divided(f, x, eps):
-    return _ng_loop(f, x, eps, divisor=0)
-
-
-def _ng_not_restored(f, x, eps):
-    return _ng_loop(f, x, eps, restore=False)
-
-
-def _ng_all_at_once(f, x, eps):
-    return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
-
-
-def _ng_nditer(f, x, eps, iternext=True, float32=False):
-    """The course's gradient check loop: np.nditer with multi_index."""
-    x = x.astype(np.float32 if float32 else float)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
-    while not it.finished:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + eps
-        f_plus = f(x)
-        x[ix] = old - eps
-        f_minus = f(x)
-        x[ix] = old
-        grad[ix] = (f_plus - f_minus) / (2 * eps)
         if iternext:
             it.iternext()
     return grad
 
 
-def _ng_no_iternext(f, x, eps):
-    return _ng_nditer(f, x, eps, iternext=False)
-
-
-def _ng_float32(f, x, eps):
-    return _ng_nditer(f, x, eps, float32=True)
+def _ng_all_at_once(f, x, eps):
+    return np.full(x.shape, (f(x + eps) - f(x - eps)) / (2 * eps))
 
 
 NUMERICAL_GRADIENT = Exercise(
@@ -369,26 +334,26 @@ NUMERICAL_GRADIENT = Exercise(
         Case("an RNN's squared error as a function of W_aa (3, 3)", _rnn_loss_case),
     ],
     mistakes=[
-        Mistake("one-sided", _ng_forward,
+        Mistake("one-sided", partial(_ng_loop, one_sided=True, divisor=1.0),
                 "one-sided difference (f(x + ε) - f(x)) / ε: its error is O(ε), about 1e-5 "
                 "relative. Use the centered difference (f(x + ε) - f(x - ε)) / (2ε), error O(ε²)."),
-        Mistake("divided by eps", _ng_divide_by_eps,
+        Mistake("divided by eps", partial(_ng_loop, divisor=1.0),
                 "your gradient is twice too large: the two points x + ε and x - ε are 2ε apart, "
                 "so divide by 2ε."),
-        Mistake("not divided", _ng_not_divided,
+        Mistake("not divided", partial(_ng_loop, divisor=0),
                 "you return the difference f(x + ε) - f(x - ε) itself: divide it by 2ε to get a "
                 "slope."),
-        Mistake("not restored", _ng_not_restored,
+        Mistake("not restored", partial(_ng_loop, restore=False),
                 "x[i] is not put back after its two evaluations, so every later entry is "
                 "measured at a shifted point: restore x[i] = old before moving to the next i."),
         Mistake("all entries at once", _ng_all_at_once,
                 "you moved every entry of x at once: perturb ONE entry at a time, "
                 "dx[i] = (f(x + ε e_i) - f(x - ε e_i)) / (2ε), for each index i."),
-        Mistake("no iternext", _ng_no_iternext,
+        Mistake("no iternext", partial(_ng_loop, iternext=False),
                 "your loop never stopped: `while not it.finished:` needs it.iternext() at the "
                 "end of each pass, or it measures the first entry forever. (Or loop with "
                 "`for i in np.ndindex(*x.shape):`, which cannot forget.)", hangs=True),
-        Mistake("float32", _ng_float32,
+        Mistake("float32", partial(_ng_loop, dtype=np.float32),
                 "you computed in float32: f(x + ε) - f(x - ε) is a difference of two close "
                 "numbers, and float32 keeps only 7 digits, so with ε = 1e-5 most of them "
                 "cancel. Work in float64 (NumPy's default): no .astype(np.float32)."),
