@@ -316,3 +316,50 @@ def test_a_function_that_never_stops_on_several_cases_costs_the_limit_once():
     elapsed = time.perf_counter() - start
     assert result.status == "failed" and result.cases_passed == 0
     assert elapsed < 0.5 + 2 * 0.3 + 0.5, elapsed      # not 3 x 0.5 s for the three others
+
+
+@pytest.mark.slow
+@pytest.mark.once
+def test_in_a_jupyter_kernel_a_loop_is_stopped_and_ctrl_c_shows_no_checker_frame():
+    """The same in a real IPython kernel: the notebook gets the diagnosis and carries on; the
+    stop button (an interrupt) shows the report alone, and the kernel lives on."""
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="python3")
+
+    def run(code, interrupt_after=None):
+        msg_id, start, out, error = kc.execute(code), time.perf_counter(), [], None
+        while True:
+            if interrupt_after and time.perf_counter() - start > interrupt_after:
+                km.interrupt_kernel()
+                interrupt_after = None
+            try:
+                msg = kc.get_iopub_msg(timeout=0.2)
+            except Exception:  # queue.Empty: nothing yet
+                continue
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            content = msg["content"]
+            if msg["msg_type"] in ("execute_result", "stream"):
+                out.append(content.get("text") or content["data"]["text/plain"])
+            elif msg["msg_type"] == "error":
+                error = content
+            elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+                return "".join(out), error, time.perf_counter() - start
+
+    try:
+        run("import dataclasses\nimport seqlab.exercises as E\n"
+            "from tests.test_week1_lm_lstm_exercises_learners import sample_until_eos")
+        out, error, seconds = run("E.check_sample(sample_until_eos)")
+        assert error is None and "Did you stop at max_length?" in out and seconds < 5.0
+        out, error, _ = run("def softmax(z):\n    while True:\n        pass\n"
+                            "E.check(dataclasses.replace(E.get_exercise('softmax'), "
+                            "time_limit=60), softmax)", interrupt_after=1.0)
+        assert error["ename"] == "CheckInterrupted", error
+        shown = "\n".join(error["traceback"])
+        assert "stopped by you" in shown and "`while True:`" in shown
+        assert "seqlab" not in shown and "File " not in shown
+        assert run("1 + 1")[0] == "2"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

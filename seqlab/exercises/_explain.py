@@ -241,7 +241,10 @@ def timeout_message(case, limit_s: float, ref_s: float) -> str:
 def interrupted_message(ex, case_name: str | None, seconds: float, lines: list[str]) -> str:
     where = (f" while your function ran on the case '{case_name}' ({seconds:.1f} s)"
              if case_name else "")
-    at = f" It was at {lines[-1]}." if lines else ""
+    at = ""
+    if lines:
+        number, _, code = lines[-1].partition(": ")
+        at = f" It was at {number}: `{code}`."
     return (f"✗ {ex.name}: check stopped by you (KeyboardInterrupt){where}; nothing was "
             f"judged.{at} The check stops a function that runs longer than {ex.time_limit:g} s "
             "by itself and tells you where it was.")
