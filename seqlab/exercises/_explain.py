@@ -168,12 +168,15 @@ def _step_text(ex, case, name: str, got: np.ndarray, want: np.ndarray) -> str | 
     index = ", ".join(str(first) if d == axis else ":" for d in range(want.ndim))
     right = order[:order.index(first)]
     loop = "your loop's first step" if not right else f"step {len(right) + 1} of your loop"
-    if ex.backward_in_time:
-        done = (f"right for t = {right[0] + 1}..{right[-1] + 1} (the steps your loop does "
-                f"first) and " if right else "")
-    else:
-        done = f"right for t = 1..{right[-1] + 1} and " if right else ""
-    every = " (and at every later step)" if len(wrong) == len(order) - len(right) > 1 else ""
+    done = ""
+    if right:
+        steps = (f"t = {right[0] + 1}" if len(right) == 1
+                 else f"t = {right[0] + 1}..{right[-1] + 1}")
+        first_done = ("" if not ex.backward_in_time else " (the step your loop does first)"
+                      if len(right) == 1 else " (the steps your loop does first)")
+        done = f"right for {steps}{first_done} and "
+    every = (" (and at every step your loop does after it)"
+             if len(wrong) == len(order) - len(right) > 1 else "")
     return (f"`{name}` is {done}first wrong at t = {first + 1}, {name}[{index}]{every}, on the "
             f"case '{case.name}': check {loop}, t = {first + 1}"
             + (", and what it takes from the step before." if right else "."))
