@@ -15,9 +15,11 @@ explains it (:mod:`~seqlab.exercises._explain`):
 3. ``NotImplementedError`` (the stub as shipped): the exercise is still *open*, not failed;
 4. a wrong kind of result: ``None`` (forgotten ``return``), a tuple of the wrong length, a
    non-array, a wrong shape (named against the expected one), a changed input;
-5. wrong values: the known mistake whose outputs equal the learner's on this case and on every
-   other case where the mistake shows (a short output that happens to match proves nothing);
-   otherwise the first wrong output, time step or isolated term.
+5. wrong values: the known mistake whose outputs equal the learner's on this case, that no
+   other case refutes (the learner right where the mistake is wrong) and that agrees with the
+   learner on at least as many other cases as it disagrees (a short output that happens to
+   match proves little); otherwise the first wrong output in the order the function computes
+   them, the first wrong time step, or the isolated term when another case passes.
 
 The checker never raises, except :class:`CheckInterrupted` when the learner stops it (Ctrl-C),
 which a notebook shows as a two-line report: whatever the learner's function does, the result
