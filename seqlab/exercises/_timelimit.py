@@ -44,10 +44,13 @@ class TimeLimitExceeded(BaseException):  # noqa: N818 (named for what happened)
     KeyboardInterrupt, so that ``except Exception:`` in the learner's loop does not swallow it."""
 
 
+# CPython's C API (absent from other Pythons, which then run the learner's code unlimited)
+_SET_ASYNC_EXC = getattr(getattr(ctypes, "pythonapi", None), "PyThreadState_SetAsyncExc", None)
+
+
 def _set_async_exc(thread_id: int, exc: type[BaseException] | None) -> None:
     """Raise ``exc`` in thread ``thread_id`` at its next bytecode check (None: cancel it)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
-                                               None if exc is None else ctypes.py_object(exc))
+    _SET_ASYNC_EXC(ctypes.c_ulong(thread_id), None if exc is None else ctypes.py_object(exc))
 
 
 class _Job:
@@ -122,8 +125,9 @@ def _debugger_active() -> bool:
 def call_with_time_limit(fn: Callable, args: tuple, limit_s: float | None) -> Any:
     """``fn(*args)``, stopped by :class:`TimeLimitExceeded` raised inside it once ``limit_s``
     seconds have passed (no limit when ``limit_s`` is None or a debugger is active). When it
-    returns or raises, no exception is left pending and the watchdog has let go of it."""
-    if limit_s is None or _debugger_active():
+    returns or raises, no exception is left pending and the watchdog has let go of it.
+    (Without CPython's C API, as on PyPy, there is no limit either.)"""
+    if limit_s is None or _SET_ASYNC_EXC is None or _debugger_active():
         return fn(*args)
     job = _Job(threading.get_ident(), limit_s)
     try:
