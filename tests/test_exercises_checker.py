@@ -71,8 +71,18 @@ def _swallows_exceptions(x):
             pass
 
 
+def _swallows_the_first_stop(x):
+    try:
+        while True:
+            pass
+    except BaseException:  # noqa: BLE001 (a bare except: catches the first time limit too)
+        pass
+    while True:                                      # the watchdog raises again 0.1 s later
+        pass
+
+
 @pytest.mark.parametrize("fn", [_forever, _forever_on_one_line, _numpy_forever,
-                                _swallows_exceptions])
+                                _swallows_exceptions, _swallows_the_first_stop])
 def test_a_function_that_never_returns_is_stopped_and_the_line_is_named(fn):
     start = time.perf_counter()
     with np.errstate(all="ignore"):
