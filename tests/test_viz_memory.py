@@ -4,8 +4,9 @@
   as spaces), and refuses texts it cannot show;
 - the shaded text boxes the predicted character, greys what comes after, and shades the inputs
   on a log scale of the row's relative influence;
-- the curves hold row t reversed (distance 1 first), the heatmaps log10 of the row-normalised map
-  clipped at 0.1%, with row t marked;
+- the curves hold row t reversed (distance 1 first), the maps log10 of the row-normalised map
+  clipped at 0.1% as images, with row t marked; the PNG encoder writes what was given (read
+  back with zlib alone) and the colour scale runs from white to dark blue;
 - the widget's first control is the slider; a move changes the curves, markers and text, not the
   heatmaps, and runs no model; a new text refills everything; a bad text leaves a message;
 - the shipped models: three of them, one vocabulary, each file under 2 MB.
@@ -21,6 +22,7 @@ from seqlab.lm.connectivity import connectivity, last_step_influence, memory_sta
 from seqlab.rnn import RecurrentNetwork
 from seqlab.viz import memory as M
 from seqlab.viz.gates import PRETRAINED, GateModel
+from seqlab.viz.plots import colour_image, png_data_uri
 
 VOCAB = " \nabcde"
 
@@ -66,8 +68,11 @@ def test_curves_and_heatmaps_hold_the_row_and_the_map(tiny):
     for i, (G, _) in enumerate(tr.maps.values()):
         np.testing.assert_allclose(fig.data[i].y, M.relative_row(G, 4)[::-1])
         assert list(fig.data[i].x) == [1, 2, 3, 4, 5]        # distance 1 = the character read
-        rel = G / G.max(axis=1, keepdims=True)
-        np.testing.assert_allclose(heat.data[i].z, np.log10(np.maximum(rel, 1e-3)), rtol=1e-6)
+        rel = np.log10(np.maximum(G / G.max(axis=1, keepdims=True), 1e-3))
+        np.testing.assert_allclose(M.log_relative_map(G), rel)
+        assert heat.data[i].source == png_data_uri(colour_image(rel, "Blues", -3, 0))
+        assert heat.data[i].name == list(tr.maps)[i]
+    assert heat.data[3].marker.showscale and len(heat.data) == 4      # the colour bar
     assert {s.y0 for s in heat.layout.shapes} == {4} and len(heat.layout.shapes) == 3
 
 
@@ -112,3 +117,36 @@ def test_the_shipped_models_are_three_small_files_with_one_vocabulary():
     for kind in ("rnn", "gru", "lstm"):
         assert (PRETRAINED / f"sonnets_{kind}.npz").stat().st_size < 2_000_000
         assert models[kind.upper()].meta["command"].startswith("python tools/train_gate_models")
+
+
+def _read_png(uri: str) -> np.ndarray:
+    """The pixels of an 8-bit RGB PNG without filters, as png_data_uri writes it."""
+    import base64
+    import struct
+    import zlib
+
+    data = base64.b64decode(uri.split(",", 1)[1])
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks = 8, {}
+    while pos < len(data):
+        n, kind = struct.unpack(">I", data[pos:pos + 4])[0], data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + n]
+        assert struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + body)
+        chunks[kind] = chunks.get(kind, b"") + body
+        pos += 12 + n
+    w, h, depth, colour = struct.unpack(">IIBB", chunks[b"IHDR"][:10])
+    assert (depth, colour) == (8, 2)
+    rows = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(h, 1 + 3 * w)
+    assert not rows[:, 0].any()                               # filter type 0 on every row
+    return rows[:, 1:].reshape(h, w, 3)
+
+
+def test_png_and_colour_image():
+    rgb = np.random.default_rng(0).integers(0, 256, size=(5, 7, 3)).astype(np.uint8)
+    np.testing.assert_array_equal(_read_png(png_data_uri(rgb)), rgb)
+    img = colour_image(np.array([[-5.0, -3.0, 0.0, 2.0, np.nan]]), "Blues", -3, 0)
+    assert img[0, 0].tolist() == img[0, 1].tolist() == [247, 251, 255]   # white, clipped
+    assert img[0, 2].tolist() == img[0, 3].tolist() == [8, 48, 107]      # dark blue, clipped
+    assert img[0, 4].tolist() == [247, 251, 255]                         # NaN as zmin
+    with pytest.raises(ValueError, match=r"png_data_uri\(rgb\)"):
+        png_data_uri(np.zeros((3, 4)))

@@ -231,7 +231,7 @@ assert wall < 30                                              # 0.7 s CPU on 201
 explorer = memory_explorer(models, EXAMPLES)
 line_end = EXAMPLES[0].index("\n", EXAMPLES[0].index("\n") + 1)  # the second line's end
 assert explorer.state["t"] == line_end - 1                      # predicting that "\n"
-assert len(explorer.figure.data) == 3 and len(explorer.heatmaps.data) == 3
+assert len(explorer.figure.data) == 3 and len(explorer.heatmaps.data) == 4  # 3 maps, 1 bar
 for t in range(5, 60):
     explorer.update(t=t)                                      # what the slider does
 assert {s.y0 for s in explorer.heatmaps.layout.shapes} == {59}

@@ -6,10 +6,14 @@ passed too, and returns a ``go.Figure`` whose ``data`` a test can read.
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale, unlabel_rgb
 
 from seqlab.backend import to_numpy
 
@@ -70,3 +74,33 @@ def probability_bars(labels: Sequence[str], probs, title: str = "",
     fig = go.Figure(go.Bar(x=list(labels), y=p, marker_color=COLOURS[0],
                            text=[f"{v:.2f}" for v in p], textposition="outside"))
     return styled(fig, title, yaxis=dict(range=[0, 1.1], title=y_title))
+
+
+def colour_image(z, colorscale: str, zmin: float, zmax: float) -> np.ndarray:
+    """A 2-D array (H, W) through a plotly colour scale: (H, W, 3) uint8, zmin and below the
+    scale's first colour, zmax and above its last (NaN as zmin)."""
+    z = np.asarray(to_numpy(z), dtype=float)
+    lut = np.array([unlabel_rgb(c) for c in sample_colorscale(colorscale,
+                                                              np.linspace(0, 1, 256))])
+    level = np.nan_to_num((z - zmin) / (zmax - zmin), nan=0.0).clip(0, 1)
+    return lut[(level * 255).round().astype(int)].round().astype(np.uint8)
+
+
+def png_data_uri(rgb) -> str:
+    """(H, W, 3) uint8 as a PNG data URI, for ``go.Image(source=...)``: plotly.js shows it as one
+    <image> element, and redraws it far faster than a ``go.Heatmap`` of the same size (three
+    172 × 172 maps in Chromium: 15-20 ms against 40-50 ms when a marker moves; an Image of z
+    took 230 ms). Written with zlib, so no imaging library is needed."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"png_data_uri(rgb): expected shape (H, W, 3), got {rgb.shape}")
+    h, w, _ = rgb.shape
+    rows = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, 3 * w)], axis=1)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:  # length, type, data, CRC of type + data
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(rows.tobytes())) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
