@@ -288,6 +288,10 @@ assert len(fig.data) == 6 and all(len(fig.data[2 * i + 1].y) == 150 for i in ran
 fig
 
 # %% [markdown]
+# In the figure each line is a cell's median relative influence over the distance, and the band
+# holds the middle half of the texts (from the 25th to the 75th percentile); the dotted lines
+# are 1/2 (the half-life) and 1% (the reach).
+#
 # What the numbers say, and it is not quite the lecture's picture:
 # - **Near the predicted character, all three forget at the same pace.** The median influence
 #   halves within 3-4 characters for every cell (the LSTM's even a little sooner than the

@@ -132,8 +132,8 @@ def influence_figure(trace: MemoryTrace, t: int = 0) -> go.Figure:
                       legend=dict(orientation="h", x=1, xanchor="right", y=1.02,
                                   yanchor="bottom"),
                       xaxis_title="distance d back from the predicted character",
-                      yaxis=dict(type="log", range=[-DECADES - 0.5, 0.1],
-                                 title="relative influence"))
+                      yaxis=dict(type="log", range=[-DECADES - 0.5, 0.1], dtick=1,
+                                 exponentformat="power", title="relative influence"))
     return _restyle_curves(fig, trace, t)
 
 
@@ -217,7 +217,8 @@ def decay_figure(stats: dict) -> go.Figure:
     fig.add_hline(y=0.01, line=dict(color="grey", dash="dot"))
     fig.update_layout(template=TEMPLATE, height=360, margin=dict(l=60, r=20, t=30, b=45),
                       xaxis_title="distance d back from the predicted character",
-                      yaxis=dict(type="log", range=[-4, 0.3], title="influence relative to d = 1"))
+                      yaxis=dict(type="log", range=[-4, 0.3], dtick=1, exponentformat="power",
+                                 title="influence relative to d = 1"))
     return fig
 
 
