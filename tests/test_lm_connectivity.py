@@ -8,8 +8,8 @@
 - ``connectivity`` (all rows, in blocks) equals one separate pass per output, is causal (zero
   above the diagonal), and its last row is ``last_step_influence``'s;
 - ``memory_stats`` computes its half-lives and reach on hand-made profiles;
-- the shipped sonnet models give the same statistics in float32 and float64 (what notebook 27
-  prints does not depend on the last bits of a CPU's arithmetic).
+- the shipped sonnet models give the same statistics in float32 and float64, text by text (what
+  notebook 27 prints does not depend on the last bits of a CPU's arithmetic).
 """
 
 from __future__ import annotations
@@ -138,20 +138,26 @@ def test_memory_stats_on_hand_made_profiles():
 
 def test_shipped_models_give_the_same_statistics_in_float32_and_float64():
     """What notebook 27 prints, from the shipped float32 weights, does not move when every
-    rounding changes (float64 is a far larger change than any CPU's last bits)."""
+    rounding changes: float64 differs from float32 by up to 1.4e-4 relative here, far more than
+    any two CPUs' float32 paths, and every half-life, every reach and every "leans >= 1% on the
+    line's first character" of the 100 texts stays the same."""
     from seqlab.viz.gates import load_gate_model
 
     vocab, _, val = sonnet_corpus(0)
     ids = np.array([vocab.index(c) for c in val])
     windows = text_windows(ids, 100, 201)
+    newline = vocab.index("\n")
+    start = np.array([199 - np.flatnonzero(w[:200] == newline).max() for w in windows])
+    rows, cols = np.flatnonzero(start >= 20), start[start >= 20] - 1
     for kind in ("rnn", "gru", "lstm"):
         net = load_gate_model(kind).net
         twin = RecurrentNetwork(**net.config, dtype=np.float64)
         twin.params = {k: v.astype(np.float64) for k, v in net.params.items()}
         s32, s64 = (memory_stats(last_step_influence(n, windows), 150) for n in (net, twin))
         assert s32.half_life == s64.half_life
-        for q in (25, 50, 75, 90):
-            assert np.percentile(s32.half_lives, q) == np.percentile(s64.half_lives, q)
-            assert np.percentile(s32.reach, q) == np.percentile(s64.reach, q)
+        np.testing.assert_array_equal(s32.half_lives, s64.half_lives)
+        np.testing.assert_array_equal(s32.reach, s64.reach)
+        np.testing.assert_array_equal(s32.relative[rows, cols] >= 0.01,
+                                      s64.relative[rows, cols] >= 0.01)
         gap = np.abs(s64.median - 0.5).min()                 # the median's closest approach
         assert gap > 1e-3, (kind, gap)                        # to the threshold
