@@ -29,6 +29,7 @@ import torch
 from harness import Case, median_time, synchronizer
 
 from seqlab import backend
+from seqlab.arrays import zeros
 from seqlab.rnn import init_lstm_params, lstm_backward, lstm_forward
 
 SIZES = ((32, 50, 64, 128), (64, 100, 128, 256), (16, 200, 256, 512))  # (m, T_x, n_x, n_a)
@@ -66,7 +67,7 @@ def training_step(size, xp_name: str = "numpy", device: str = "cpu"):
         xp = backend.xp_default()
         params = init_lstm_params(n_x, n_a, None, rng, dtype=np.float32)
         x_d, da_d = backend.to_device(x, xp), backend.to_device(da, xp)
-        a0 = backend.zeros((n_a, m), np.float32)
+        a0 = zeros((n_a, m), np.float32)
     sync_ours, sync_ref = synchronizer(xp_name), synchronizer(device)
     lstm = torch.nn.LSTM(n_x, n_a).to(device)                   # float32, rows (T_x, m, n_x)
     t_x = torch.tensor(x.transpose(2, 1, 0).copy(), device=device, requires_grad=True)

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 from gensim.models import KeyedVectors, Word2Vec
 
-from seqlab.backend import blas_threads
 from seqlab.data.corpus import load_corpus
 from seqlab.data.glove import gensim_test_file
 from seqlab.embeddings.word2vec import train_word2vec
+from seqlab.threads import blas_threads
 
 SETTINGS = dict(vector_size=100, window=5, negative=5, min_count=5, sg=1, hs=0, epochs=5,
                 seed=0, sample=1e-3, alpha=0.025, min_alpha=1e-4)

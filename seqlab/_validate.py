@@ -34,7 +34,8 @@ from seqlab._errors import (  # noqa: F401 - re-exported: the contract's error c
     NonFiniteError,
 )
 from seqlab._wording import _few, _interval, _range, _what, fmt, got
-from seqlab.backend import get_array_module, host_rng, to_numpy
+from seqlab.arrays import host_rng
+from seqlab.backend import get_array_module, to_numpy
 
 
 # --------------------------------------------------------------------------- scalars
@@ -299,9 +300,9 @@ def check_ids(ids: Any, size: int, where: str):
     """Integer ids in [0, size), checked on the host (CuPy would wrap); returned as an array.
     ``-1`` is refused: it would silently pick the last row."""
     ids = as_array(ids, where, "int")
-    host = get_array_module().asarray(to_numpy(ids))
-    if host.size and (host.min() < 0 or host.max() >= size):
-        bad = host[(host < 0) | (host >= size)].ravel()[:5].tolist()
+    on_host = to_numpy(ids)
+    if on_host.size and (on_host.min() < 0 or on_host.max() >= size):
+        bad = on_host[(on_host < 0) | (on_host >= size)].ravel()[:5].tolist()
         raise IdError(f"{where}: expected ids in [0, {size}), got out-of-range values {bad}")
     return ids
 

@@ -71,7 +71,8 @@ from seqlab._validate import (
     check_number,
     same_shape,
 )
-from seqlab.backend import get_array_module, host_rng, to_device
+from seqlab.arrays import host_rng
+from seqlab.backend import get_array_module, to_device
 
 __all__ = [
     "GradCheckResult",

@@ -1,9 +1,12 @@
 """STYLE rules that a reviewer would otherwise have to remember.
 
+- the floors: every import of every seqlab module goes from a higher floor to a lower one
+  (FLOORS below, the order docs/CONTRIBUTING.md explains), so data knows no model, models know
+  no pictures, and nothing below imports the exercises;
 - only ``seqlab/backend.py`` imports cupy; only ``seqlab/viz`` imports plotly or ipywidgets;
 - model code reaches arrays through ``xp = get_array_module(...)``: outside the host-side
   modules (backend, viz, exercises, data, about) no module calls NumPy functions on arrays;
-- arrows point down: no model module imports ``seqlab.viz`` or ``seqlab.exercises``;
+  work that is always on the host says so with ``seqlab.backend.host``;
 - files stay readable (around 300 lines; fail above 400).
 """
 
@@ -16,7 +19,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "seqlab"
 FILES = sorted(PKG.rglob("*.py"))
-HOST_SIDE = ("backend.py", "viz/", "exercises/", "data/", "about.py")
+HOST_SIDE = ("backend.py", "npz.py", "viz/", "exercises/", "data/", "about.py")
 # NumPy names model code may use: dtypes and types, never functions that compute on arrays.
 NUMPY_ALLOWED = {"float16", "float32", "float64", "int32", "int64", "bool_", "ndarray", "dtype",
                  "integer", "floating", "number", "generic", "random", "inf", "pi", "e", "newaxis",
@@ -47,6 +50,17 @@ def test_only_backend_imports_cupy_and_only_viz_imports_plotly(path):
         assert not any(m.split(".")[0] in ("plotly", "ipywidgets") for m in mods), rel
 
 
+@pytest.mark.parametrize("path", FILES, ids=_rel)
+def test_host_work_is_named_host(path):
+    """``get_array_module()`` with no array returns NumPy whatever the device: host work says
+    ``backend.host`` instead, and the device's module comes from the arrays themselves."""
+    tree = ast.parse(path.read_text())
+    bad = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and not n.args
+           and not n.keywords and getattr(n.func, "id", getattr(n.func, "attr", None))
+           == "get_array_module"]
+    assert not bad, f"{_rel(path)} lines {bad}: get_array_module() without arrays; use host"
+
+
 @pytest.mark.parametrize("path", [p for p in FILES if not _rel(p).startswith(HOST_SIDE)],
                          ids=_rel)
 def test_model_code_uses_xp_not_numpy_math(path):
@@ -62,11 +76,83 @@ def test_model_code_uses_xp_not_numpy_math(path):
         f"{_rel(path)} calls NumPy directly; use xp = get_array_module(...): {bad + froms}")
 
 
-@pytest.mark.parametrize("path", [p for p in FILES if not _rel(p).startswith(HOST_SIDE)],
-                         ids=_rel)
-def test_arrows_point_down(path):
-    mods = _imports(ast.parse(path.read_text()))
-    assert not any(m.startswith(("seqlab.viz", "seqlab.exercises")) for m in mods), _rel(path)
+# The floors, bottom up: a module may import only from lower floors (and from its own
+# package). A new top-level module or package must be placed here.
+FLOORS = (
+    ("_errors", "_wording"),                         # the words of the input contract
+    ("_backend_checks",),
+    ("backend",),                                    # NumPy or CuPy: dispatch only
+    ("about", "arrays", "scratch", "npz", "threads"),  # host arrays, files, BLAS threads
+    ("_validate", "scatter"),                        # argument checks, scatter-add
+    ("functional", "optim", "gradcheck"),
+    ("losses",),
+    ("layers", "vocab", "audio"),                    # building blocks, vocabularies, features
+    ("data",),                                       # datasets: arrays and vocabularies, no model
+    ("rnn",),                                        # week 1's cells and networks
+    ("lm",),
+    ("embeddings", "seq2seq"),
+    ("speech", "transformer"),
+    ("tasks",),                                      # experiments composed of the above
+    ("viz",),                                        # the only plotly/ipywidgets importer
+    ("exercises",),                                  # the notebooks' checkers
+)
+FLOOR = {unit: i for i, units in enumerate(FLOORS) for unit in units}
+
+
+def _unit(module: str) -> str:
+    """seqlab.rnn.lstm -> rnn; seqlab.backend -> backend."""
+    return module.split(".")[1]
+
+
+def floor_violations(rel: str, tree: ast.AST) -> list[str]:
+    """The imports in the file ``rel`` (relative to seqlab/) that do not go down."""
+    here = rel.split("/")[0].removesuffix(".py")
+    if here == "__init__":                       # seqlab/__init__.py: the package's face
+        return []
+    bad = []
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("seqlab"):
+            names = ([f"seqlab.{a.name}" for a in node.names] if node.module == "seqlab"
+                     else [node.module])
+        elif isinstance(node, ast.Import):
+            names = [a.name for a in node.names if a.name.startswith("seqlab.")]
+        for name in names:
+            there = _unit(name)
+            if there == here:
+                continue
+            if there not in FLOOR or here not in FLOOR:
+                unplaced = there if there not in FLOOR else here
+                bad.append(f"line {node.lineno}: {name}: place {unplaced} in FLOORS")
+            elif FLOOR[there] >= FLOOR[here]:
+                bad.append(f"line {node.lineno}: {here} (floor {FLOOR[here]}) imports {name} "
+                           f"(floor {FLOOR[there]})")
+    return bad
+
+
+@pytest.mark.parametrize("path", FILES, ids=_rel)
+def test_every_import_goes_down_the_floors(path):
+    bad = floor_violations(_rel(path), ast.parse(path.read_text()))
+    assert not bad, f"{_rel(path)}: {bad}"
+
+
+def test_every_module_has_a_floor():
+    units = {_rel(p).split("/")[0].removesuffix(".py") for p in FILES} - {"__init__"}
+    assert units <= set(FLOOR), f"place in FLOORS: {sorted(units - set(FLOOR))}"
+    assert len(FLOOR) == sum(len(f) for f in FLOORS), "a unit is on two floors"
+
+
+@pytest.mark.parametrize("rel, source, ok", [
+    ("data/dates.py", "from seqlab.seq2seq.vocab import TokenVocab", False),    # data above models
+    ("data/trigger.py", "import seqlab.speech.trigger", False),
+    ("rnn/lstm.py", "from seqlab.viz import plots", False),
+    ("embeddings/tsne.py", "from seqlab.seq2seq import beam", False),          # same floor
+    ("lm/model.py", "from seqlab import rnn", True),
+    ("rnn/lstm.py", "from seqlab.rnn.gru import gru_cell_forward", True),        # own package
+    ("viz/new.py", "from seqlab.newthing import x", False),                     # not placed
+])
+def test_the_floor_check_catches_an_import_placed_against_the_order(rel, source, ok):
+    assert (floor_violations(rel, ast.parse(source)) == []) is ok
 
 
 @pytest.mark.parametrize("path", FILES, ids=_rel)

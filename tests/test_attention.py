@@ -11,7 +11,7 @@ from seqlab.seq2seq.attention import (
     init_attention_params,
 )
 from seqlab.seq2seq.attention_model import AttentionSeq2Seq
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 
 def _inputs(score, m=3, T_x=5, n_a2=4, n_s=4, seed=0, lengths=(5, 2, 4)):

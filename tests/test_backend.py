@@ -7,7 +7,7 @@ import os
 import numpy as np
 import pytest
 
-from seqlab import backend
+from seqlab import arrays, backend, scatter, scratch, threads
 
 
 def test_get_array_module_is_numpy_for_numpy_and_scalars():
@@ -48,7 +48,7 @@ def test_scatter_add_accumulates_repeated_indices():
     dE = np.zeros((4, 3))
     idx = np.array([1, 3, 1])
     dvals = np.arange(9, dtype=float).reshape(3, 3)
-    backend.scatter_add(dE, idx, dvals)
+    scatter.scatter_add(dE, idx, dvals)
     np.testing.assert_array_equal(dE[1], dvals[0] + dvals[2])
     np.testing.assert_array_equal(dE[3], dvals[1])
     np.testing.assert_array_equal(dE[[0, 2]], 0)
@@ -60,7 +60,7 @@ def test_scatter_add_accumulates_repeated_indices():
 def test_scatter_add_along_columns_course_layout():
     # E is (n_e, V) in the course; a lookup takes columns
     dE = np.zeros((2, 5))
-    backend.scatter_add(dE, np.array([4, 4]), np.ones((2, 2)), axis=1)
+    scatter.scatter_add(dE, np.array([4, 4]), np.ones((2, 2)), axis=1)
     np.testing.assert_array_equal(dE[:, 4], [2.0, 2.0])
 
 
@@ -73,7 +73,7 @@ def test_scatter_add_sorted_path_equals_add_at_on_many_repeated_indices(axis):
     values = rng.standard_normal((500, 7) if axis == 0 else (7, 500))
     expected = target.copy()
     np.add.at(np.moveaxis(expected, axis, 0), idx, np.moveaxis(values, axis, 0))
-    out = backend.scatter_add(target, idx, values, axis=axis)
+    out = scatter.scatter_add(target, idx, values, axis=axis)
     assert out is target
     np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12)
 
@@ -84,7 +84,7 @@ def test_scatter_add_sorted_path_with_small_and_large_targets(V):
     idx = r.integers(0, min(V, 50), 400)
     vals = r.normal(size=(400, 3))
     a, b = np.zeros((V, 3)), np.zeros((V, 3))
-    backend.scatter_add(a, idx, vals)
+    scatter.scatter_add(a, idx, vals)
     np.add.at(b, idx, vals)
     assert np.abs(a - b).max() < 1e-12
 
@@ -93,7 +93,7 @@ def test_scatter_add_sorted_path_with_small_and_large_targets(V):
 def test_row_sums_are_the_per_index_sums_of_a_scatter_add(size):
     r = np.random.default_rng(0)
     rows, vals = r.integers(0, 7, 50), r.normal(size=(50, 4))
-    unique, (sums, col) = backend.row_sums(rows, vals, vals[:, 0], size=size)
+    unique, (sums, col) = scatter.row_sums(rows, vals, vals[:, 0], size=size)
     dense = np.zeros((7, 4))
     np.add.at(dense, rows, vals)
     assert np.array_equal(unique, np.unique(rows))
@@ -103,27 +103,27 @@ def test_row_sums_are_the_per_index_sums_of_a_scatter_add(size):
 
 def test_scatter_add_errors_name_the_argument():
     with pytest.raises(IndexError, match="scatter_add\\(indices\\).*\\[0, 4\\).*\\[7\\]"):
-        backend.scatter_add(np.zeros((4, 2)), np.array([7]), np.ones((1, 2)))
+        scatter.scatter_add(np.zeros((4, 2)), np.array([7]), np.ones((1, 2)))
     with pytest.raises(ValueError, match="scatter_add\\(values\\): expected shape \\(2, 2\\)"):
-        backend.scatter_add(np.zeros((4, 2)), np.array([0, 1]), np.ones((3, 2)))
+        scatter.scatter_add(np.zeros((4, 2)), np.array([0, 1]), np.ones((3, 2)))
     with pytest.raises(TypeError, match="integer indices"):
-        backend.check_indices(np.array([0.5]), 3, "idx")
+        scatter.check_indices(np.array([0.5]), 3, "idx")
 
 
 def test_host_rng_is_seeded_and_passes_generators_through():
-    a = backend.randn(backend.host_rng(7), (3, 2), scale=0.1)
-    b = backend.randn(backend.host_rng(7), (3, 2), scale=0.1)
+    a = arrays.randn(arrays.host_rng(7), (3, 2), scale=0.1)
+    b = arrays.randn(arrays.host_rng(7), (3, 2), scale=0.1)
     np.testing.assert_array_equal(a, b)
     g = np.random.default_rng(1)
-    assert backend.host_rng(g) is g
-    assert backend.randn(g, 4, dtype=np.float32).dtype == np.float32
+    assert arrays.host_rng(g) is g
+    assert arrays.randn(g, 4, dtype=np.float32).dtype == np.float32
     with pytest.raises(TypeError, match="host_rng\\(seed\\)"):
-        backend.host_rng("seed")
+        arrays.host_rng("seed")
 
 
 def test_zeros_follow_like_or_default():
-    assert backend.zeros((2, 3), like=np.ones(1)).shape == (2, 3)
-    assert backend.zeros(4, dtype=np.float32).dtype == np.float32
+    assert arrays.zeros((2, 3), like=np.ones(1)).shape == (2, 3)
+    assert arrays.zeros(4, dtype=np.float32).dtype == np.float32
 
 
 def test_blas_threads_limits_inside_and_restores_after():
@@ -133,24 +133,24 @@ def test_blas_threads_limits_inside_and_restores_after():
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
     before = blas()
-    with backend.blas_threads(1):
+    with threads.blas_threads(1):
         assert all(n == 1 for n in blas())
     assert blas() == before
-    assert 1 <= backend.cpu_quota() <= (os.cpu_count() or 1)
+    assert 1 <= threads.cpu_quota() <= (os.cpu_count() or 1)
 
 
 def test_scratch_reuses_one_buffer_per_name_shape_and_thread():
     import threading
 
-    a = backend.scratch("test.a", (3, 4))
+    a = scratch.scratch("test.a", (3, 4))
     assert a.shape == (3, 4) and a.dtype == np.float64 and np.all(a == 0)
     a[...] = 7.0
-    assert backend.scratch("test.a", (3, 4)) is a                    # kept, contents too
-    assert backend.scratch("test.b", (3, 4)) is not a                # another name
-    b = backend.scratch("test.a", 5, np.int64)                       # another shape: new
+    assert scratch.scratch("test.a", (3, 4)) is a                    # kept, contents too
+    assert scratch.scratch("test.b", (3, 4)) is not a                # another name
+    b = scratch.scratch("test.a", 5, np.int64)                       # another shape: new
     assert b.shape == (5,) and b.dtype == np.int64 and np.all(b == 0)
     other = []
-    thread = threading.Thread(target=lambda: other.append(backend.scratch("test.a", 5,
+    thread = threading.Thread(target=lambda: other.append(scratch.scratch("test.a", 5,
                                                                           np.int64)))
     thread.start()
     thread.join()

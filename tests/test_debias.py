@@ -17,7 +17,6 @@ import time
 import numpy as np
 import pytest
 
-from seqlab.backend import load_arrays
 from seqlab.data.debias_words import load_bolukbasi
 from seqlab.data.glove import gensim_test_file, load_glove
 from seqlab.embeddings.debias import (
@@ -30,6 +29,7 @@ from seqlab.embeddings.debias import (
     normalize_rows,
     projection,
 )
+from seqlab.npz import load_arrays
 
 RESULTS = "seqlab/data/results/debias_glove50.npz"
 

@@ -30,7 +30,7 @@ from seqlab.data.numbers import load_numbers, number_vocabs
 from seqlab.data.scenes import scene_vocab
 from seqlab.data.synthetic import TAGGING_VOCAB
 from seqlab.data.text import load_sonnets
-from seqlab.lm.vocab import Vocabulary
+from seqlab.vocab.language import Vocabulary
 out = {
     "dates": [v.itos for v in date_vocabs()] + list(load_dates("train", 50, seed=0)),
     "numbers": [v.itos for v in number_vocabs("en")] + list(load_numbers("val", 50, seed=0)),

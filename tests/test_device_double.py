@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from seqlab import backend
+from seqlab import arrays, backend, scatter
 from tests import device_double
 from tests.device_double import _random, cupyx
 from tests.device_double import cupy as cp
@@ -183,15 +183,15 @@ def test_backend_treats_the_double_as_cupy_and_restores_its_cupy():
         assert backend.is_cupy(d) and backend.get_array_module(d) is cp
         assert isinstance(backend.to_numpy({"a": [d]})["a"][0], np.ndarray)
         with pytest.raises(IndexError, match=r"\[0, 3\)"):
-            backend.check_indices(cp.asarray([3]), 3)   # the double would wrap it; seqlab not
-        t = backend.scatter_add(backend.zeros((3, 2)), np.array([2, 2]), cp.ones((2, 2)))
+            scatter.check_indices(cp.asarray([3]), 3)   # the double would wrap it; seqlab not
+        t = scatter.scatter_add(arrays.zeros((3, 2)), np.array([2, 2]), cp.ones((2, 2)))
         assert t.tolist() == [[0, 0], [0, 0], [2, 2]]
     assert backend._cupy is before and backend.xp_default() is np
 
 
 def test_environment_pins_the_backend_for_a_notebook_kernel():
     code = ("from seqlab import backend; import numpy as np; print(backend.use('numpy')); "
-            "print(backend.is_cupy(backend.zeros(2)))")
+            "from seqlab.arrays import zeros; print(backend.is_cupy(zeros(2)))")
     env = device_double.env(ROOT)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout.splitlines()

@@ -8,7 +8,7 @@ import pytest
 from seqlab.gradcheck import random_direction_check
 from seqlab.seq2seq.encoder_decoder import EncoderDecoder, load_seq2seq
 from seqlab.seq2seq.metrics import edit_distance, exact_match, phoneme_error_rate
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 SRC, TGT = TokenVocab("abcd"), TokenVocab("xyz")
 SOURCES, TARGETS = ["abca", "d", "bb"], [list("xy"), list("zzzx"), []]

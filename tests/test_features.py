@@ -1,11 +1,11 @@
-"""seqlab.speech.features: framing, STFT (vs torch.stft), mel filterbank, log-mel."""
+"""seqlab.audio: framing, STFT (vs torch.stft), mel filterbank, log-mel."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from seqlab.speech import features as ft
+from seqlab import audio as ft
 
 torch = pytest.importorskip("torch")
 

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 import seqlab
-from seqlab.backend import load_arrays, to_numpy
+from seqlab.backend import to_numpy
 from seqlab.data.corpus import build_vocab, load_corpus
 from seqlab.data.glove import gensim_test_file
 from seqlab.embeddings.evaluation import read_analogies
+from seqlab.npz import load_arrays
 
 PATH = Path(seqlab.__file__).parent / "embeddings" / "pretrained" / "glove_corpus.npz"
 

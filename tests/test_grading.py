@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from seqlab.about import under_grader
-from seqlab.backend import host_rng
+from seqlab.arrays import host_rng
 from seqlab.exercises import REGISTRY, NotPassed, check, check_softmax, grade
 from seqlab.exercises.grading import HIDDEN_NOTE
 

@@ -141,7 +141,7 @@ def test_shipped_models_give_the_same_statistics_in_float32_and_float64():
     rounding changes: float64 differs from float32 by up to 1.4e-4 relative here, far more than
     any two CPUs' float32 paths, and every half-life, every reach and every "leans >= 1% on the
     line's first character" of the 100 texts stays the same."""
-    from seqlab.viz.gates import load_gate_model
+    from seqlab.rnn.inspect import load_gate_model
 
     vocab, _, val = sonnet_corpus(0)
     ids = np.array([vocab.index(c) for c in val])

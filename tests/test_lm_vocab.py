@@ -1,4 +1,4 @@
-"""seqlab.lm.vocab and seqlab.lm.batches: ids with <EOS> and <UNK>, padded batches, streams.
+"""seqlab.vocab.language and seqlab.lm.batches: ids with <EOS> and <UNK>, padded batches, streams.
 
 The vocabulary round trip, <UNK> for unseen tokens, min_count and max_size, word-level
 tokenization, saving; batches: x<1> = <EOS> and x<t> = y<t-1> (eq. 1), the mask, the stream cut

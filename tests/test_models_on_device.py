@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 
 from seqlab import backend
+from seqlab.arrays import zeros
 from seqlab.backend import to_device, to_numpy
 from tests.device_double import device  # noqa: F401 - the fixture: the double, then CuPy
 
@@ -165,7 +166,7 @@ def test_image_captioner_trains_and_captions():
 
 
 def test_speech_recognizer_trains_and_transcribes_greedy_and_beam():
-    from seqlab.speech.features import batch_features
+    from seqlab.audio import batch_features
     from seqlab.speech.recognition import SpeechRecognizer, train_recognizer
 
     r = np.random.default_rng(0)
@@ -242,7 +243,7 @@ def test_ops_take_arrays_on_one_device_and_models_move_host_batches():
     x = np.random.default_rng(0).normal(size=(5, 2, 3))              # (n_x, m, T_x) host
     with backend.using("cupy"):
         params = rnn.init_gru_params(5, 4, 3, rng=0)
-        a0 = backend.zeros((4, 2))
+        a0 = zeros((4, 2))
         with pytest.raises(TypeError, match="Unsupported type"):      # CuPy's message
             rnn.gru_forward(x, a0, params)
         assert backend.is_cupy(rnn.gru_forward(to_device(x), a0, params)[0])

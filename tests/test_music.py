@@ -269,8 +269,8 @@ def test_compare_histograms_and_audio_validate_their_inputs():
 
 def test_shipped_sonnet_model_has_the_validation_loss_its_file_claims():
     from seqlab import lm
-    from seqlab.backend import load_arrays
     from seqlab.data.text import load_sonnets, train_val_split
+    from seqlab.npz import load_arrays
 
     try:
         sonnets = load_sonnets(join=False)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from seqlab import rnn
-from seqlab.backend import host_rng
+from seqlab.arrays import host_rng
 from seqlab.exercises import (
     REGISTRY,
     check,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seqlab.speech.features import log_mel, mel_filterbank, spectrogram
+from seqlab.audio import log_mel, mel_filterbank, spectrogram
 from seqlab.viz import speech as va
 
 

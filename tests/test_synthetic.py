@@ -81,12 +81,14 @@ def test_filler_word_frequencies_do_not_depend_on_the_label():
     assert np.abs(freq[0] - 1 / len(FILLER)).max() < 0.006
 
 
-@pytest.mark.parametrize("kwargs,name", [
-    (dict(m=0, gap=5), "m"), (dict(m=4, gap=1), "gap"), (dict(m=4, gap=2.5), "gap"),
-    (dict(m=4, gap=5, y=np.array([0, 1, 2, 0])), "y"), (dict(m=4, gap=5, y=np.zeros(3, int)), "y"),
+@pytest.mark.parametrize("kwargs,name,error", [
+    (dict(m=0, gap=5), "m", ValueError), (dict(m=4, gap=1), "gap", ValueError),
+    (dict(m=4, gap=2.5), "gap", TypeError),          # a wrong type: docs/input-contract.md
+    (dict(m=4, gap=5, y=np.array([0, 1, 2, 0])), "y", ValueError),
+    (dict(m=4, gap=5, y=np.zeros(3, int)), "y", ValueError),
 ])
-def test_agreement_batch_rejects_bad_arguments(kwargs, name):
-    with pytest.raises(ValueError, match=rf"agreement_batch\({name}\)"):
+def test_agreement_batch_rejects_bad_arguments(kwargs, name, error):
+    with pytest.raises(error, match=rf"agreement_batch\({name}\)"):
         agreement_batch(**kwargs)
 
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from seqlab.backend import host_rng
+from seqlab.arrays import host_rng
 from seqlab.gradcheck import (
     numerical_gradient_array,
     random_direction_check,

@@ -20,8 +20,8 @@ import pytest
 
 from seqlab.lm.connectivity import connectivity, last_step_influence, memory_stats
 from seqlab.rnn import RecurrentNetwork
+from seqlab.rnn.inspect import PRETRAINED, GateModel
 from seqlab.viz import memory as M
-from seqlab.viz.gates import PRETRAINED, GateModel
 from seqlab.viz.plots import colour_image, png_data_uri
 
 VOCAB = " \nabcde"

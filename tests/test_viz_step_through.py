@@ -53,13 +53,13 @@ def test_stepper_draws_each_stage_as_its_panels(stepper):
     for i, stage in enumerate(tr.stages):
         stepper.update(stage=i)
         panels = stage_panels(stage, 0, False)
-        shown = [d for d in stepper.figure.data if d.visible]
+        shown = [d for d in stepper.figure.data[:3] if d.visible]          # data[3]: the strip
         assert len(shown) == len(panels), stage.key
         for trace, panel in zip(shown, panels, strict=True):
             want = panel["z"] if panel["kind"] != "onehot" else None
             if want is not None:
                 assert np.asarray(trace.z).shape == want.shape, stage.key
-        titles = [a.text for a in stepper.figure.layout.annotations if a.text]
+        titles = [a.text for a in stepper.figure.layout.annotations[:3] if a.text]
         assert all(str(tuple(p["shape"])) in t for p, t in zip(panels, titles, strict=True))
     assert stepper.controls[0].children[0].value == len(tr.stages) - 1   # the slider followed
     where, line, _ = source_lines(tr.stages[-1].code)[0]                    # the last stage
@@ -77,8 +77,10 @@ def test_backward_view_shows_the_gradients_of_the_chosen_head(stepper, numbers):
     assert f"= {tr.loss:.3g}" in stepper.info.value and tr.position == 3
     stepper.update(stage=5)                                                # the mask
     assert "(no gradient)" in stepper.figure.layout.annotations[0].text
-    colours = stepper.strip.data[0].marker.color
+    colours = stepper.strip.marker.color
     assert len(set(colours)) > 10                                          # log-norm colours
+    x0 = stepper.figure.layout.shapes[0].x0                                # the highlight
+    assert x0 < stepper.strip.x[5] < x0 + 1
     stepper.update(view="forward", stage=0)
 
 

@@ -21,7 +21,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seqlab.backend import save_arrays  # noqa: E402
 from seqlab.data.debias_words import load_bolukbasi  # noqa: E402
 from seqlab.data.glove import gensim_test_file, load_glove  # noqa: E402
 from seqlab.embeddings.debias import (  # noqa: E402
@@ -30,6 +29,7 @@ from seqlab.embeddings.debias import (  # noqa: E402
     normalize_rows,
     projection,
 )
+from seqlab.npz import save_arrays  # noqa: E402
 
 OUT = ROOT / "seqlab" / "data" / "results" / "debias_glove50.npz"
 TOP, RESTRICT = 50_000, 30_000

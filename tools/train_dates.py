@@ -64,10 +64,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seqlab.backend import blas_threads  # noqa: E402
 from seqlab.data.dates import ISO_FIELDS, date_vocabs, load_dates  # noqa: E402
 from seqlab.seq2seq.alignment import date_alignment  # noqa: E402
 from seqlab.seq2seq.train import train_seq2seq  # noqa: E402
+from seqlab.threads import blas_threads  # noqa: E402
 
 OUT = ROOT / "seqlab" / "seq2seq" / "pretrained"
 LENGTH_BINS = [(1, 10), (11, 15), (16, 20), (21, 25), (26, 30), (31, 45)]

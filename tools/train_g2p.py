@@ -20,10 +20,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seqlab.backend import blas_threads  # noqa: E402
 from seqlab.data.g2p import g2p_vocabs, load_g2p  # noqa: E402
 from seqlab.seq2seq.metrics import phoneme_error_rate  # noqa: E402
 from seqlab.seq2seq.train import train_seq2seq  # noqa: E402
+from seqlab.threads import blas_threads  # noqa: E402
 
 OUT = ROOT / "seqlab" / "seq2seq" / "pretrained"
 

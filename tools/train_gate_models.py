@@ -12,7 +12,7 @@ windows of ``--window`` characters, and the last states of a window
 
 Writes ``seqlab/data/pretrained/sonnets_<kind>.npz`` (float32 params, the network's config, the
 vocabulary and the measured losses in the metadata; well under 1 MB each), read by
-:func:`seqlab.viz.gates.load_gate_model`. Usage::
+:func:`seqlab.rnn.inspect.load_gate_model`. Usage::
 
     python tools/train_gate_models.py              # the three models, ~5 min on 2 CPU cores
     python tools/train_gate_models.py --kind rnn   # one of them
@@ -39,9 +39,9 @@ from tqdm.auto import tqdm  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seqlab.backend import save_arrays  # noqa: E402
 from seqlab.data.text import sonnet_corpus  # noqa: E402
 from seqlab.losses import temporal_cross_entropy  # noqa: E402
+from seqlab.npz import save_arrays  # noqa: E402
 from seqlab.optim import Adam, clip_by_norm  # noqa: E402
 from seqlab.rnn import RecurrentNetwork  # noqa: E402
 

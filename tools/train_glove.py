@@ -18,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from seqlab.backend import save_arrays
 from seqlab.data.corpus import build_vocab, load_corpus
 from seqlab.data.glove import gensim_test_file
 from seqlab.embeddings import KeyedVectors
 from seqlab.embeddings.glove_model import Cooccurrence, cooccurrence, encode, fit_glove
+from seqlab.npz import save_arrays
 
 OUT = Path(__file__).resolve().parents[1] / "seqlab" / "embeddings" / "pretrained" / \
     "glove_corpus.npz"

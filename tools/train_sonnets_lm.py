@@ -26,9 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seqlab.backend import save_arrays, to_numpy  # noqa: E402
+from seqlab.backend import to_numpy  # noqa: E402
 from seqlab.data.text import load_sonnets, train_val_split  # noqa: E402
 from seqlab.lm import LanguageModel, Vocabulary, evaluate, ngram_baselines, train  # noqa: E402
+from seqlab.npz import save_arrays  # noqa: E402
 from seqlab.optim import Adam  # noqa: E402
 
 OUT = ROOT / "seqlab" / "lm" / "pretrained" / "sonnets_char_lstm.npz"

@@ -37,7 +37,7 @@ def load_set(utts, progress=True):
 
 def evaluate(model, utts, method="greedy"):
     feats, texts = load_set(utts, progress=False)
-    from seqlab.speech.features import batch_features
+    from seqlab.audio import batch_features
     hyps = []
     for s in range(0, len(feats), 50):
         x, lengths = batch_features(feats[s:s + 50])

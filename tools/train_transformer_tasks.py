@@ -88,9 +88,9 @@ def time_steps(n_steps: int = 20) -> None:
     """CPU seconds per training step of both date models, written into dates.npz's metadata."""
     import time
 
-    from seqlab.backend import blas_threads
     from seqlab.optim import Adam
     from seqlab.seq2seq.attention_model import AttentionSeq2Seq
+    from seqlab.threads import blas_threads
 
     path = OUT / "dates.npz"
     task = TaskModel.load(path)

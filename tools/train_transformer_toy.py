@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from seqlab.backend import save_arrays
+from seqlab.npz import save_arrays
 from seqlab.optim import Adam
 from seqlab.transformer import Transformer, TransformerConfig, WarmupSchedule
 from seqlab.transformer.toy import VOCAB, sequence_accuracy, train_steps

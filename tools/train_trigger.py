@@ -32,8 +32,8 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seqlab.backend import save_arrays  # noqa: E402
 from seqlab.data import trigger as data  # noqa: E402
+from seqlab.npz import save_arrays  # noqa: E402
 from seqlab.optim import Adam, clip_by_norm  # noqa: E402
 from seqlab.speech import trigger as model  # noqa: E402
 

@@ -18,9 +18,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from seqlab.backend import blas_threads, save_arrays  # noqa: E402
 from seqlab.data.glove import load_glove  # noqa: E402
 from seqlab.embeddings.tsne import pca_fit, trustworthiness, tsne  # noqa: E402
+from seqlab.npz import save_arrays  # noqa: E402
+from seqlab.threads import blas_threads  # noqa: E402
 
 OUT = ROOT / "seqlab" / "embeddings" / "pretrained" / "tsne_maps.npz"
 PERPLEXITIES = (2, 5, 10, 20, 30, 50, 80)

@@ -27,6 +27,8 @@ import numpy as np
 import seqlab
 import seqlab.functional as F
 from seqlab import backend, layers
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_dense_forward, check_softmax, hint, progress, reveal
 from seqlab.gradcheck import numerical_gradient_array, rel_error
 from seqlab.viz import (
@@ -36,8 +38,9 @@ from seqlab.viz import (
     widget_frontend_check,
 )
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(0)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(0)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. Your environment

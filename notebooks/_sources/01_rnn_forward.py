@@ -27,12 +27,15 @@ import numpy as np
 
 import seqlab.functional as F
 from seqlab import backend, rnn
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_rnn_cell_forward, check_rnn_forward, hint, progress, reveal
 from seqlab.losses import temporal_cross_entropy
 from seqlab.viz.rnn_plots import hidden_state_heatmap, norm_curves
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(1)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(1)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. Notation

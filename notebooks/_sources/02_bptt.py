@@ -27,6 +27,8 @@ import time
 import numpy as np
 
 from seqlab import backend, gradcheck, rnn
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import (
     check_numerical_gradient,
     check_rnn_backward,
@@ -40,8 +42,9 @@ from seqlab.optim import clip_by_norm, clip_by_value
 from seqlab.viz.bptt import bptt_stepper, bptt_trace
 from seqlab.viz.rnn_plots import norm_curves
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(2)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(2)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. The backward pass of one step

@@ -24,6 +24,8 @@ import numpy as np
 from IPython.display import display
 
 from seqlab import backend, lm
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data import load_names, train_val_split
 from seqlab.exercises import check_clip, check_optimize, check_sample, hint, progress, reveal
 from seqlab.losses import temporal_cross_entropy
@@ -31,8 +33,9 @@ from seqlab.rnn import init_rnn_params, output_backward, rnn_backward, rnn_forwa
 from seqlab.rnn.network import one_hot
 from seqlab.viz.lm import live_loss_curve, sampling_explorer, token_logprob_bars
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(3)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(3)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. What a language model computes

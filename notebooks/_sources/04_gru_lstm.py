@@ -28,6 +28,8 @@ import time
 import numpy as np
 
 from seqlab import backend, rnn
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.text import load_sonnets, train_val_split
 from seqlab.exercises import (
     check_lstm_cell_backward,
@@ -38,18 +40,13 @@ from seqlab.exercises import (
 )
 from seqlab.gradcheck import numerical_gradient_array, rel_error
 from seqlab.tasks import QUICK, gap_sweep
-from seqlab.viz.gates import (
-    EXAMPLES,
-    GateModel,
-    gate_explorer,
-    gate_trace,
-    load_gate_model,
-    unit_correlations,
-)
+from seqlab.rnn.inspect import GateModel, gate_trace, load_gate_model, unit_correlations
+from seqlab.viz.gates import EXAMPLES, gate_explorer
 from seqlab.viz.tasks import accuracy_vs_gap_figure, load_long_range_results
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(4)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(4)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. The LSTM cell

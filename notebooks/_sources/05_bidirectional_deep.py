@@ -33,6 +33,8 @@ import time
 import numpy as np
 
 from seqlab import backend, rnn
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.synthetic import TAGGING_VOCAB, decode, name_tagging_batch, tag_sentence
 from seqlab.rnn import RecurrentNetwork
 from seqlab.rnn._layer import _layer_forward
@@ -49,8 +51,9 @@ from seqlab.viz.tasks import (
     tagging_explorer,
 )
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(5)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(5)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. What a left-to-right RNN cannot know

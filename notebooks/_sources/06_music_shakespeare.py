@@ -32,7 +32,9 @@ import time
 import numpy as np
 
 from seqlab import backend, lm
-from seqlab.backend import load_arrays
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
+from seqlab.npz import load_arrays
 from seqlab.data.music import (
     REST,
     decode_melody,
@@ -47,8 +49,9 @@ from seqlab.data.music import (
 from seqlab.data.text import load_sonnets, train_val_split
 from seqlab.viz.music import audio, compare_histograms, loss_curves, piano_roll
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(0)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(0)             # one seeded generator: Run All gives the same numbers every time
 SAMPLE_RATE, BPM = 8000, 120  # audio: 8 kHz is enough for a soprano (A5 = 880 Hz) and small
 started = time.perf_counter()
 

@@ -27,6 +27,8 @@
 import numpy as np
 
 from seqlab import backend, embeddings
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.about import peak_memory_mb
 from seqlab.data.glove import gensim_test_file, load_glove
 from seqlab.embeddings import KeyedVectors
@@ -35,8 +37,9 @@ from seqlab.exercises import check_complete_analogy, check_cosine_similarity, hi
 from seqlab.viz import show_source
 from seqlab.viz.embeddings import analogy_explorer, analogy_figure, analogy_view
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(7)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(7)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. One-hot vectors and the embedding matrix

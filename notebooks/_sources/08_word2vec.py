@@ -24,6 +24,8 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.corpus import build_vocab, load_corpus
 from seqlab.embeddings.huffman import build_huffman
 from seqlab.embeddings.negative_sampling import negative_sampling_forward
@@ -38,8 +40,9 @@ from seqlab.viz.word2vec import (
     training_animation,
 )
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(8)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(8)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. The embedding matrix

@@ -30,6 +30,9 @@ from IPython.display import display
 
 import seqlab
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
+from seqlab.npz import load_arrays
 from seqlab.data.corpus import build_vocab, load_corpus
 from seqlab.embeddings import KeyedVectors
 from seqlab.embeddings.glove_model import (
@@ -49,8 +52,9 @@ from seqlab.gradcheck import check_grads
 from seqlab.viz.glove import cooccurrence_heatmap, glove_loss_curve, weighting_explorer
 from seqlab.viz.source import show_source
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(9)     # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(9)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. Counting: the co-occurrence matrix $X$
@@ -285,7 +289,7 @@ assert "classical" in near["music"] and "ice" in near["water"]
 #     OPENBLAS_NUM_THREADS=1 python tools/train_glove.py
 
 # %%
-arrays, meta = backend.load_arrays(Path(seqlab.__file__).parent / "embeddings" / "pretrained"
+arrays, meta = load_arrays(Path(seqlab.__file__).parent / "embeddings" / "pretrained"
                                    / "glove_corpus.npz")
 print(f"corpus: {meta['tokens']:,} tokens of the V = {meta['vocab']:,} words seen 5 times or "
       f"more, {meta['nnz']:,} nonzero X_ij")

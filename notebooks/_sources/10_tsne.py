@@ -27,6 +27,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.glove import load_glove
 from seqlab.embeddings.tsne import (
     conditional_probabilities,
@@ -42,8 +44,9 @@ from seqlab.exercises import check_conditional_row, check_tsne_gradient, hint, p
 from seqlab.viz.embedding_maps import load_tsne_maps, tsne_explorer, tsne_figure
 from seqlab.viz.source import show_source
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(10)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(10)    # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. From distances to probabilities

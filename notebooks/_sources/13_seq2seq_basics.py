@@ -29,12 +29,15 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_sequence_log_probability, hint, progress
 from seqlab.seq2seq import beam_search, exhaustive_search, greedy_decode, sequence_log_prob
 from seqlab.viz import show_source
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))
-rng = backend.host_rng(13)
+rng = host_rng(13)
 
 # %% [markdown]
 # ## 1. A decoder as a function: `step_fn`

@@ -36,6 +36,8 @@ from IPython.display import display
 
 import seqlab
 from seqlab import backend, lm
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.g2p import load_g2p
 from seqlab.exercises import check_beam_step, hint, reveal
 from seqlab.functional import log_softmax
@@ -45,8 +47,9 @@ from seqlab.viz import show_source
 from seqlab.viz.beam import beam_explorer, beam_tree_figure
 from seqlab.viz.music import compare_histograms
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))
-rng = backend.host_rng(14)
+rng = host_rng(14)
 
 # %% [markdown]
 # ## 1. Exercise: one beam-search step
@@ -198,7 +201,7 @@ for p in prompts:   # α = 0: a wider beam finds a more probable output (never l
 # %%
 g2p = load_seq2seq(Path(seqlab.__file__).parent / "seq2seq" / "pretrained" / "g2p_encdec.npz")
 test = load_g2p("test")
-pick = np.sort(backend.host_rng(140).choice(len(test.words), size=200, replace=False))
+pick = np.sort(host_rng(140).choice(len(test.words), size=200, replace=False))
 words = [test.words[i] for i in pick]
 prons = [test.all_prons[i] for i in pick]
 PH = g2p.tgt_vocab

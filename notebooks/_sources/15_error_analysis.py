@@ -40,6 +40,8 @@ from tqdm.auto import tqdm
 
 import seqlab
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.g2p import load_g2p
 from seqlab.exercises import check_search_at_fault, hint, reveal
 from seqlab.seq2seq import beam_search, error_analysis_from_scores, load_seq2seq
@@ -47,8 +49,9 @@ from seqlab.seq2seq.error_analysis import ErrorAnalysis
 from seqlab.viz import show_source
 from seqlab.viz.music import compare_histograms
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))
-rng = backend.host_rng(15)
+rng = host_rng(15)
 
 # %% [markdown]
 # ## 1. Exercise: who is at fault?

@@ -37,6 +37,8 @@ import numpy as np
 
 import seqlab
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.g2p import load_g2p
 from seqlab.data.text import load_wiki
 from seqlab.exercises import check_brevity_penalty, check_modified_precision, hint, reveal
@@ -49,8 +51,9 @@ from seqlab.viz import show_source
 from seqlab.viz.bleu import bleu_explainer
 from seqlab.viz.music import compare_histograms
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))
-rng = backend.host_rng(16)
+rng = host_rng(16)
 
 # %% [markdown]
 # ## 1. Precision, and why it must be clipped

@@ -35,6 +35,8 @@ import numpy as np
 
 import seqlab
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.dates import FIELDS, ISO_FIELDS, date_fields, date_vocabs, load_dates
 from seqlab.exercises import check_one_step_attention, hint, reveal  # noqa: F401 (hint, reveal: for you)
 from seqlab.gradcheck import random_direction_check
@@ -49,7 +51,7 @@ from seqlab.seq2seq.attention_model import AttentionSeq2Seq
 from seqlab.seq2seq.encoder_decoder import load_seq2seq
 from seqlab.seq2seq.metrics import exact_match
 from seqlab.seq2seq.train import train_seq2seq
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 from seqlab.viz import show_source
 from seqlab.viz.attention import (
     attention_explorer,
@@ -59,8 +61,9 @@ from seqlab.viz.attention import (
     training_curve_plot,
 )
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(17)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(17)            # one seeded generator: Run All gives the same numbers every time
 PRETRAINED = Path(seqlab.__file__).parent / "seq2seq" / "pretrained"
 
 # %% [markdown]

@@ -32,6 +32,8 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.scenes import make_scenes, scene_splits, scene_vocab
 from seqlab.exercises import check_image_to_state, hint, reveal
 from seqlab.gradcheck import random_direction_check
@@ -46,8 +48,9 @@ from seqlab.seq2seq.captioning import (
 from seqlab.viz import show_source
 from seqlab.viz.captioning import caption_explorer, caption_grid, training_curve
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))
-rng = backend.host_rng(18)
+rng = host_rng(18)
 
 # %% [markdown]
 # ## 1. The data: shapes, colours, positions, and two captions each

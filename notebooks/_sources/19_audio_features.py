@@ -27,9 +27,11 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.speech import mix, noise, snr_db, synthesize, trim_silence
 from seqlab.exercises import check_stft_spectrogram, hint, progress
-from seqlab.speech.features import (
+from seqlab.audio import (
     frame,
     hann_window,
     hz_to_mel,
@@ -49,8 +51,9 @@ from seqlab.viz.speech import (
 )
 from seqlab.viz.source import show_source
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(19)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(19)            # one seeded generator: Run All gives the same numbers every time
 RATE = 16000                  # samples per second
 
 # %% [markdown]

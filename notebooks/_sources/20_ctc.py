@@ -33,6 +33,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_ctc_alpha_step, check_ctc_collapse, hint, progress, reveal
 from seqlab.functional import log_softmax
 from seqlab.gradcheck import numerical_gradient_array, rel_error
@@ -51,8 +53,9 @@ from seqlab.speech.ctc_toy import LABELS, character_error_rate, make_utterances,
 from seqlab.viz import show_source
 from seqlab.viz.ctc import alignment_explorer, collapse_typer, lattice_explorer
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))
-rng = backend.host_rng(20)
+rng = host_rng(20)
 
 # %% [markdown]
 # ## 1. The collapse rule

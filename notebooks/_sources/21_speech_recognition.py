@@ -29,6 +29,8 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.speech import ALPHABET, digit_utterances, mix, noise, synthesize_batch
 from seqlab.exercises import check_character_error_rate, progress
 from seqlab.seq2seq.metrics import edit_distance
@@ -40,14 +42,15 @@ from seqlab.speech.recognition import (
     train_recognizer,
     utterance_features,
 )
-from seqlab.speech.features import batch_features
+from seqlab.audio import batch_features
 from seqlab.viz.speech import audio_player, log_mel_figure, loss_curve, posteriors_figure
 from seqlab.viz.ctc import lattice_figure
 from seqlab.viz.source import show_source
 from seqlab.speech.recognition import character_error_rate as cer   # the library's (eq. 4)
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(21)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(21)            # one seeded generator: Run All gives the same numbers every time
 LABELS = ["_"] + list(ALPHABET)   # symbol k of the output layer: 0 is the blank
 
 # %% [markdown]

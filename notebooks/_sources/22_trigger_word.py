@@ -29,6 +29,8 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data import trigger as data
 from seqlab.data.speech import HELD_OUT_VARIANTS, TRAIN_VARIANTS
 from seqlab.exercises import (
@@ -42,8 +44,9 @@ from seqlab.speech import trigger as model
 from seqlab.viz import show_source
 from seqlab.viz.trigger import player, trigger_figure, trigger_timeline
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(22)    # one seeded generator: Run All gives the same clips every time
+rng = host_rng(22)            # one seeded generator: Run All gives the same clips every time
 
 # %% [markdown]
 # ## 1. The words and the clips

@@ -26,6 +26,8 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_scaled_dot_product_attention, hint, reveal
 from seqlab.gradcheck import numerical_gradient_array, relative_difference
 from seqlab.transformer import look_ahead_mask
@@ -33,8 +35,9 @@ from seqlab.transformer import attention as library   # the library's attention 
 from seqlab.viz.source import show_source
 from seqlab.viz.transformer import attention_heatmap
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(23)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(23)            # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. From columns to rows

@@ -25,6 +25,8 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_split_heads, hint
 from seqlab.optim import Adam
 from seqlab.transformer import (
@@ -51,8 +53,9 @@ from seqlab.transformer.toy import (
 from seqlab.viz.source import show_source
 from seqlab.viz.transformer import attention_heads_view, attention_trace, mask_visualizer
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(24)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(24)            # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. Multi-head attention

@@ -25,14 +25,17 @@
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_get_angles, check_positional_encoding, hint, reveal
 from seqlab.transformer import positional as library   # the library's positional module
 from seqlab.transformer import scaled_dot_product_attention
 from seqlab.viz.source import show_source
 from seqlab.viz.transformer import positional_encoding_explorer, position_similarity
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(25)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(25)            # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. Attention is blind to order

@@ -32,6 +32,8 @@ from tqdm.auto import tqdm
 
 import seqlab
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.dates import load_dates
 from seqlab.data.numbers import load_numbers, number_vocabs, tokenize_words
 from seqlab.exercises import check_smooth_labels, check_transformer_lr, hint
@@ -42,8 +44,9 @@ from seqlab.viz.plots import activation_curves, probability_bars
 from seqlab.viz.source import show_source
 from seqlab.viz.transformer import attention_heads_view, attention_trace
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(26)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(26)            # one seeded generator: Run All gives the same numbers every time
 ROOT = Path(seqlab.__file__).parent
 dates_tf = TaskModel.load(ROOT / "transformer" / "pretrained" / "dates.npz")
 numbers_tf = TaskModel.load(ROOT / "transformer" / "pretrained" / "numbers.npz")

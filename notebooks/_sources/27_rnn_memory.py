@@ -30,6 +30,8 @@ import time
 import numpy as np
 
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.data.text import sonnet_corpus
 from seqlab.exercises import check_log_prob_upstream, hint, progress, reveal
 from seqlab.gradcheck import numerical_gradient, relative_difference
@@ -50,8 +52,9 @@ from seqlab.viz.memory import (
 )
 from seqlab.viz.source import show_source
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(27)    # one seeded generator: Run All gives the same numbers every time
+rng = host_rng(27)            # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
 # ## 1. Three trained character models

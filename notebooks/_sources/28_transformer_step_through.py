@@ -37,6 +37,8 @@ import numpy as np
 
 import seqlab
 from seqlab import backend
+from seqlab.arrays import host_rng
+from seqlab.threads import match_cpu_quota
 from seqlab.exercises import check_attention_backward, hint
 from seqlab.functional import log_softmax
 from seqlab.gradcheck import random_direction_check
@@ -51,8 +53,9 @@ from seqlab.viz.gradient_flow import gradient_flow_view, gradient_norms, residua
 from seqlab.viz.source import show_source
 from seqlab.viz.step_through import prepare_text, transformer_stepper
 
+match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
 print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a machine with a GPU
-rng = backend.host_rng(28)    # one seeded generator (nothing below draws at random but sampling)
+rng = host_rng(28)            # one seeded generator (nothing below draws at random but sampling)
 ROOT = Path(seqlab.__file__).parent
 task = TaskModel.load(ROOT / "transformer" / "pretrained" / "numbers.npz")
 print(task)

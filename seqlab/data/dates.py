@@ -41,7 +41,7 @@ from babel import Locale
 from babel.dates import DateTimeFormat, format_date, get_date_format, parse_pattern
 
 from seqlab._validate import check_choice, check_instance, check_int, check_str
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["COURSE_FORMATS", "FIELDS", "ISO_FIELDS", "LOCALES", "date_fields", "date_vocabs",
            "human_date", "load_dates", "split_of_date"]

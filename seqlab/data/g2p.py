@@ -28,7 +28,7 @@ from functools import lru_cache
 from importlib import resources
 
 from seqlab._validate import check_bool, check_choice, check_int
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["G2PData", "LETTERS", "PHONEMES", "cmudict_path", "g2p_vocabs", "load_g2p",
            "read_cmudict"]

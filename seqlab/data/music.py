@@ -42,7 +42,7 @@ from seqlab._validate import (
     got,
     renamed,
 )
-from seqlab.lm.vocab import Vocabulary
+from seqlab.vocab.language import Vocabulary
 
 __all__ = ["REST", "Chorale", "as_melody", "decode_melody", "encode_melody",
            "interval_histogram", "load_chorales", "melody_statistics", "midi_to_hz",

@@ -42,7 +42,7 @@ from functools import lru_cache
 from num2words import num2words
 
 from seqlab._validate import check_choice, check_instance, check_int, check_number
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["LANGS", "load_numbers", "number_vocabs", "number_words", "sample_number",
            "split_of_number", "tokenize_words"]

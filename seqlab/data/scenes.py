@@ -45,7 +45,7 @@ from typing import NamedTuple
 import numpy as np
 
 from seqlab._validate import check_dict, check_int, check_keys
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["COLOURS", "POSITIONS", "SHAPES", "SIZES", "SceneSet", "make_scenes", "render_scene",
            "scene_captions", "scene_splits", "scene_vocab"]

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from seqlab._validate import check_bool, check_choice, check_number, check_sequence, check_str
-from seqlab.backend import host_rng
+from seqlab.arrays import host_rng
 
 __all__ = ["NAME_KINDS", "load_names", "load_sonnets", "load_wiki", "package_dir",
            "sonnet_corpus", "train_val_split"]

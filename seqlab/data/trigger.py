@@ -47,8 +47,8 @@ from seqlab._validate import (
     check_sequence,
     got,
 )
+from seqlab.audio import log_mel, normalize
 from seqlab.data.speech import noise, speakers, synthesize_batch, trim_silence
-from seqlab.speech.features import log_mel, normalize
 
 __all__ = ["ACTIVATE", "CLIP_MS", "HOP", "LABEL_STEPS", "NEGATIVE_WORDS", "N_FFT", "N_MELS",
            "RATE", "T_X", "T_Y", "TriggerExample", "WordPool", "clip_ms",

@@ -49,7 +49,7 @@ from seqlab._validate import (
     check_token_lists,
     check_words,
 )
-from seqlab.backend import get_array_module
+from seqlab.backend import get_array_module, host
 
 __all__ = ["Cooccurrence", "cooccurrence", "cooccurrence_matrix", "cooccurrence_probabilities",
            "encode"]
@@ -78,7 +78,7 @@ def encode(sentences: Iterable[Sequence[str]], words: Sequence[str]):
         kept = [stoi[w] for w in sentence if w in stoi]
         ids += kept
         segment += [s] * len(kept)
-    xp = get_array_module()
+    xp = host
     return xp.asarray(ids, dtype=xp.int64), xp.asarray(segment, dtype=xp.int64)
 
 

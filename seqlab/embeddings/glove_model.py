@@ -89,7 +89,7 @@ from seqlab._validate import (
     check_shape,
     check_token_lists,
 )
-from seqlab.backend import get_array_module, row_sums, scatter_add
+from seqlab.backend import get_array_module, host
 from seqlab.data.corpus import build_vocab
 from seqlab.embeddings.cooccurrence import (  # re-exported: counting (1) lives there
     Cooccurrence,
@@ -98,6 +98,7 @@ from seqlab.embeddings.cooccurrence import (  # re-exported: counting (1) lives 
     cooccurrence_probabilities,
     encode,
 )
+from seqlab.scatter import row_sums, scatter_add
 
 __all__ = ["Cooccurrence", "GloveCache", "GloveModel", "adagrad_rows", "cooccurrence",
            "cooccurrence_matrix", "cooccurrence_probabilities", "encode", "fit_glove",
@@ -159,7 +160,7 @@ def init_glove_params(vocab_size: int, vector_size: int, rng=0, dtype=np.float64
     vector_size = check_int(vector_size, "init_glove_params(vector_size)", 1)
     dtype = check_float_dtype(dtype, "init_glove_params(dtype)")
     rng = check_rng(rng, "init_glove_params(rng)")
-    xp = xp or get_array_module()
+    xp = xp or host
     draw = {"W": (vocab_size, vector_size), "W_tilde": (vocab_size, vector_size),
             "b": (vocab_size,), "b_tilde": (vocab_size,)}
     return {k: xp.asarray((rng.random(s) - 0.5) / vector_size, dtype=dtype)

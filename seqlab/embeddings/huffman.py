@@ -49,8 +49,9 @@ from seqlab._validate import (
     check_shape,
     fmt,
 )
-from seqlab.backend import get_array_module, scatter_add, to_numpy
+from seqlab.backend import get_array_module, to_numpy
 from seqlab.functional import log_sigmoid, sigmoid
+from seqlab.scatter import scatter_add
 
 __all__ = ["HSCache", "HuffmanTree", "build_huffman", "hierarchical_softmax_backward",
            "hierarchical_softmax_forward", "hs_probabilities"]

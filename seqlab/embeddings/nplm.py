@@ -38,7 +38,8 @@ from seqlab._validate import (
     check_rng,
     check_shape,
 )
-from seqlab.backend import get_array_module, randn, zeros
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.layers.embedding import embedding_backward, embedding_forward
 from seqlab.losses import cross_entropy

@@ -49,10 +49,12 @@ from seqlab._validate import (
     check_token_lists,
     check_words,
 )
-from seqlab.backend import get_array_module, host_rng, scatter_add
+from seqlab.arrays import host_rng
+from seqlab.backend import get_array_module, host
 from seqlab.data.corpus import build_vocab
 from seqlab.embeddings.huffman import build_huffman
 from seqlab.embeddings.negative_sampling import noise_distribution
+from seqlab.scatter import scatter_add
 
 __all__ = ["Word2VecResult", "encode_corpus", "keep_probability", "linear_lr", "train_word2vec"]
 
@@ -110,7 +112,7 @@ def encode_corpus(sentences, words) -> tuple[np.ndarray, np.ndarray]:
     """
     sentences = check_token_lists(sentences, "encode_corpus(sentences)")
     words = check_words(words, "encode_corpus(words)")
-    xp = get_array_module()
+    xp = host
     index = {w: i for i, w in enumerate(words)}
     ids, sent = [], []
     for k, s in enumerate(sentences):
@@ -279,7 +281,7 @@ def train_word2vec(sentences, vector_size: int = 100, window: int = 5, negative:
     -------
     Word2VecResult : words, vectors (V, n_e) = W_in, counts, W_out, info (timing, settings)
     """
-    xp = get_array_module()
+    xp = host
     f = "train_word2vec"
     for name, value, low in (("vector_size", vector_size, 1), ("window", window, 1),
                              ("negative", negative, 0), ("epochs", epochs, 1),

@@ -18,6 +18,8 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Sequence
 
+from seqlab._errors import MissingKeyError
+from seqlab._validate import check_int, got, is_int
 from seqlab.exercises.core import (
     Case,
     CheckInterrupted,
@@ -46,10 +48,18 @@ _hint_level: dict[str, int] = {}
 
 def get_exercise(name: str) -> Exercise:
     """The registered exercise called ``name``; a KeyError lists the known names."""
+    return _exercise(name, "get_exercise")
+
+
+def _exercise(name: str, fname: str) -> Exercise:
+    """``REGISTRY[name]``, or an error naming ``fname(name)`` and the known exercises."""
+    if not isinstance(name, str):
+        raise TypeError(f"{fname}(name): expected an exercise name (a str), got {got(name)}")
     try:
         return REGISTRY[name]
     except KeyError:
-        raise KeyError(f"no exercise called {name!r}; known: {sorted(REGISTRY)}") from None
+        raise MissingKeyError(f"{fname}(name): expected one of {sorted(REGISTRY)}, got {name!r}"
+                       ) from None
 
 
 class Text(str):
@@ -61,12 +71,10 @@ class Text(str):
 
 def hint(name: str, level: int | None = None) -> Text:
     """The next hint for exercise ``name`` (or hint number ``level``, from 1)."""
-    hints = get_exercise(name).hints
+    hints = _exercise(name, "hint").hints
     if level is None:
         level = min(_hint_level.get(name, 0) + 1, len(hints))
-    if not 1 <= level <= len(hints):
-        raise ValueError(f"hint(level): exercise {name!r} has hints 1..{len(hints)}, "
-                         f"got {level}")
+    level = check_int(level, f"hint(level) for {name!r}", 1, len(hints))
     _hint_level[name] = level
     more = " (call hint again for the next one)" if level < len(hints) else " (last hint)"
     return Text(f"Hint {level}/{len(hints)} for {name}{more}:\n  {hints[level - 1]}")
@@ -76,7 +84,7 @@ def reveal(name: str):
     """The library's source for exercise ``name``, folded: the answer the tests check."""
     from seqlab.viz.source import show_source
 
-    ex = get_exercise(name)
+    ex = _exercise(name, "reveal")
     return show_source(ex.source or ex.reference, collapsed=True,
                        title=f"{ex.library_name} (the library's answer)")
 
@@ -85,7 +93,11 @@ def grade(name: str, fn: Callable, hidden_seeds: Sequence[int] = ()) -> CheckRes
     """Grade ``fn`` as exercise ``name``: its check, then its cases on each hidden seed's inputs.
     Raises :class:`~seqlab.exercises.grading.NotPassed` (an ``AssertionError`` carrying the
     check's report) unless all pass; see :mod:`seqlab.exercises.grading`."""
-    return grade_exercise(get_exercise(name), fn, hidden_seeds)
+    ex = _exercise(name, "grade")
+    if isinstance(hidden_seeds, str | bytes) or not all(is_int(s) for s in hidden_seeds):
+        raise TypeError(f"grade(hidden_seeds): expected a sequence of int seeds, "
+                        f"got {got(hidden_seeds)}")
+    return grade_exercise(ex, fn, hidden_seeds)
 
 
 def _make_check(name: str) -> Callable[[Callable], CheckResult]:

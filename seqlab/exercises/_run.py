@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from seqlab.backend import host_rng, to_numpy
+from seqlab.arrays import host_rng
+from seqlab.backend import to_numpy
 from seqlab.exercises._compare import is_real_number, low_precision, same
 from seqlab.exercises._timelimit import TimeLimitExceeded, call_with_time_limit
 

@@ -4,7 +4,7 @@ rate of a speech recognizer).
 ``stft_spectrogram(x, window, hop_length) -> S``: frame the waveform (no padding, frame t =
 x[t·hop : t·hop + n_fft] with n_fft = len(window)), multiply each frame by the window, take the
 rfft (the non-negative frequencies only) and the power |X|². The reference is the library's
-:func:`seqlab.speech.features.spectrogram` with ``center=False``. Each known mistake is one
+:func:`seqlab.audio.spectrogram` with ``center=False``. Each known mistake is one
 wrong line of the plain-NumPy version ``_spectrogram`` switched on by ``bug``.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqlab.audio import spectrogram
 from seqlab.exercises.core import Case, Exercise, Mistake
-from seqlab.speech.features import spectrogram
 
 
 def _reference(x, window, hop_length):
@@ -56,7 +56,7 @@ STFT_SPECTROGRAM = Exercise(
     signature="stft_spectrogram(x, window, hop_length) -> S (len(window)//2 + 1, T_frames)",
     reference=_reference,
     source=spectrogram,
-    library_name="seqlab.speech.features.spectrogram",
+    library_name="seqlab.audio.spectrogram",
     week="3",
     output_names=("S",),
     cases=[

@@ -36,7 +36,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from seqlab._validate import as_array, check_ids, check_instance, check_shape
-from seqlab.backend import get_array_module, scatter_add
+from seqlab.backend import get_array_module
+from seqlab.scatter import scatter_add
 
 __all__ = ["EmbeddingCache", "embedding_backward", "embedding_forward"]
 

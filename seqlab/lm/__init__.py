@@ -23,7 +23,7 @@ from seqlab.lm.scoring import (
     token_log_probs,
 )
 from seqlab.lm.train import History, NonFiniteLossError, train
-from seqlab.lm.vocab import EOS, UNK, Vocabulary
+from seqlab.vocab.language import EOS, UNK, Vocabulary
 
 __all__ = [
     "EOS",

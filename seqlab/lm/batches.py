@@ -39,7 +39,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 
 from seqlab._validate import check_int, check_rng, check_sequence, got, is_int
-from seqlab.backend import asarray
+from seqlab.arrays import asarray
 
 __all__ = ["pad_batch", "sequence_batches", "stream", "stream_windows"]
 

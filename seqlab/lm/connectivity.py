@@ -66,11 +66,12 @@ from typing import NamedTuple
 import numpy as np
 
 from seqlab._validate import as_array, check_ids, check_instance, check_int, check_shape
-from seqlab.backend import blas_threads, get_array_module, to_device, to_numpy
+from seqlab.backend import get_array_module, to_device, to_numpy
 from seqlab.functional import log_softmax, softmax
 from seqlab.rnn.deep import deep_rnn_backward_full
 from seqlab.rnn.network import RecurrentNetwork
 from seqlab.rnn.rnn import output_backward
+from seqlab.threads import blas_threads
 
 __all__ = ["Connectivity", "InputGradients", "MemoryStats", "connectivity", "input_gradients",
            "last_step_influence", "log_prob_upstream", "memory_stats", "text_windows"]

@@ -30,7 +30,7 @@ Equations
 
     (3)\quad dW := \min(\max(dW, -c), c), \qquad W := W - \alpha\, dW
 
-Sampling protocol (:func:`sample`): rng = ``backend.host_rng(seed)`` made once; x<1> is the
+Sampling protocol (:func:`sample`): rng = ``seqlab.arrays.host_rng(seed)`` made once; x<1> is the
 one-hot of ``<EOS>`` (``eos_index``), a<0> = 0; at each step compute ŷ<t> by (1), draw
 ``idx = rng.choice(n_y, p=ŷ<t>.ravel())`` (the same draw as :func:`seqlab.lm.sampling.draw`),
 append it, stop after appending ``<EOS>`` or ``max_length`` indices, else feed x<t+1> =
@@ -39,7 +39,7 @@ onehot(idx), a<t>.
 Notes
 -----
 Differs from the assignment: x<1> is the one-hot of ``<EOS>`` instead of the zero vector (the
-library's models are fed token ids; see :mod:`seqlab.lm.vocab`), ``optimize`` takes a batch
+library's models are fed token ids; see :mod:`seqlab.vocab.language`), ``optimize`` takes a batch
 (m, T_x) of equal-length sequences and returns the updated params instead of changing them in
 place, and the sampler takes an int seed.
 """

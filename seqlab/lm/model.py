@@ -53,16 +53,17 @@ from seqlab._validate import (
     check_shape,
     got,
 )
-from seqlab.backend import get_array_module, load_arrays, save_arrays
-from seqlab.lm.vocab import Vocabulary
+from seqlab.backend import get_array_module
 from seqlab.losses import temporal_cross_entropy
+from seqlab.npz import load_arrays, save_arrays
 from seqlab.rnn.network import RecurrentNetwork
+from seqlab.vocab.language import Vocabulary
 
 __all__ = ["LanguageModel"]
 
 
 class LanguageModel:
-    """A :class:`~seqlab.lm.vocab.Vocabulary` and a :class:`~seqlab.rnn.RecurrentNetwork`
+    """A :class:`~seqlab.vocab.language.Vocabulary` and a :class:`~seqlab.rnn.RecurrentNetwork`
     with n_x = n_y = len(vocab).
 
     Parameters

@@ -52,7 +52,8 @@ from seqlab._validate import (
     check_str,
     got,
 )
-from seqlab.backend import asarray, get_array_module, to_numpy
+from seqlab.arrays import asarray
+from seqlab.backend import get_array_module, to_numpy
 from seqlab.functional import softmax
 
 __all__ = ["adjust_logits", "draw", "next_token_probs", "sample"]
@@ -101,7 +102,7 @@ def draw(p, rng) -> list[int]:
     Parameters
     ----------
     p : array (n_y, m) of probabilities (columns need not be exactly normalised)
-    rng : numpy Generator (``backend.host_rng(seed)``); m uniforms are drawn
+    rng : numpy Generator (``seqlab.arrays.host_rng(seed)``); m uniforms are drawn
 
     Returns
     -------
@@ -109,8 +110,8 @@ def draw(p, rng) -> list[int]:
     """
     p = as_array(to_numpy(p), "draw(p)", ndim=2, symbols="(n_y, m) of probabilities")
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"draw(rng): expected a numpy.random.Generator (backend.host_rng(seed)),"
-                        f" got {got(rng)}")
+        raise TypeError(f"draw(rng): expected a numpy.random.Generator "
+                        f"(seqlab.arrays.host_rng(seed)), got {got(rng)}")
     xp = get_array_module(p)
     p = p.astype(np.float64)
     if p.size and (bool(xp.isnan(p).any()) or bool((p < 0).any())

@@ -48,7 +48,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from seqlab._validate import check_instance, check_int, check_number, check_sequence, check_str
-from seqlab.backend import asarray, get_array_module, to_numpy
+from seqlab.arrays import asarray
+from seqlab.backend import get_array_module, to_numpy
 from seqlab.functional import log_softmax
 from seqlab.lm.batches import pad_batch, stream, stream_windows
 
@@ -158,7 +159,7 @@ def ngram_baselines(vocab, train: Sequence[str], val: Sequence[str], alpha: floa
     -------
     losses : dict "uniform", "unigram", "bigram" -> nats per token on ``val``
     """
-    from seqlab.lm.vocab import Vocabulary
+    from seqlab.vocab.language import Vocabulary
 
     alpha = check_number(alpha, "ngram_baselines(alpha)", 0, low_open=True)
     check_instance(vocab, Vocabulary, "ngram_baselines(vocab)")

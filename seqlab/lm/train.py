@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 
 from tqdm.auto import tqdm
 
-from seqlab import backend
+from seqlab import threads
 from seqlab._validate import (
     CLIP_ADVICE,
     NonFiniteError,
@@ -127,7 +127,7 @@ def train(model, train_data, val_data=None, *, epochs: int = 1, steps: int | Non
     """
     _check_train(model, train_data, val_data, epochs, steps, batch_size, window, lr, clip_norm,
                  clip_value, optimizer, callback, every, eval_every)
-    with backend.blas_threads(blas_threads):
+    with threads.blas_threads(blas_threads):
         return _train(model, train_data, val_data, epochs, steps, batch_size, window, lr,
                       clip_norm, clip_value, optimizer, seed, callback, every, eval_every,
                       progress, desc)

@@ -72,7 +72,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from seqlab._validate import check_int
-from seqlab.backend import get_array_module, randn, zeros
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module
 from seqlab.rnn._layer import (
     _OPTION,
     DIRECTIONS,

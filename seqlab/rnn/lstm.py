@@ -86,7 +86,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from seqlab.backend import get_array_module, randn, zeros
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module
 from seqlab.functional import sigmoid, sigmoid_backward, softmax, tanh, tanh_backward
 from seqlab.rnn._lstm_seq import seq_backward, seq_forward
 from seqlab.rnn._validate import (

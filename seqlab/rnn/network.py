@@ -45,7 +45,8 @@ from seqlab._validate import (
     check_lengths,
     check_path,
 )
-from seqlab.backend import get_array_module, load_arrays, save_arrays, to_device
+from seqlab.backend import get_array_module, to_device
+from seqlab.npz import load_arrays, save_arrays
 from seqlab.rnn._validate import check_shape
 from seqlab.rnn.deep import (
     DeepRNNCache,

@@ -82,7 +82,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from seqlab._validate import MissingKeyError, as_array, check_dict
-from seqlab.backend import get_array_module, randn, zeros
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module
 from seqlab.functional import softmax, tanh, tanh_backward
 from seqlab.rnn._validate import (
     check_cache,

@@ -46,7 +46,8 @@ from seqlab._validate import (
     got,
     same_shape,
 )
-from seqlab.backend import get_array_module, load_arrays, save_arrays, to_numpy
+from seqlab.backend import get_array_module, to_numpy
+from seqlab.npz import load_arrays, save_arrays
 from seqlab.rnn.deep import deep_rnn_backward, deep_rnn_forward
 from seqlab.rnn.gru import gru_cell_forward
 from seqlab.rnn.lstm import lstm_cell_forward
@@ -54,7 +55,7 @@ from seqlab.rnn.network import _one_hot
 from seqlab.rnn.rnn import rnn_cell_forward
 from seqlab.seq2seq._checks import check_step, check_targets, encode_texts
 from seqlab.seq2seq.search import greedy_batch
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["EncoderCache", "Seq2SeqBase", "encoder_backward", "encoder_forward", "sub_params"]
 

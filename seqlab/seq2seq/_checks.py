@@ -22,7 +22,7 @@ from seqlab._validate import (
     got,
     same_shape,
 )
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 
 def check_dlogits(dlogits, s, fname: str):

@@ -87,7 +87,8 @@ from seqlab._validate import (
     fmt,
     same_shape,
 )
-from seqlab.backend import get_array_module, randn, to_device, zeros
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module, to_device
 from seqlab.functional import softmax, softmax_backward
 from seqlab.layers.dense import dense_backward, dense_forward
 

@@ -71,7 +71,7 @@ from seqlab.seq2seq.attention import (
     attention_step_forward,
     init_attention_params,
 )
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["AttentionSeq2Seq", "AttentionSeq2SeqCache"]
 

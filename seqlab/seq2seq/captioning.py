@@ -70,11 +70,13 @@ from seqlab._validate import (
     check_path,
     got,
 )
-from seqlab.backend import get_array_module, load_arrays, randn, save_arrays, zeros
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module
 from seqlab.functional import log_softmax
 from seqlab.layers.conv2d import conv2d_backward, conv2d_forward
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import temporal_cross_entropy
+from seqlab.npz import load_arrays, save_arrays
 from seqlab.rnn.deep import deep_rnn_backward_full, deep_rnn_forward, init_deep_rnn_params
 from seqlab.rnn.network import _one_hot
 from seqlab.rnn.rnn import output_backward, output_forward
@@ -93,7 +95,7 @@ from seqlab.seq2seq.beam import _check_alpha, beam_search
 from seqlab.seq2seq.bleu import corpus_bleu
 from seqlab.seq2seq.search import greedy_batch
 from seqlab.seq2seq.train import train_seq2seq
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["CaptionerCache", "ImageCaptioner", "ImageEncoderCache", "caption_metrics",
            "image_encoder_backward", "image_encoder_forward", "train_captioner"]

@@ -64,7 +64,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from seqlab._validate import check_cache, check_lengths, check_path
-from seqlab.backend import get_array_module, randn, zeros
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module
 from seqlab.functional import log_softmax
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import temporal_cross_entropy
@@ -73,7 +74,7 @@ from seqlab.rnn.network import _one_hot
 from seqlab.rnn.rnn import output_backward, output_forward
 from seqlab.seq2seq._base import Seq2SeqBase, _encode, _sub, decoder_cell, encoder_backward
 from seqlab.seq2seq._checks import check_dlogits, check_model_args
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["EncoderDecoder", "EncoderDecoderCache", "load_seq2seq"]
 
@@ -92,7 +93,7 @@ class EncoderDecoder(Seq2SeqBase):
 
     Parameters
     ----------
-    src_vocab, tgt_vocab : TokenVocab (:mod:`seqlab.seq2seq.vocab`)
+    src_vocab, tgt_vocab : TokenVocab (:mod:`seqlab.vocab.tokens`)
     n_a : int, encoder hidden size per direction
     n_s : int, decoder hidden size
     kind : "rnn", "gru" or "lstm", encoder and decoder cell
@@ -227,7 +228,7 @@ class EncoderDecoder(Seq2SeqBase):
 
 def load_seq2seq(path):
     """Load any model of this package saved with ``save`` (dispatch on its class name)."""
-    from seqlab.backend import load_arrays
+    from seqlab.npz import load_arrays
     from seqlab.seq2seq.attention_model import AttentionSeq2Seq
 
     classes = {"EncoderDecoder": EncoderDecoder, "AttentionSeq2Seq": AttentionSeq2Seq}

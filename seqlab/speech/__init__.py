@@ -1,9 +1,9 @@
 """Week 3 (part 2), speech: audio features, CTC loss and decoding, recognition, trigger words.
 
-- :mod:`seqlab.speech.features`: framing, STFT, power spectrogram, mel filterbank, log-mel;
-
-- :mod:`seqlab.speech.ctc`: the CTC loss by forward-backward in log space (loss, gradient, and
-  the α/β lattice for pictures);
+- the audio features (framing, STFT, power spectrogram, mel filterbank, log-mel) live below
+  the data, in :mod:`seqlab.audio` (the trigger-word clips are made of them); re-exported here;
+- :mod:`seqlab.speech.ctc`: the CTC loss by a scaled forward-backward in probability space,
+  log space for the α/β lattice of the pictures and as its fallback (loss, gradient, lattice);
 - :mod:`seqlab.speech.ctc_decode`: the lecture's collapse rule, greedy (best-path) decoding and
   prefix beam search;
 - :mod:`seqlab.speech.ctc_align`: counting and listing the alignments of a transcript, and the
@@ -14,6 +14,7 @@
   per step), detection, F1 and the chime.
 """
 
+from seqlab.audio import log_mel, mel_filterbank, spectrogram, stft
 from seqlab.speech.ctc import CTCLattice, ctc_alpha_step, ctc_lattice, ctc_loss, extend_labels
 from seqlab.speech.ctc_align import (
     ForcedAlignment,
@@ -30,7 +31,6 @@ from seqlab.speech.ctc_decode import (
     ctc_prefix_beam_search,
 )
 from seqlab.speech.ctc_lm import CharNGramLM, char_lm_scorer
-from seqlab.speech.features import log_mel, mel_filterbank, spectrogram, stft
 from seqlab.speech.recognition import SpeechRecognizer, character_error_rate, load_pretrained
 from seqlab.speech.trigger import (
     chime_on_activate,

@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab._validate import IdError, as_array, check_int
-from seqlab.backend import get_array_module, to_numpy
+from seqlab.backend import host, to_numpy
 
 __all__ = ["check_fits", "check_input_lengths", "extend_labels", "prepare_targets"]
 
-hp = get_array_module()   # NumPy: host-side work (lengths, labels)
+hp = host                 # NumPy: host-side work (lengths, labels)
 
 
 def prepare_targets(targets, target_lengths, m: int, n_y: int, blank: int,

@@ -49,11 +49,12 @@ Graves, "Supervised sequence labelling with RNNs", 2012, section 7.3 (CTC with r
 
 from __future__ import annotations
 
-from seqlab.backend import get_array_module, scratch, to_numpy
+from seqlab.backend import get_array_module, host, to_numpy
+from seqlab.scratch import scratch
 
 __all__ = ["scaled_posteriors"]
 
-hp = get_array_module()   # NumPy: host-side index work (lengths, labels)
+hp = host                 # NumPy: host-side index work (lengths, labels)
 
 K = 4              # normalize the scaled α every K frames (S2); c_t = 1 in between
 RTOL = 1e-9        # the identity (S6) must hold to this (relative to max(1, |log p|))
@@ -101,7 +102,7 @@ def scaled_posteriors(y, ext_h, t_lens, x_lens, blank: int):
     -------
     ll : (m,) float64 log p(y | x), valid where ``ok``
     post : (T, m, n_y) float64 Σ_{l'_s = k} γ_t(s), valid where ``ok``, any value past T_b;
-        a scratch buffer (see :func:`seqlab.backend.scratch`): use it before the next call
+        a scratch buffer (see :func:`seqlab.scratch.scratch`): use it before the next call
     ok : (m,) bool host; False: recompute that example in log space (see Safety)
     """
     xp = get_array_module(y)

@@ -101,8 +101,9 @@ from seqlab._validate import (
     check_int,
     check_shape,
 )
-from seqlab.backend import get_array_module, scratch, to_numpy
+from seqlab.backend import get_array_module, host, to_numpy
 from seqlab.functional import log_softmax
+from seqlab.scratch import scratch
 from seqlab.speech._ctc_inputs import (
     check_fits,
     check_input_lengths,
@@ -114,7 +115,7 @@ from seqlab.speech._ctc_scaled import scaled_posteriors
 __all__ = ["CTCLattice", "ctc_alpha_step", "ctc_lattice", "ctc_loss", "extend_labels",
            "prepare_targets"]
 
-hp = get_array_module()   # NumPy: host-side work (lengths, labels, search, data)
+hp = host                 # NumPy: host-side work (lengths, labels, search, data)
 
 _NEG = -1e30  # "log 0" inside the recursions (finite: see Notes)
 

@@ -25,12 +25,12 @@ from typing import NamedTuple
 import numpy as np
 
 from seqlab._validate import IdError, as_array, check_int, got
-from seqlab.backend import get_array_module, to_numpy
+from seqlab.backend import host, to_numpy
 
 __all__ = ["ForcedAlignment", "ctc_alignments", "ctc_count_alignments",
            "ctc_forced_alignment", "ctc_skip_allowed", "extended_sequence"]
 
-hp = get_array_module()   # NumPy: host-side work (lengths, labels, search, data)
+hp = host                 # NumPy: host-side work (lengths, labels, search, data)
 
 
 def extended_sequence(target: Sequence, blank=0) -> list:

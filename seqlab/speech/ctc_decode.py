@@ -69,14 +69,14 @@ from typing import NamedTuple
 import numpy as np
 
 from seqlab._validate import as_array, check_callable, check_int, check_number, got
-from seqlab.backend import get_array_module, to_numpy
+from seqlab.backend import host, to_numpy
 from seqlab.functional import log_softmax
 from seqlab.speech._ctc_inputs import check_input_lengths
 
 __all__ = ["BeamResult", "ctc_best_path", "ctc_collapse", "ctc_greedy_decode",
            "ctc_prefix_beam_search"]
 
-hp = get_array_module()   # NumPy: host-side work (lengths, labels, search, data)
+hp = host                 # NumPy: host-side work (lengths, labels, search, data)
 
 _NEG_INF = -math.inf
 

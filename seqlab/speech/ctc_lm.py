@@ -36,12 +36,12 @@ from seqlab._validate import (
     check_words,
     got,
 )
-from seqlab.backend import get_array_module, to_numpy
+from seqlab.backend import host, to_numpy
 from seqlab.functional import log_softmax
 
 __all__ = ["CharNGramLM", "char_lm_scorer"]
 
-hp = get_array_module()   # NumPy: host-side work (lengths, labels, search, data)
+hp = host                 # NumPy: host-side work (lengths, labels, search, data)
 
 _START = "\x02"  # the start-of-text symbol of the n-gram model
 

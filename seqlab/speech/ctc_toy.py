@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from seqlab._validate import check_int, check_number, check_rng, check_sequence
-from seqlab.backend import get_array_module, to_device
+from seqlab.backend import get_array_module, host, to_device
 from seqlab.optim import Adam, clip_by_norm
 from seqlab.rnn.network import RecurrentNetwork
 from seqlab.speech.ctc import ctc_loss
@@ -41,7 +41,7 @@ from seqlab.speech.recognition import character_error_rate  # re-exported: one C
 __all__ = ["DIGITS", "ToyBatch", "character_error_rate", "digit_sounds", "make_utterances",
            "train_toy_ctc"]
 
-hp = get_array_module()   # NumPy: host-side work (lengths, labels, search, data)
+hp = host                 # NumPy: host-side work (lengths, labels, search, data)
 
 DIGITS = "0123456789"
 LABELS = ["_", *DIGITS]      # output k: blank (0), then the digits

@@ -54,17 +54,18 @@ from seqlab._validate import (
     got,
     renamed,
 )
-from seqlab.backend import get_array_module, load_arrays, save_arrays, to_device, to_numpy
+from seqlab.audio import batch_features, log_mel, normalize, stack_frames
+from seqlab.backend import get_array_module, host, to_device, to_numpy
 from seqlab.data.speech import ALPHABET, decode_labels, encode_text
 from seqlab.functional import log_softmax
+from seqlab.npz import load_arrays, save_arrays
 from seqlab.optim import Adam, clip_by_norm
 from seqlab.rnn.network import RecurrentNetwork
 from seqlab.seq2seq.metrics import edit_distance
 from seqlab.speech.ctc import ctc_loss
 from seqlab.speech.ctc_decode import ctc_greedy_decode, ctc_prefix_beam_search
-from seqlab.speech.features import batch_features, log_mel, normalize, stack_frames
 
-hp = get_array_module()   # NumPy: host-side work (mel filters, lengths, labels)
+hp = host                 # NumPy: host-side work (mel filters, lengths, labels)
 
 __all__ = ["PRETRAINED", "SpeechRecognizer", "character_error_rate", "ctc_targets",
            "load_pretrained", "train_recognizer", "utterance_features"]

@@ -38,7 +38,7 @@ harmonic mean, counted over all clips.
 Notes
 -----
 Differs from the lecture: no batch normalization (the course's model has three BN layers);
-the features are normalized per clip and band instead (:func:`seqlab.speech.features.normalize`),
+the features are normalized per clip and band instead (:func:`seqlab.audio.normalize`),
 which trains stably here. Smaller layers (n_f = 64 filters and n_a = 64 units for the course's
 196 and 128), one dropout after the conv and one between the GRUs.
 """
@@ -68,18 +68,13 @@ from seqlab._validate import (
     fmt,
     got,
 )
-from seqlab.backend import (
-    get_array_module,
-    load_arrays,
-    randn,
-    to_device,
-    to_numpy,
-    zeros,
-)
+from seqlab.arrays import randn, zeros
+from seqlab.backend import get_array_module, host, to_device, to_numpy
 from seqlab.functional import log_sigmoid, sigmoid
 from seqlab.layers.conv1d import conv1d_backward, conv1d_forward
 from seqlab.layers.dropout import dropout_backward, dropout_forward
 from seqlab.losses import binary_cross_entropy
+from seqlab.npz import load_arrays
 from seqlab.rnn.gru import VARIANT_KEYS, gru_backward, gru_forward
 
 __all__ = ["PRETRAINED", "TriggerCache", "chime", "chime_on_activate", "detect",
@@ -312,7 +307,7 @@ def chime(rate: int = 16000, duration_ms: int = 300, freqs=(880.0, 1320.0)):
     freqs = check_sequence(freqs, "chime(freqs)", "a list of frequencies (Hz)", empty=False)
     for fr in freqs:
         check_number(fr, "chime(freqs)", 0, rate / 2, low_open=True)
-    hp = get_array_module()                               # audio lives on the host: NumPy
+    hp = host                                             # audio lives on the host: NumPy
     t = hp.arange(rate * duration_ms // 1000) / rate      # seconds
     tone = sum(hp.sin(2 * np.pi * f * t) / (i + 1) for i, f in enumerate(freqs))
     env = hp.exp(-t / (duration_ms / 4000)) * hp.minimum(1.0, t / 0.005)   # 5 ms attack

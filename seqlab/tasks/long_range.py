@@ -42,7 +42,7 @@ from typing import NamedTuple
 from tqdm.auto import tqdm
 
 from seqlab._validate import check_choice, check_int, check_number, check_sequence, lookup
-from seqlab.backend import host_rng
+from seqlab.arrays import host_rng
 from seqlab.data.synthetic import AGREEMENT_VOCAB, agreement_batch
 from seqlab.rnn.network import RecurrentNetwork
 from seqlab.tasks.training import TrainHistory, classifier_step, classify, fit

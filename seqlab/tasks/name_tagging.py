@@ -33,7 +33,8 @@ from seqlab._validate import (
     check_number,
     named_as,
 )
-from seqlab.backend import host_rng, to_numpy
+from seqlab.arrays import host_rng
+from seqlab.backend import to_numpy
 from seqlab.data.synthetic import TAGGING_VOCAB, TaggingBatch, name_tagging_batch
 from seqlab.rnn.network import RecurrentNetwork
 from seqlab.tasks.training import TrainHistory, fit, predict_proba, tagger_step, tagging_accuracy

@@ -68,17 +68,12 @@ from seqlab._validate import (
     check_words,
     named_as,
 )
-from seqlab.backend import (
-    get_array_module,
-    load_arrays,
-    save_arrays,
-    to_device,
-    to_numpy,
-)
+from seqlab.backend import get_array_module, to_device, to_numpy
 from seqlab.data.sentiment import encode, known_tokens
 from seqlab.functional import softmax
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import cross_entropy
+from seqlab.npz import load_arrays, save_arrays
 from seqlab.optim import Adam, clip_by_norm
 from seqlab.rnn.network import RecurrentNetwork, last_step
 from seqlab.tasks._sentiment_checks import _labels, _pair, _rows, _v1

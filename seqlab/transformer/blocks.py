@@ -67,7 +67,8 @@ from seqlab._validate import (
     fmt,
     got,
 )
-from seqlab.backend import get_array_module, to_device, zeros
+from seqlab.arrays import zeros
+from seqlab.backend import get_array_module, to_device
 from seqlab.transformer.add_norm import SublayerGrads, add_norm_backward, add_norm_forward
 from seqlab.transformer.attention import check_mask
 from seqlab.transformer.multi_head import (

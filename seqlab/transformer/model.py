@@ -72,9 +72,11 @@ from seqlab._validate import (
     check_token,
     got,
 )
-from seqlab.backend import get_array_module, scatter_add, to_device, zeros
+from seqlab.arrays import zeros
+from seqlab.backend import get_array_module, to_device
 from seqlab.functional import log_softmax
 from seqlab.layers.dropout import dropout_backward, dropout_forward
+from seqlab.scatter import scatter_add
 from seqlab.transformer._checks import check_batch, check_tokens
 from seqlab.transformer.blocks import (
     decoder_layer_backward_full,

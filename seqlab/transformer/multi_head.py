@@ -65,7 +65,8 @@ from seqlab._validate import (
     check_shape,
     got,
 )
-from seqlab.backend import get_array_module, to_device, zeros
+from seqlab.arrays import zeros
+from seqlab.backend import get_array_module, to_device
 from seqlab.transformer.attention import (
     AttentionCache,
     check_mask,

@@ -52,23 +52,18 @@ from seqlab._validate import (
     got,
     renamed,
 )
-from seqlab.backend import (
-    blas_threads,
-    get_array_module,
-    load_arrays,
-    save_arrays,
-    to_device,
-    to_numpy,
-)
+from seqlab.backend import get_array_module, to_device, to_numpy
 from seqlab.data.numbers import tokenize_words
 from seqlab.functional import log_softmax
+from seqlab.npz import load_arrays, save_arrays
 from seqlab.optim import Adam
 from seqlab.seq2seq.beam import _check_alpha, beam_search
 from seqlab.seq2seq.metrics import exact_match, phoneme_error_rate
 from seqlab.seq2seq.search import sample_decode, step_log_probs
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.threads import blas_threads
 from seqlab.transformer.model import DecoderState, Transformer, TransformerConfig
 from seqlab.transformer.schedule import WarmupSchedule
+from seqlab.vocab.tokens import TokenVocab
 
 __all__ = ["TOKENIZERS", "TaskModel", "score", "train_task"]
 

@@ -120,7 +120,7 @@ PRETRAINED = Path(__file__).resolve().parent / "pretrained"
 def load_reversal_model(path=None):
     """The shipped reversal Transformer (made by ``tools/train_transformer_toy.py``) and its
     metadata (config, seed, steps, accuracy)."""
-    from seqlab.backend import load_arrays
+    from seqlab.npz import load_arrays
     from seqlab.transformer.model import Transformer, TransformerConfig
 
     arrays, meta = load_arrays(check_path(path, "load_reversal_model(path)") if path is not None

@@ -37,13 +37,7 @@ from seqlab.viz.captioning import caption_explorer, caption_grid
 from seqlab.viz.ctc import alignment_explorer, collapse_typer, lattice_explorer, lattice_figure
 from seqlab.viz.embedding_maps import debias_explorer, load_tsne_maps, tsne_explorer, tsne_figure
 from seqlab.viz.embeddings import analogy_explorer, analogy_figure, analogy_view
-from seqlab.viz.gates import (
-    gate_explorer,
-    gate_figure,
-    gate_trace,
-    load_gate_model,
-    unit_figure,
-)
+from seqlab.viz.gates import gate_explorer, gate_figure, unit_figure
 from seqlab.viz.glove import cooccurrence_heatmap, glove_loss_curve, weighting_explorer
 from seqlab.viz.lm import live_loss_curve, sampling_explorer, token_logprob_bars
 from seqlab.viz.memory import memory_explorer
@@ -96,9 +90,9 @@ __all__ = ["accuracy_vs_gap_figure", "activation_curves", "alignment_explorer", 
            "bptt_problem", "bptt_stepper", "bptt_trace", "BPTTTrace", "caption_explorer",
            "caption_grid", "collapse_typer", "compare_histograms", "confusion_heatmap",
            "cooccurrence_heatmap", "debias_explorer", "FigureBox", "gate_explorer", "gate_figure",
-           "gate_trace", "glove_loss_curve", "hidden_state_heatmap", "huffman_explorer",
+           "glove_loss_curve", "hidden_state_heatmap", "huffman_explorer",
            "huffman_figure", "lattice_explorer", "lattice_figure", "layer_states_figure",
-           "length_accuracy_plot", "live_loss_curve", "load_gate_model", "load_long_range_results",
+           "length_accuracy_plot", "live_loss_curve", "load_long_range_results",
            "load_tsne_maps", "log_mel_figure", "loss_curves", "mask_visualizer", "memory_explorer",
            "name_probability_figure", "negation_figure", "noise_explorer", "noise_figure",
            "norm_curves", "piano_roll", "positional_encoding_explorer", "posteriors_figure",

@@ -22,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqlab.backend import host_rng
+from seqlab.arrays import host_rng
 from seqlab.losses import cross_entropy
 from seqlab.optim import clip_by_norm, clip_by_value
 from seqlab.rnn import (

@@ -20,8 +20,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqlab.backend import load_arrays, to_numpy
+from seqlab.backend import to_numpy
 from seqlab.embeddings.debias import normalize_rows, projection
+from seqlab.npz import load_arrays
 from seqlab.viz.plots import COLOURS, styled
 from seqlab.viz.widgets import FigureBox
 

@@ -5,12 +5,12 @@ every hidden unit's gates and memory cell c<t> per character as heatmaps (units 
 pick one unit with the slider and see its values per character, the text coloured by its c<t>,
 and the characters where its memory changes most (the largest |Δc<t>| = |c<t> - c<t-1>|).
 
-The computation (:func:`gate_trace`, :func:`unit_profile`, :func:`unit_correlations`) is
-separate from the widget and testable headless; the widget runs one forward pass per (model,
-text) and keeps it, so a slider move only restyles the unit's small figure and moves the marker
-lines (layout shapes) on the heatmaps, sending no heatmap data. In Chromium the first redraw
-after a slider move took 151-248 ms against 237-294 ms as one figure; plotly.js still redraws
-the heatmaps when a shape moves (about 40 ms).
+The computation (:func:`~seqlab.rnn.inspect.gate_trace`, ``unit_profile``,
+``unit_correlations``) lives in the model layer, :mod:`seqlab.rnn.inspect`; the widget runs
+one forward pass per (model, text) and keeps it, so a slider move only restyles the unit's
+small figure and moves the marker lines (layout shapes) on the heatmaps, sending no heatmap
+data. In Chromium the first redraw after a slider move took 151-248 ms against 237-294 ms as
+one figure; plotly.js still redraws the heatmaps when a shape moves (about 40 ms).
 
 =================  ===================================================================
 panels             what they show, each (n_a units, T characters)
@@ -24,152 +24,24 @@ from __future__ import annotations
 
 import html
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqlab.backend import load_arrays, to_numpy
-from seqlab.rnn import RecurrentNetwork
+from seqlab.rnn.inspect import PANELS, GateTrace, gate_trace, load_gate_model, unit_profile
 from seqlab.viz.plots import COLOURS, TEMPLATE, visible
 from seqlab.viz.widgets import FigureBox, text_pickers
 
-PRETRAINED = Path(__file__).resolve().parents[1] / "data" / "pretrained"
-PANELS = {"lstm": ("gamma_f", "gamma_u", "gamma_o", "c"),
-          "gru": ("gamma_u", "gamma_r", "c_tilde", "c")}
 LABELS = {"gamma_f": "Γf forget gate", "gamma_u": "Γu update gate", "gamma_o": "Γo output gate",
           "gamma_r": "Γr reset gate", "c_tilde": "c̃<t> candidate", "c": "memory cell c<t>"}
-MAX_CHARS = 20_000      # gate_trace: enough for a few sonnets at once
 WIDGET_CHARS = 300      # the explorer: more columns than this are unreadable
 EXAMPLES = (
     "From fairest creatures we desire increase,\nThat thereby beauty's rose might never die,\n",
     "Shall I compare thee to a summer's day?\nThou art more lovely and more temperate:\n",
     "When I do count the clock that tells the time, (and see the brave day sunk in night)\n",
 )
-
-
-@dataclass
-class GateModel:
-    """A trained character model: the network, its vocabulary and how it was trained."""
-
-    net: RecurrentNetwork
-    vocab: str
-    meta: dict = field(default_factory=dict)
-
-    @property
-    def kind(self) -> str:
-        return self.net.kind
-
-    def encode(self, text: str, max_chars: int, fname: str) -> tuple[np.ndarray, str, int]:
-        """(ids (T,), the text as read, how many characters were replaced): a character outside
-        the vocabulary reads as a space. ``fname`` names the caller in the error for a text
-        that is not a str of 1 to ``max_chars`` characters."""
-        if not isinstance(text, str) or not 1 <= len(text) <= max_chars:
-            got = f"a str of {len(text)}" if isinstance(text, str) else type(text).__name__
-            raise ValueError(f"{fname}(text): expected a str of 1 to {max_chars} characters, "
-                             f"got {got}")
-        index = {ch: i for i, ch in enumerate(self.vocab)}
-        fallback = index.get(" ", 0)
-        ids = np.array([index.get(ch, fallback) for ch in text], dtype=np.int64)
-        return ids, "".join(self.vocab[i] for i in ids), int(sum(ch not in index for ch in text))
-
-
-KINDS = ("rnn", "gru", "lstm")  # the shipped sonnet models; the gate explorer shows GRU and LSTM
-
-
-def load_gate_model(kind: str, path=None) -> GateModel:
-    """The shipped sonnet model ``kind`` ("rnn", "gru" or "lstm"), or the file ``path``.
-
-    Made by ``python tools/train_gate_models.py``; its metadata holds the network's config, the
-    vocabulary, the measured train and validation losses and the command that made it.
-    """
-    if path is None:
-        if kind not in KINDS:
-            raise ValueError(f"load_gate_model(kind): expected one of {KINDS}, got {kind!r}")
-        path = PRETRAINED / f"sonnets_{kind}.npz"
-    params, meta = load_arrays(path)
-    net = RecurrentNetwork(**meta["config"], dtype=params["W_ya"].dtype)
-    if set(params) != set(net.params):
-        raise ValueError(f"load_gate_model(path): {path} holds {sorted(params)}, expected "
-                         f"{sorted(net.params)}")
-    net.params = params
-    return GateModel(net, meta["vocab"], meta)
-
-
-@dataclass
-class GateTrace:
-    """Every unit's gates on one text: ``values[name]`` is (n_a, T), one column per character."""
-
-    kind: str
-    text: str                 # the characters read (unknown ones replaced by a space)
-    values: dict
-    replaced: int = 0         # how many characters were not in the vocabulary
-
-    @property
-    def n_a(self) -> int:
-        return self.values["c"].shape[0]
-
-
-def gate_trace(model: GateModel, text: str, max_chars: int = MAX_CHARS) -> GateTrace:
-    """One forward pass of ``model`` over ``text`` from zero states; keeps every gate.
-
-    Parameters
-    ----------
-    model : GateModel (a unidirectional one-layer GRU or LSTM over characters)
-    text : str, 1..max_chars characters; characters outside the vocabulary read as a space
-    max_chars : int, the longest text accepted (the widget shows at most WIDGET_CHARS)
-
-    Returns
-    -------
-    GateTrace with values[name] (n_a, T) for the panels of ``model.kind`` and "c"
-    """
-    ids, shown, replaced = model.encode(text, max_chars, "gate_trace")
-    _, cache = model.net.forward(ids[None])                         # one example (1, T)
-    gates = model.net.gates(cache)                                  # each (n_a, 1, T)
-    values = {k: np.asarray(to_numpy(v))[:, 0, :].astype(float) for k, v in gates.items()}
-    return GateTrace(model.kind, shown, values, replaced)
-
-
-def unit_profile(trace: GateTrace, unit: int, k: int = 5) -> dict:
-    """One unit on the text: its values per character and where its memory switches.
-
-    Returns
-    -------
-    dict with "values" {name: (T,)} for the panels, "dc" (T,) = c<t> - c<t-1> (c<0> = 0), and
-    "switches": the k positions of the largest |Δc<t>|, largest first
-    """
-    if not 0 <= unit < trace.n_a:
-        raise ValueError(f"unit_profile(unit): expected 0..{trace.n_a - 1}, got {unit}")
-    c = trace.values["c"][unit]
-    dc = np.diff(c, prepend=0.0)                                    # c<t> - c<t-1>, c<0> = 0
-    order = np.argsort(-np.abs(dc), kind="stable")[:k]
-    return {"values": {n: trace.values[n][unit] for n in PANELS[trace.kind]}, "dc": dc,
-            "switches": [int(i) for i in order]}
-
-
-def unit_correlations(trace: GateTrace, features: dict, state: str = "c") -> dict:
-    """For each named feature (T,) of the text, the unit whose ``state`` correlates most.
-
-    Returns
-    -------
-    dict name -> (unit, Pearson r of that unit's state with the feature), |r| largest
-    """
-    X = trace.values[state]                                         # (n_a, T)
-    out = {}
-    for name, f in features.items():
-        f = np.asarray(f, dtype=float)
-        if f.shape != (X.shape[1],):
-            raise ValueError(f"unit_correlations(features[{name!r}]): expected shape "
-                             f"({X.shape[1]},), one value per character, got {f.shape}")
-        Xc, fc = X - X.mean(axis=1, keepdims=True), f - f.mean()
-        denom = np.sqrt((Xc ** 2).sum(axis=1) * (fc ** 2).sum()) + 1e-12
-        r = (Xc @ fc) / denom                                       # (n_a,) Pearson r
-        best = int(np.argmax(np.abs(r)))
-        out[name] = (best, float(r[best]))
-    return out
 
 
 def highlighted_text(trace: GateTrace, unit: int, k: int = 5) -> str:

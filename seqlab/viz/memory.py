@@ -27,7 +27,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from seqlab.lm.connectivity import MemoryStats, connectivity
-from seqlab.viz.gates import load_gate_model
+from seqlab.rnn.inspect import load_gate_model
 from seqlab.viz.plots import COLOURS, TEMPLATE, colour_image, png_data_uri, visible
 from seqlab.viz.widgets import FigureBox, text_pickers
 

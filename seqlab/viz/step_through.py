@@ -37,6 +37,7 @@ BLOCK_COLOURS = {"embedding": "#8c564b", "self-attention": "#1f77b4",
                  "feed-forward": "#ff7f0e", "output": "#d62728"}
 GAP = 0.06          # between panels, in paper units
 ROW = 1.5           # between the strip's encoder and decoder rows
+STRIP, PANELS = 0.76, 0.64   # the strip's bottom and the panels' top, in paper units
 DIM_LABELS = {"d_model": "feature", "d_k": "feature of the head", "d_ff": "hidden unit"}
 
 
@@ -93,31 +94,36 @@ def _colours(kind: str, z) -> dict:
     return dict(colorscale="PiYG" if kind == "grad" else "RdBu_r", zmin=-top, zmax=top, zmid=0)
 
 
-def _strip_figure(stages) -> go.Figure:
-    """Two rows of stages (encoder; decoder and output), one marker each, labelled."""
+def _add_strip(fig, stages) -> None:
+    """The pipeline strip on top of the figure (axes x4, y4): two rows of stages (encoder;
+    decoder and output), one marker each, labelled, the current one outlined by a shape."""
     xs, ys = _strip_positions(stages)
-    fig = go.Figure(go.Scatter(
-        x=xs, y=ys, mode="markers+text", text=[s.short for s in stages],
-        textposition=["top center" if i % 2 else "bottom center" for i in range(len(stages))],
-        textfont=dict(size=9),
+    fig.add_trace(go.Scatter(
+        x=xs, y=ys, mode="markers+text", text=[s.short for s in stages], xaxis="x4",
+        yaxis="y4", textposition=["top center" if i % 2 else "bottom center"
+                                  for i in range(len(stages))], textfont=dict(size=9),
         marker=dict(symbol="square", size=14, color=[BLOCK_COLOURS[s.block] for s in stages],
-                    line=dict(width=1, color="white")),
+                    line=dict(width=1, color="white")), showlegend=False,
         hovertext=[_long_name(s) for s in stages], hoverinfo="text"))
-    fig.add_trace(go.Scatter(x=[xs[0]], y=[ys[0]], mode="markers", hoverinfo="skip",
-                             marker=dict(symbol="square-open", size=22, color="black",
-                                         line=dict(width=3))))
-    fig.update_xaxes(visible=False, range=[-1, max(xs) + 1])
-    fig.update_yaxes(visible=False, range=[-ROW - 0.75, 0.75])
-    layers = [dict(x=x, y=y + 0.62, xref="x", yref="y", text=f"layer {s.layer}",
+    fig.update_layout(
+        xaxis4=dict(visible=False, range=[-1, max(xs) + 1], domain=[0, 1], anchor="y4"),
+        yaxis4=dict(visible=False, range=[-ROW - 0.75, 0.75], domain=[STRIP, 1], anchor="x4"),
+        shapes=_highlight(xs[0], ys[0]))
+    layers = [dict(x=x, y=y + 0.62, xref="x4", yref="y4", text=f"layer {s.layer}",
                    showarrow=False, font=dict(size=9, color="#57606a"), xanchor="left")
               for x, y, s, prev in zip(xs, ys, stages, [None, *stages[:-1]], strict=True)
               if s.layer >= 0 and (prev is None or prev.layer != s.layer)]
-    fig.update_layout(template=TEMPLATE, height=150, showlegend=False,
-                      margin=dict(l=70, r=10, t=6, b=4),
-                      annotations=[dict(x=-0.7, y=-yy, xref="x", yref="y", text=name,
-                                        showarrow=False, xanchor="right", font=dict(size=11))
-                                   for yy, name in ((0, "encoder"), (ROW, "decoder"))] + layers)
-    return fig
+    for yy, name in ((0, "encoder"), (ROW, "decoder")):
+        fig.add_annotation(x=-0.7, y=-yy, xref="x4", yref="y4", text=name, showarrow=False,
+                           xanchor="right", font=dict(size=11))
+    for a in layers:
+        fig.add_annotation(a)
+
+
+def _highlight(x: float, y: float) -> tuple:
+    """The figure's shapes: a black square around the strip's marker at (x, y)."""
+    return (dict(type="rect", xref="x4", yref="y4", x0=x - 0.62, x1=x + 0.62, y0=y - 0.26,
+                 y1=y + 0.26, line=dict(color="black", width=2.5)),)
 
 
 def _strip_positions(stages):
@@ -136,60 +142,77 @@ def _long_name(stage) -> str:
     return f"{where}: {stage.name}"
 
 
-def _stage_figure() -> go.Figure:
+def _stage_figure(stages) -> go.Figure:
+    """The strip (top) and three heatmap panels (traces 0-2, axes x/y, x2/y2, x3/y3): one
+    figure, so that a step redraws once (plotly's widget redraws a whole figure on any update
+    from Python, shapes included)."""
     fig = make_subplots(rows=1, cols=3, horizontal_spacing=GAP)
     for i in range(3):
-        fig.add_trace(go.Heatmap(z=[[0]], showscale=True, colorbar=dict(thickness=8, len=0.85),
+        fig.add_trace(go.Heatmap(z=[[0]], showscale=True,
+                                 colorbar=dict(thickness=8, len=0.6, y=0.33),
                                  hovertemplate="row %{y}, column %{x}: %{z:.3g}<extra></extra>"),
                       1, i + 1)
-        fig.update_yaxes(autorange="reversed", type="linear", row=1, col=i + 1)
+        fig.update_yaxes(autorange="reversed", type="linear", domain=[0, PANELS], row=1,
+                         col=i + 1)
         fig.update_xaxes(type="linear", row=1, col=i + 1)
-    fig.update_layout(template=TEMPLATE, height=400, margin=dict(l=110, r=30, t=60, b=60),
+    fig.update_layout(template=TEMPLATE, height=560, margin=dict(l=110, r=30, t=10, b=60),
                       plot_bgcolor="rgba(0,0,0,0)",    # no panel's background hides another
-                      annotations=[dict(text="", x=0.5, y=1.06, xref="paper", yref="paper",
-                                        showarrow=False, font=dict(size=13)) for _ in range(3)])
+                      annotations=[dict(text="", x=0.5, y=PANELS + 0.04, xref="paper",
+                                        yref="paper", showarrow=False, font=dict(size=13))
+                                   for _ in range(3)])
+    _add_strip(fig, stages)
     return fig
 
 
-def _draw_stage(fig, panels, labels) -> None:
-    """Restyle the stage figure in place: one equal-width panel per tensor, the rest hidden."""
+def _draw_stage(fig, panels, labels, sent: dict) -> None:
+    """Restyle the stage figure in place: one equal-width panel per tensor, the rest hidden.
+    Only what differs from what was sent last (``sent``: property path -> value) is sent: a
+    relayout of unchanged axes still costs plotly.js a redraw, and reading plotly's own
+    properties back costs Python more than the update."""
     n = len(panels)
     width = (1 - GAP * (n - 1)) / n
-    with fig.batch_update():
-        for i in range(3):
-            axis_x, axis_y = (f"xaxis{i + 1 if i else ''}", f"yaxis{i + 1 if i else ''}")
-            trace = fig.data[i]
-            if i >= n:                  # unused: hidden, its plot area moved to the edge
-                trace.visible = False
-                fig.layout[axis_x].update(visible=False, domain=[0.999, 1])
-                fig.layout[axis_y].visible = False
-                fig.layout.annotations[i].text = ""
-                continue
-            p = panels[i]
-            lo = i * (width + GAP)
-            z = p["z"] if p["kind"] != "onehot" else np.eye(len(labels[p["cols"]]))[p["z"]]
-            # numeric x and y with the labels as tick text: plotly's category axes kept the
-            # categories of earlier stages and drew cells of uneven widths
-            trace.update(z=z, x=np.arange(z.shape[1]), y=np.arange(z.shape[0]), visible=True,
-                         colorbar=dict(x=lo + width - 0.02, thickness=8, len=0.85),
-                         **_colours(p["kind"], z))
-            named_cols = p["cols"] not in DIM_LABELS
-            fig.layout[axis_x].update(domain=[lo, lo + width - 0.045], visible=True,
-                                      title_text=DIM_LABELS.get(p["cols"], ""),
-                                      **_ticks(labels.get(p["cols"]) if named_cols else None))
-            own_rows = i == 0 or p["rows"] != panels[0]["rows"]
-            fig.layout[axis_y].update(visible=True, showticklabels=own_rows,
-                                      **_ticks(labels.get(p["rows"])))
-            fig.layout.annotations[i].update(
-                text=f"{html.escape(p['title'])}  {tuple(p['shape'])}",
-                x=lo + (width - 0.045) / 2)
+    props: dict = {}                 # "data[i].key" and layout paths -> value
+    for i in range(3):
+        ax, ay, tr = (f"xaxis{i + 1 if i else ''}", f"yaxis{i + 1 if i else ''}", f"data[{i}]")
+        if i >= n:                   # unused: hidden, its plot area moved to the edge
+            props.update({f"{tr}.visible": False, f"{ax}.visible": False,
+                          f"{ax}.domain": (0.999, 1), f"{ay}.visible": False,
+                          f"annotations[{i}].text": ""})
+            continue
+        p = panels[i]
+        lo = i * (width + GAP)
+        z = p["z"] if p["kind"] != "onehot" else np.eye(len(labels[p["cols"]]))[p["z"]]
+        z = z.astype(np.float32)      # bool masks too: plotly.js draws no bool typed array
+        named_cols = p["cols"] not in DIM_LABELS
+        # numeric x and y with the labels as tick text: plotly's category axes kept the
+        # categories of earlier stages and drew cells of uneven widths
+        props.update({f"{tr}.x": tuple(range(z.shape[1])), f"{tr}.y": tuple(range(z.shape[0])),
+                      f"{tr}.visible": True, f"{tr}.colorbar.x": lo + width - 0.02,
+                      **{f"{tr}.{k}": v for k, v in _colours(p["kind"], z).items()},
+                      f"{ax}.domain": (lo, lo + width - 0.045), f"{ax}.visible": True,
+                      f"{ax}.title.text": DIM_LABELS.get(p["cols"], ""), f"{ay}.visible": True,
+                      f"{ay}.showticklabels": i == 0 or p["rows"] != panels[0]["rows"],
+                      f"annotations[{i}].text": f"{html.escape(p['title'])}  {tuple(p['shape'])}",
+                      f"annotations[{i}].x": lo + (width - 0.045) / 2,
+                      **{f"{ax}.{k}": v for k, v in _ticks(
+                          labels.get(p["cols"]) if named_cols else None).items()},
+                      **{f"{ay}.{k}": v for k, v in _ticks(labels.get(p["rows"])).items()}})
+        props[f"{tr}.z"] = z                                   # always new
+    changed = {k: v for k, v in props.items() if k.endswith(".z") or sent.get(k, sent) != v}
+    sent.update(changed)
+    for key, value in changed.items():              # inside the caller's batch update
+        if key.startswith("data["):
+            i, prop = int(key[5]), key[8:]
+            fig.data[i][prop] = value
+        else:
+            fig.layout[key] = value
 
 
 def _ticks(names) -> dict:
     """An axis' ticks: one per named row or column, else plotly's own numbers."""
     if names is None:
         return dict(tickmode="auto", tickvals=None, ticktext=None)
-    return dict(tickmode="array", tickvals=list(range(len(names))), ticktext=list(names))
+    return dict(tickmode="array", tickvals=tuple(range(len(names))), ticktext=tuple(names))
 
 
 def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> FigureBox:
@@ -200,6 +223,7 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
              "syncing": False}
     traces: dict = {}
     colours: dict = {}
+    sent: dict = {}                  # what the stage figure was last sent (_draw_stage)
 
     def traced(text, position=None):
         if (text, None) not in traces:
@@ -214,8 +238,8 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
 
     prep, fwd = traced(text)
     n_stages, h = len(fwd.stages), task.model.config.n_heads
-    strip = go.FigureWidget(_strip_figure(fwd.stages))
-    fig = go.FigureWidget(_stage_figure())
+    fig = go.FigureWidget(_stage_figure(fwd.stages))
+    strip = fig.data[3]
     slider = widgets.IntSlider(value=stage, min=0, max=n_stages - 1, description="stage",
                                continuous_update=True, layout=widgets.Layout(width="520px"))
     back, ahead = widgets.Button(description="◀", layout=widgets.Layout(width="40px")), \
@@ -227,7 +251,10 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
                               description="loss at t", style={"description_width": "initial"})
     box_text = widgets.Text(value=text, description="input", continuous_update=False,
                             layout=widgets.Layout(width="520px"))
-    info, code = widgets.HTML(), widgets.HTML()
+    # fixed heights: an output that changes height makes JupyterLab resize the figures, and
+    # plotly.js redraws a resized figure
+    info = widgets.HTML(layout=widgets.Layout(height="100px", overflow="hidden"))
+    code = widgets.HTML(layout=widgets.Layout(height="190px", overflow="auto"))
     timings: list = []
 
     def render():
@@ -235,16 +262,17 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
                           else None)
         st = tr.stages[state["stage"]]
         panels = stage_panels(st, state["head"], state["view"] == "backward")
-        _draw_stage(fig, panels, prep["labels"])
-        xs, ys = _strip_positions(tr.stages)
         key = (state["text"], state["position"] if state["view"] == "backward" else None)
         if key not in colours:
             colours[key] = (_norm_colours(tr) if key[1] is not None
                             else [BLOCK_COLOURS[s.block] for s in tr.stages])
-        with strip.batch_update():
-            strip.data[1].x, strip.data[1].y = [xs[state["stage"]]], [ys[state["stage"]]]
-            if strip.data[0].marker.color != tuple(colours[key]):
-                strip.data[0].marker.color = colours[key]
+        xs, ys = _strip_positions(tr.stages)
+        with fig.batch_update():                       # one message, one redraw
+            _draw_stage(fig, panels, prep["labels"], sent)
+            if sent.get("strip colours") != key:
+                strip.marker.color = colours[key]
+                sent["strip colours"] = key
+            fig.layout.shapes = _highlight(xs[state["stage"]], ys[state["stage"]])
         info.value = _info(st, state, prep, tr)
         refs = st.back_code if state["view"] == "backward" else st.code
         code.value = (f"<b>{'backward' if state['view'] == 'backward' else 'forward'}: the "
@@ -279,7 +307,7 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
         if points.point_inds:
             slider.value = int(points.point_inds[0])
 
-    strip.data[0].on_click(on_click)
+    strip.on_click(on_click)
     slider.observe(on("stage"), names="value")
     back.on_click(lambda _: update(stage=max(state["stage"] - 1, 0)))
     ahead.on_click(lambda _: update(stage=min(state["stage"] + 1, n_stages - 1)))
@@ -289,7 +317,7 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
     box_text.observe(lambda ch: ch["new"] and update(text=ch["new"]), names="value")
     render()
     controls = [widgets.HBox([slider, back, ahead]), widgets.HBox([head_w, view_w]),
-                widgets.HBox([pos_w, box_text]), strip, info]
+                widgets.HBox([pos_w, box_text]), info]
     box = FigureBox(controls, fig, update, below=[code])
     box.timings, box.state, box.traces, box.strip, box.info, box.code = (
         timings, state, traces, strip, info, code)

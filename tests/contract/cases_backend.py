@@ -1,10 +1,12 @@
-"""Contract cases: seqlab.backend and seqlab.exercises (whose check_* functions never raise on
+"""Contract cases: seqlab.backend with the modules split from it (arrays, scatter, scratch, npz,
+threads) and seqlab.exercises (whose check_* functions never raise on
 a learner's function: they report, and their report must say what was expected)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from seqlab import arrays, npz, scatter, scratch, threads
 from seqlab import backend as B
 from seqlab import exercises as ex
 from seqlab.exercises import error_analysis as exa
@@ -16,38 +18,39 @@ NOARGS = "takes no argument"
 
 
 def backend(reg: Registry) -> None:
-    f = Fn(reg, P + "asarray", B.asarray, [1.0, 2.0])
+    f = Fn(reg, "seqlab.arrays.asarray", arrays.asarray, [1.0, 2.0])
     f.bad("dtype: not a dtype", TYPE, "dtype", dtype="nonsense")
     f.bad("x: ragged lists", VALUE, x=[[1.0], [2.0, 3.0]])
-    f = Fn(reg, P + "zeros", B.zeros, (2, 3))
+    f = Fn(reg, "seqlab.arrays.zeros", arrays.zeros, (2, 3))
     f.bad("shape: negative", VALUE, shape=(-1, 3))
     f.bad("shape: a float", TYPE, shape=(2.5, 3))
     f.bad("dtype: not a dtype", TYPE, "dtype", dtype="nonsense")
     f.ok("shape: NumPy ints", same={"shape": (2, 3)}, shape=(np.int64(2), np.int64(3)))
-    f = Fn(reg, P + "host_rng", B.host_rng, 0)
+    f = Fn(reg, "seqlab.arrays.host_rng", arrays.host_rng, 0)
     f.bad("seed: a str", TYPE, "str", seed="abc")
     f.bad("seed: a float", TYPE, seed=1.5)
     f.bad("seed: negative", VALUE, seed=-1)
     f.ok("seed: NumPy int", check=None, seed=np.int64(3))
-    f = Fn(reg, P + "randn", B.randn, np.random.default_rng(0), (2, 3))
+    f = Fn(reg, "seqlab.arrays.randn", arrays.randn, np.random.default_rng(0), (2, 3))
     f.bad("rng: an int seed", TYPE, "Generator", rng=0)
     f.bad("shape: negative", VALUE, shape=(-1,))
     f.bad("dtype: int", TYPE, dtype=np.int64)
     f.number("scale", float("nan"), "1")
-    f = Fn(reg, P + "check_indices", B.check_indices, np.array([0, 2]), 3)
+    f = Fn(reg, "seqlab.scatter.check_indices", scatter.check_indices, np.array([0, 2]), 3)
     f.bad("indices: 3 >= size", INDEX, "[0, 3)", indices=np.array([0, 3]), arg="indices")
     f.bad("indices: -1", INDEX, "[0, 3)", indices=np.array([-1]), arg="indices")
     f.bad("indices: floats", TYPE, "float", indices=np.array([0.0]), arg="indices")
     f.ints("size", low=1, none=True, numpy=True)
     f.ok("indices: a list", same={"indices": [0, 2]}, indices=[0, 2])
     target = np.zeros((4, 2))
-    f = Fn(reg, P + "scatter_add", B.scatter_add, target, np.array([0, 3]), np.ones((2, 2)))
+    f = Fn(reg, "seqlab.scatter.scatter_add", scatter.scatter_add, target, np.array([0, 3]),
+           np.ones((2, 2)))
     f.bad("indices: 4", INDEX, "[0, 4)", indices=np.array([0, 4]))
     f.bad("values: wrong shape", VALUE, values=np.ones((3, 2)))
     f.bad("axis: 2", VALUE, axis=2)
     f.bad("target: None", TYPE, "None", target=None)
     f.bad("values: None", TYPE, "None", values=None)
-    f = Fn(reg, P + "scratch", B.scratch, "contract.test", (2, 2))
+    f = Fn(reg, "seqlab.scratch.scratch", scratch.scratch, "contract.test", (2, 2))
     f.bad("shape: negative", VALUE, shape=(-1,))
     f.bad("name: None", TYPE, "None", name=None)
     f = Fn(reg, P + "use", B.use, "numpy")
@@ -55,23 +58,27 @@ def backend(reg: Registry) -> None:
     f.bad("name: None", VALUE, name=None)
     f = Fn(reg, P + "using", B.using, "numpy")
     f.choice("name", "jax")
-    f = Fn(reg, P + "blas_threads", B.blas_threads, 1)
+    f = Fn(reg, "seqlab.threads.blas_threads", threads.blas_threads, 1)
     f.bad("n: 0", VALUE, n=0)
     f.bad("n: a str", TYPE, n="2")
-    f = Fn(reg, P + "save_arrays", B.save_arrays, "/nonexistent-dir/a.npz", {"a": np.ones(2)})
+    f = Fn(reg, "seqlab.npz.save_arrays", npz.save_arrays, "/nonexistent-dir/a.npz",
+           {"a": np.ones(2)})
     f.bad("arrays: the reserved key", VALUE, "'__meta__'", arrays={"__meta__": np.ones(1)},
           default_words=False)
     f.bad("arrays: a list", TYPE, arrays=[np.ones(2)])
     f.bad("meta: not JSON-able", TYPE, meta={"a": object()})
     f.bad("path: a missing directory", (FileNotFoundError,), "/nonexistent-dir",
           default_words=False)
-    f = Fn(reg, P + "load_arrays", B.load_arrays, "/nonexistent/a.npz")
+    f = Fn(reg, "seqlab.npz.load_arrays", npz.load_arrays, "/nonexistent/a.npz")
     f.bad("path: no such file", (FileNotFoundError,), "/nonexistent/a.npz", default_words=False)
     f.bad("path: None", TYPE, path=None)
     f = Fn(reg, P + "to_device", B.to_device, np.ones(2))
     f.bad("xp: not an array module", TYPE, xp="numpy")
-    for name in ("cpu_quota", "cupy_available", "device_name", "xp_default"):
+    for name in ("cupy_available", "cupyx", "device_name", "xp_default"):
         reg.no_input(P + name, NOARGS)
+    for name in ("cpu_quota", "match_cpu_quota"):
+        reg.no_input("seqlab.threads." + name, NOARGS)
+    reg.no_input("seqlab.scatter.row_sums", "the fast path of scatter_add, which checks for it")
     for name in ("to_numpy", "is_cupy", "get_array_module"):
         reg.no_input(P + name, "accepts any value by design (non-arrays pass through)")
 

@@ -21,7 +21,7 @@ P = "seqlab.lm."
 
 
 def vocab(reg: Registry) -> None:
-    C = P + "vocab.Vocabulary"
+    C = "seqlab.vocab.language.Vocabulary"
     f = Fn(reg, C, lm.Vocabulary, ["a", "b"])
     f.choice("level", "sentence")
     f.bad("tokens: repeated", VALUE, "repeated", tokens=["a", "a"])

@@ -12,7 +12,7 @@ from seqlab.seq2seq import beam as bm
 from seqlab.seq2seq import bleu as bl
 from seqlab.seq2seq import metrics as mt
 from seqlab.seq2seq import search as se
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 from tests.contract._harness import Registry
 from tests.contract._kinds import INDEX, KEY, TYPE, VALUE, Fn
 
@@ -244,7 +244,7 @@ def _zero_row(i):
 
 def vocab(reg: Registry) -> None:
     tv = TokenVocab(list("abc"))
-    C = P + "vocab.TokenVocab"
+    C = "seqlab.vocab.tokens.TokenVocab"
     f = Fn(reg, C, TokenVocab, list("abc"))
     f.bad("tokens: '<eos>' among them", VALUE, tokens=["a", "<eos>"])
     f.bad("tokens: repeated", VALUE, tokens=["a", "a"])

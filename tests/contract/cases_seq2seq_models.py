@@ -9,7 +9,7 @@ from seqlab import seq2seq as S
 from seqlab.seq2seq import _base as base
 from seqlab.seq2seq import captioning as cap
 from seqlab.seq2seq import train as tr
-from seqlab.seq2seq.vocab import TokenVocab
+from seqlab.vocab.tokens import TokenVocab
 from tests.contract._harness import Registry
 from tests.contract._kinds import INDEX, TYPE, VALUE, Fn, Fresh
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqlab import audio as ft
 from seqlab import speech as sp
 from seqlab.speech import ctc_align as al
 from seqlab.speech import ctc_decode as dc
 from seqlab.speech import ctc_toy as ct
-from seqlab.speech import features as ft
 from seqlab.speech import recognition as rc
 from seqlab.speech import trigger as tg
 from tests.contract._harness import Registry
@@ -161,36 +161,36 @@ def features(reg: Registry) -> None:
     for name, fn, args in (("stft", ft.stft, (x, 64, 32)), ("spectrogram", ft.spectrogram,
                                                              (x, 64, 32)),
                            ("log_mel", ft.log_mel, (x,))):
-        f = Fn(reg, P + f"features.{name}", fn, *args)
+        f = Fn(reg, "seqlab.audio." + name, fn, *args)
         f.array("x", "ndim", "int", "complex", "none", "list", "nan", nan="refuse")
         f.bad("x: too short", VALUE, x=x[:3])
-    f = Fn(reg, P + "features.stft", ft.stft, x, 64, 32)
+    f = Fn(reg, "seqlab.audio.stft", ft.stft, x, 64, 32)
     f.ints("n_fft", low=2)
     f.ints("hop_length", low=1)
     f.choice("window", "hamming")
     f.bad("window: wrong length", VALUE, window=np.ones(10))
-    f = Fn(reg, P + "features.spectrogram", ft.spectrogram, x, 64, 32)
+    f = Fn(reg, "seqlab.audio.spectrogram", ft.spectrogram, x, 64, 32)
     f.number("power", 0.0, -1.0, "2")
-    f = Fn(reg, P + "features.log_mel", ft.log_mel, x)
+    f = Fn(reg, "seqlab.audio.log_mel", ft.log_mel, x)
     f.ints("n_mels", low=1)
     f.number("eps", 0.0, -1e-6)
     f.choice("scale", "bark")
-    f = Fn(reg, P + "features.frame", ft.frame, x, 64, 32)
+    f = Fn(reg, "seqlab.audio.frame", ft.frame, x, 64, 32)
     f.ints("frame_length", low=1)
     f.ints("hop_length", low=1)
     f.bad("x: shorter than a frame", VALUE, x=x[:10])
     f.array("x", "ndim", "none", "int")
-    f = Fn(reg, P + "features.hann_window", ft.hann_window, 8)
+    f = Fn(reg, "seqlab.audio.hann_window", ft.hann_window, 8)
     f.ints("n", low=1)
     f.bad("dtype: int", TYPE, dtype=np.int64)
     for name, fn in (("hz_to_mel", ft.hz_to_mel), ("mel_to_hz", ft.mel_to_hz)):
-        f = Fn(reg, P + f"features.{name}", fn, np.array([100.0, 1000.0]))
+        f = Fn(reg, "seqlab.audio." + name, fn, np.array([100.0, 1000.0]))
         f.choice("scale", "bark")
         f.bad("negative frequency", VALUE, **{next(iter(f.values)): np.array([-5.0])})
         f.bad("None", TYPE, "None", **{next(iter(f.values)): None})
         f.ok("a list", same={next(iter(f.values)): np.array([100.0, 1000.0])},
              **{next(iter(f.values)): [100.0, 1000.0]})
-    f = Fn(reg, P + "features.mel_filterbank", ft.mel_filterbank, 10, 64, 8000)
+    f = Fn(reg, "seqlab.audio.mel_filterbank", ft.mel_filterbank, 10, 64, 8000)
     f.ints("n_mels", low=1)
     f.ints("n_fft", low=2)
     f.ints("rate", low=1)
@@ -199,13 +199,13 @@ def features(reg: Registry) -> None:
     f.choice("norm", "l2")
     f.choice("scale", "bark")
     F = RNG.standard_normal((10, 7))
-    f = Fn(reg, P + "features.normalize", ft.normalize, F)
+    f = Fn(reg, "seqlab.audio.normalize", ft.normalize, F)
     f.array("features", "ndim", "int", "complex", "none", "list", "nan", nan="refuse")
     f.number("delta", -1.0, "1e-5")
-    f = Fn(reg, P + "features.stack_frames", ft.stack_frames, F, 3)
+    f = Fn(reg, "seqlab.audio.stack_frames", ft.stack_frames, F, 3)
     f.ints("k", low=1)
     f.array("features", "ndim", "none", "complex")
-    f = Fn(reg, P + "features.batch_features", ft.batch_features, [F, F[:, :4]])
+    f = Fn(reg, "seqlab.audio.batch_features", ft.batch_features, [F, F[:, :4]])
     f.bad("features_list: other band counts", VALUE, features_list=[F, F[:5]])
     f.bad("features_list: empty", VALUE, features_list=[])
     f.bad("features_list: one array (not a list)", TYPE, features_list=F)

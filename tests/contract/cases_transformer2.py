@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from seqlab.optim import Adam
-from seqlab.seq2seq.vocab import TokenVocab
 from seqlab.transformer import model as md
 from seqlab.transformer import schedule as sc
 from seqlab.transformer import tasks as tk
 from seqlab.transformer import toy
+from seqlab.vocab.tokens import TokenVocab
 from tests.contract._harness import Registry
 from tests.contract._kinds import INDEX, KEY, TYPE, VALUE, Fn, Fresh
 from tests.contract.cases_transformer import MODEL, P

@@ -7,6 +7,7 @@ import numpy as np
 
 from seqlab.embeddings import KeyedVectors
 from seqlab.embeddings.huffman import build_huffman
+from seqlab.rnn import inspect
 from seqlab.seq2seq.beam import beam_search
 from seqlab.seq2seq.bleu import bleu_explain
 from seqlab.speech import ctc_lattice
@@ -247,16 +248,30 @@ def rest(reg: Registry) -> None:
     f = Fn(reg, P + "bptt.bptt_stepper", vbp.bptt_stepper, T_x=5, n_a=4)
     f.bad("t: T_x", VALUE, t=5)
     reg.no_input(P + "bptt.BPTTTrace", "a record returned by bptt_trace")
-    f = Fn(reg, P + "gates.load_gate_model", vg.load_gate_model, "gru")
-    f.choice("kind", "rnn")
+    f = Fn(reg, "seqlab.rnn.inspect.load_gate_model", inspect.load_gate_model, "gru")
+    f.choice("kind", "transformer")
     f.bad("path: no such file", (FileNotFoundError,), "/nonexistent/g.npz",
           path="/nonexistent/g.npz", default_words=False)
-    model = vg.load_gate_model("gru")
-    f = Fn(reg, P + "gates.gate_trace", vg.gate_trace, model, "to be or not")
+    model = inspect.load_gate_model("gru")
+    f = Fn(reg, "seqlab.rnn.inspect.gate_trace", inspect.gate_trace, model, "to be or not")
     f.bad("text: empty", VALUE, text="")
     f.bad("text: None", TYPE, "None", text=None)
     f.bad("model: None", TYPE, "None", model=None)
-    trace = vg.gate_trace(model, "to be or not")
+    trace = inspect.gate_trace(model, "to be or not")
+    reg.no_input("seqlab.rnn.inspect.GateModel", "a record: network, vocabulary, metadata")
+    reg.no_input("seqlab.rnn.inspect.GateTrace", "a record returned by gate_trace")
+    f = Fn(reg, "seqlab.rnn.inspect.GateModel.encode", model.encode, "to be", 100, "encode")
+    f.bad("text: None", TYPE, "None", text=None)
+    f.bad("text: too long", VALUE, text="a" * 101)
+    f = Fn(reg, "seqlab.rnn.inspect.unit_profile", inspect.unit_profile, trace, 0)
+    f.bad("unit: n_a", VALUE, unit=trace.n_a)
+    f.bad("unit: a float", TYPE, unit=1.5)
+    f.bad("trace: None", TYPE, "None", trace=None)
+    f = Fn(reg, "seqlab.rnn.inspect.unit_correlations", inspect.unit_correlations, trace,
+           {"one": np.ones(len(trace.text))})
+    f.bad("features: one value short", VALUE, features={"one": np.ones(len(trace.text) - 1)})
+    f.bad("features: a list", TYPE, features=[np.ones(len(trace.text))])
+    f.bad("state: unknown", VALUE, state="h")
     for name, fn in (("gate_figure", vg.gate_figure), ("unit_figure", vg.unit_figure)):
         f = Fn(reg, P + f"gates.{name}", fn, trace, 0)
         f.bad("unit: n_a", VALUE, unit=trace.n_a)

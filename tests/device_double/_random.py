@@ -3,7 +3,7 @@
 On a GPU, ``cupy.random.default_rng(0)`` and ``numpy.random.default_rng(0)`` give different
 numbers (cuRAND vs PCG64), so a library that drew parameters or dropout masks with
 ``xp.random`` would give two different models for one seed. seqlab draws on the host
-(``backend.host_rng``) and moves the result (STYLE section 7). While ``_STRICT`` is true (the
+(``seqlab.arrays.host_rng``) and moves the result (STYLE section 7). While ``_STRICT`` is true (the
 default) every draw here raises, naming the call; with it false the draws come from NumPy's
 Philox generator, a stream NumPy's ``default_rng`` never gives, as CuPy's would not.
 """
@@ -28,8 +28,8 @@ def _check(name):
     if _STRICT:
         raise _DeviceRandomError(
             f"cupy.random.{name} called: CuPy's random stream differs from NumPy's, so one seed "
-            "would give different numbers on a GPU; draw on the host with backend.host_rng and "
-            "move the result with to_device (STYLE section 7)")
+            "would give different numbers on a GPU; draw on the host with "
+            "seqlab.arrays.host_rng and move the result with to_device (STYLE section 7)")
 
 
 def _draw(name, params):

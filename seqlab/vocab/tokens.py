@@ -32,7 +32,7 @@ from seqlab._validate import (
     check_words,
     got,
 )
-from seqlab.backend import asarray
+from seqlab.arrays import asarray
 
 __all__ = ["BOS", "EOS", "PAD", "TokenVocab"]
 

@@ -53,9 +53,9 @@ from seqlab._validate import (
     check_sequence,
     fmt,
 )
-from seqlab.backend import get_array_module
+from seqlab.backend import get_array_module, host
 
-hp = get_array_module()   # NumPy: host-side work (mel filters, lengths, labels)
+hp = host                 # NumPy: host-side work (mel filters, lengths, labels)
 
 __all__ = ["batch_features", "frame", "hann_window", "hz_to_mel", "log_mel", "mel_filterbank",
            "mel_to_hz", "normalize", "spectrogram", "stack_frames", "stft"]
