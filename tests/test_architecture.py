@@ -182,3 +182,15 @@ def test_no_package_attribute_hides_a_module_of_the_same_name():
                 if attr is not None and not isinstance(attr, types.ModuleType):
                     hidden.add(f"{info.name}.{sub.name}")
     assert hidden <= SHADOWING_ALLOWED, sorted(hidden - SHADOWING_ALLOWED)
+
+
+def test_record_classes_have_unique_names():
+    """One name, one class: two NamedTuples (caches, grads) called alike confuse a reader who
+    meets both in one traceback or in ``show_source``."""
+    where: dict[str, list[str]] = {}
+    for path in FILES:
+        for n in ast.walk(ast.parse(path.read_text())):
+            if isinstance(n, ast.ClassDef) and any(
+                    getattr(b, "id", None) == "NamedTuple" for b in n.bases):
+                where.setdefault(n.name, []).append(_rel(path))
+    assert not {k: v for k, v in where.items() if len(v) > 1}

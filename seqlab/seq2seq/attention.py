@@ -92,14 +92,14 @@ from seqlab.backend import get_array_module, to_device
 from seqlab.functional import softmax, softmax_backward
 from seqlab.layers.dense import dense_backward, dense_forward
 
-__all__ = ["SCORES", "AttentionCache", "attention_step_backward", "attention_step_forward",
+__all__ = ["SCORES", "AttentionStepCache", "attention_step_backward", "attention_step_forward",
            "init_attention_params"]
 
 SCORES = ("additive", "dot", "general")
 NEG = -1e30  # energy of a padded step: exp(NEG - max) == 0 in float32 and float64
 
 
-class AttentionCache(NamedTuple):
+class AttentionStepCache(NamedTuple):
     """What :func:`attention_step_backward` needs; ``alpha`` and ``energy`` are for plots."""
 
     s_prev: Any         # (n_s, m)
@@ -171,7 +171,7 @@ def attention_step_forward(s_prev, a, params, score: str = "additive", mask=None
     -------
     context : array (n_a2, m)
     alpha : array (m, T_x), the attention weights α<t,t'> (rows sum to 1, or are all 0)
-    cache : AttentionCache
+    cache : AttentionStepCache
     """
     s_prev, a, mask = _check(s_prev, a, params, score, mask, energy_activation,
                              "attention_step_forward")
@@ -197,16 +197,16 @@ def attention_step_forward(s_prev, a, params, score: str = "additive", mask=None
     if mask is not None:                                                # no real step at all:
         alpha = xp.where(mask.any(axis=1, keepdims=True), alpha, 0.0)   # α = 0, context 0
     context = (a * alpha[None]).sum(axis=2)                             # (4) Σ α a  (n_a2, m)
-    return context, alpha, AttentionCache(s_prev, a, alpha, energy, dense, params, score)
+    return context, alpha, AttentionStepCache(s_prev, a, alpha, energy, dense, params, score)
 
 
-def attention_step_backward(dcontext, cache: AttentionCache):
+def attention_step_backward(dcontext, cache: AttentionStepCache):
     """Backward pass of :func:`attention_step_forward` (eqs. 5-7).
 
     Parameters
     ----------
     dcontext : array (n_a2, m), ∂J/∂c<t>
-    cache : AttentionCache
+    cache : AttentionStepCache
 
     Returns
     -------
@@ -214,7 +214,7 @@ def attention_step_backward(dcontext, cache: AttentionCache):
     da : array (n_a2, m, T_x), ∂J/∂a<t'> through this step (context and energies)
     grads : dict with the keys of ``cache.params``
     """
-    check_cache(cache, AttentionCache, "attention_step_backward")
+    check_cache(cache, AttentionStepCache, "attention_step_backward")
     s_prev, a, alpha, _, dense, params, score = cache
     dcontext = same_shape(dcontext, a[:, :, 0], "attention_step_backward(dcontext)",
                           "the context (n_a2, m)")

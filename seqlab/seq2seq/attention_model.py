@@ -79,7 +79,7 @@ __all__ = ["AttentionSeq2Seq", "AttentionSeq2SeqCache"]
 class AttentionSeq2SeqCache(NamedTuple):
     enc: Any            # EncoderCache
     a: Any              # (2 n_a, m, T_x)
-    steps: list         # per output step: (AttentionCache, LSTMCellCache)
+    steps: list         # per output step: (AttentionStepCache, LSTMCellCache)
     s: Any              # (n_s, m, T_y)
     alpha: Any          # (m, T_y, T_x)
 
