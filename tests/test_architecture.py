@@ -194,3 +194,21 @@ def test_record_classes_have_unique_names():
                     getattr(b, "id", None) == "NamedTuple" for b in n.bases):
                 where.setdefault(n.name, []).append(_rel(path))
     assert not {k: v for k, v in where.items() if len(v) > 1}
+
+
+def test_readme_module_map_names_every_module_and_only_real_ones():
+    """The README's module map: each module it names exists, and each of seqlab's public
+    top-level modules and packages has a row."""
+    import importlib.util
+    import re
+
+    readme = (PKG.parent / "README.md").read_text()
+    table = readme[readme.index("## Module-to-week map"):readme.index("## Using a GPU")]
+    named = set(re.findall(r"`(seqlab(?:\.\w+)+)`", "\n".join(
+        line.split("|")[1] for line in table.splitlines() if line.startswith("| `seqlab"))))
+    missing = sorted(n for n in named if importlib.util.find_spec(n) is None)
+    assert not missing, f"the README's module map names modules that do not exist: {missing}"
+    public = {f"seqlab.{p.stem if p.is_file() else p.name}" for p in PKG.iterdir()
+              if not p.name.startswith(("_", ".")) and (p.suffix == ".py" or p.is_dir())
+              and p.name != "pretrained" and (p.is_file() or (p / "__init__.py").exists())}
+    assert public <= named, f"modules without a row in the README's map: {sorted(public - named)}"

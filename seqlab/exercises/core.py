@@ -57,7 +57,9 @@ _same, _as_tuple, _same_outputs = same, as_tuple, same_outputs  # the names the 
 
 @dataclass(frozen=True)
 class Case:
-    """One set of inputs. ``make(rng) -> dict`` of keyword arguments (NumPy arrays)."""
+    """One set of inputs. ``make(rng) -> dict`` name -> value (NumPy arrays) in the signature's
+    order: the checker passes the values positionally (``_run._call``), so a learner may name the
+    parameters as the course does or as the library does."""
 
     name: str
     make: Callable[[np.random.Generator], dict]

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from seqlab._validate import (
@@ -129,7 +129,6 @@ class BeamResult:
     beam_width: int
     steps: int = 0
     step_calls: int = 0
-    _paths: dict = field(default_factory=dict, repr=False)
 
     def rerank(self, alpha: float) -> BeamResult:
         """The same search ranked by (3) with another α (the search itself never used α)."""
