@@ -252,8 +252,8 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
     box_text = widgets.Text(value=text, description="input", continuous_update=False,
                             layout=widgets.Layout(width="520px"))
     # fixed heights: an output that changes height makes JupyterLab resize the figures, and
-    # plotly.js redraws a resized figure
-    info = widgets.HTML(layout=widgets.Layout(height="100px", overflow="hidden"))
+    # plotly.js redraws a resized figure; the backward view's text takes 6 lines at 850 px
+    info = widgets.HTML(layout=widgets.Layout(height="150px", overflow="auto"))  # 6 lines
     code = widgets.HTML(layout=widgets.Layout(height="190px", overflow="auto"))
     timings: list = []
 
