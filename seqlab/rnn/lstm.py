@@ -168,9 +168,12 @@ def lstm_cell_forward(x_t, a_prev, c_prev, params, peephole: bool = False):
 
     concat = xp.concatenate([a_prev, x_t], axis=0)              # [a<t-1>; x<t>] (n_a+n_x, m)
     c_tilde = tanh(p["W_c"] @ concat + p["b_c"])                # (1) c̃ = tanh(W_c[a,x] + b_c)
-    gamma_u = sigmoid(p["W_u"] @ concat + p["b_u"] + peep["u"])  # (2) Γu = σ(W_u[a,x] + b_u)
-    gamma_f = sigmoid(p["W_f"] @ concat + p["b_f"] + peep["f"])  # (3) Γf = σ(W_f[a,x] + b_f)
-    gamma_o = sigmoid(p["W_o"] @ concat + p["b_o"] + peep["o"])  # (4) Γo = σ(W_o[a,x] + b_o)
+    gamma_u = sigmoid(p["W_u"] @ concat + p["b_u"]              # (2) Γu = σ(W_u[a,x] + b_u
+                      + peep["u"])                              #     [+ p_u*c<t-1>])
+    gamma_f = sigmoid(p["W_f"] @ concat + p["b_f"]              # (3) Γf = σ(W_f[a,x] + b_f
+                      + peep["f"])                              #     [+ p_f*c<t-1>])
+    gamma_o = sigmoid(p["W_o"] @ concat + p["b_o"]              # (4) Γo = σ(W_o[a,x] + b_o
+                      + peep["o"])                              #     [+ p_o*c<t-1>])
     c_t = gamma_u * c_tilde + gamma_f * c_prev                  # (5) c<t> = Γu*c̃ + Γf*c<t-1>
     tanh_c = tanh(c_t)                                          # tanh c<t>
     a_t = gamma_o * tanh_c                                      # (6) a<t> = Γo*tanh c<t>
