@@ -19,9 +19,9 @@ from seqlab.gradcheck import (
     relative_difference,
 )
 from seqlab.rnn import (
+    InitialStateGrad,
     init_lstm_params,
     lstm_backward,
-    lstm_backward_full,
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
@@ -125,7 +125,7 @@ def test_stacked_gate_sequence_equals_the_loop_over_cells(sizes, peephole):
     params, x, a0, da, _ = setup(*sizes, peephole, seed=4)
     a, y_hat, c, cache = lstm_forward(x, a0, params, peephole)
     a_ref, y_ref, c_ref, caches = loop_forward(x, a0, params, peephole)
-    dx, da0, grads = lstm_backward(da, cache)
+    dx, (da0, _), grads = lstm_backward(da, cache)
     dx_ref, da0_ref, _, grads_ref = loop_backward(da, caches)
     for ours, ref in [(a, a_ref), (y_hat, y_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref)]:
         assert max_abs(ours, ref) < 1e-13
@@ -140,25 +140,26 @@ def test_given_c0_and_upstream_dc_equal_the_loop_over_cells(sizes, peephole):
     c0 = np.random.default_rng(15).standard_normal(a0.shape)
     a, _, c, cache = lstm_forward(x, a0, params, peephole, c0=c0)
     a_ref, _, c_ref, caches = loop_forward(x, a0, params, peephole, c0=c0)
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
     dx_ref, da0_ref, dc0_ref, grads_ref = loop_backward(da, caches, dc)
     for ours, ref in [(a, a_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref), (dc0, dc0_ref)]:
         assert max_abs(ours, ref) < 1e-13
     assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
 
 
-def test_c0_and_dc_default_to_zeros_and_lstm_backward_is_the_full_one_without_dc0():
+def test_c0_and_dc_default_to_zeros_and_the_initial_state_grad_is_a_named_pair():
     params, x, a0, da, dc = setup(3, 4, 2, 2, 3, seed=16)
     a, _, c, cache = lstm_forward(x, a0, params)
     a_zero, _, c_zero, _ = lstm_forward(x, a0, params, c0=np.zeros_like(a0))
     np.testing.assert_array_equal(a, a_zero)
     np.testing.assert_array_equal(c, c_zero)
-    dx_full, da0_full, _, grads_full = lstm_backward_full(da, cache, dc)
-    dx, da0, grads = lstm_backward(da, cache, dc)
-    no_dc, zero_dc = lstm_backward_full(da, cache), lstm_backward_full(da, cache, 0 * dc)
-    for ours, ref in [(dx, dx_full), (da0, da0_full), *zip(no_dc[:3], zero_dc[:3], strict=True)]:
+    (dx, d0, grads), (dx_z, d0_z, grads_z) = lstm_backward(da, cache), lstm_backward(
+        da, cache, 0 * dc)
+    assert isinstance(d0, InitialStateGrad) and d0._fields == ("da0", "dc0")
+    assert d0.da0.shape == d0.dc0.shape == a0.shape
+    for ours, ref in [(dx, dx_z), (d0.da0, d0_z.da0), (d0.dc0, d0_z.dc0)]:
         np.testing.assert_array_equal(ours, ref)
-    assert all(np.array_equal(grads[k], grads_full[k]) for k in params)
+    assert all(np.array_equal(grads[k], grads_z[k]) for k in params)
 
 
 @pytest.mark.parametrize("peephole", PEEPHOLE)
@@ -207,7 +208,7 @@ def test_lstm_cell_backward_eqs8_12_match_finite_differences(sizes, peephole):
 def test_lstm_backward_bptt_matches_finite_differences(sizes, peephole):
     params, x, a0, da, _ = setup(*sizes, peephole, seed=6)
     _, _, _, cache = lstm_forward(x, a0, params, peephole)
-    dx, da0, grads = lstm_backward(da, cache)
+    dx, (da0, _), grads = lstm_backward(da, cache)
 
     def f(_):
         return lstm_forward(x, a0, params, peephole)[0]
@@ -225,7 +226,7 @@ def test_c0_and_dc_gradients_match_finite_differences(sizes, peephole):
     params, x, a0, da, dc = setup(*sizes, peephole, seed=17)
     c0 = np.random.default_rng(18).standard_normal(a0.shape)
     _, _, _, cache = lstm_forward(x, a0, params, peephole, c0=c0)
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
 
     def loss(_=None):
         a, _, c, _ = lstm_forward(x, a0, params, peephole, c0=c0)
@@ -266,7 +267,7 @@ def test_lstm_matches_torch_nn_lstm_states_and_every_gradient(torch, sizes):
     (out * torch.tensor(da.transpose(2, 1, 0))).sum().backward()
 
     a, _, c, cache = lstm_forward(x, a0, params)
-    dx, da0, grads = lstm_backward(da, cache)
+    dx, (da0, _), grads = lstm_backward(da, cache)
     assert max_abs(a, out.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(c[:, :, -1], c_n[0].T) < TORCH_TOL
     assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
@@ -301,7 +302,7 @@ def test_lstm_with_h0_c0_matches_torch_including_dc0_and_a_gradient_on_c_n(torch
     dc = np.zeros((n_a, m, T))
     dc[:, :, -1] = dc_n                                                  # only c<T_x> is read
     a, _, c, cache = lstm_forward(x, a0, params, c0=c0)
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
     assert max_abs(a, out.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(c[:, :, -1], c_n[0].T) < TORCH_TOL
     assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
@@ -330,7 +331,7 @@ def test_peephole_lstm_matches_torch_autograd_of_the_lecture_equations(torch):
     (torch.stack(out, dim=2) * torch.tensor(da)).sum().backward()
 
     a, _, _, cache = lstm_forward(x, a0, params, peephole=True)
-    dx, da0, grads = lstm_backward(da, cache)
+    dx, (da0, _), grads = lstm_backward(da, cache)
     assert max_abs(a, torch.stack(out, dim=2)) < TORCH_TOL
     assert max_abs(dx, x_t.grad) < TORCH_TOL and max_abs(da0, a0_t.grad) < TORCH_TOL
     assert all(max_abs(grads[k], p[k].grad) < TORCH_TOL for k in params)
@@ -343,7 +344,7 @@ def test_float32_in_float32_out(peephole):
     cell = lstm_cell_forward(x[:, :, 0], a0, dc[:, :, 0], params, peephole)
     cell_back = lstm_cell_backward(da[:, :, 0], dc[:, :, 0], cell[3])
     a, y_hat, c, cache = lstm_forward(x, a0, params, peephole, c0=dc[:, :, 0])
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
     arrays = [*cell[:3], *cell_back[:3], a, y_hat, c, cache.logits, dx, da0, dc0,
               *cell_back[3].values(), *grads.values()]
     assert all(arr.dtype == np.float32 for arr in arrays)
@@ -358,7 +359,7 @@ def test_float32_sequence_stays_float32_inside_and_matches_float64_to_1e_4(peeph
         p = {k: v.astype(dtype) for k, v in params.items()}
         a, _, c, cache = lstm_forward(x.astype(dtype), a0.astype(dtype), p, peephole,
                                       c0=0.5 * dc[:, :, 0].astype(dtype))
-        dx, da0, dc0, grads = lstm_backward_full(da.astype(dtype), cache, dc.astype(dtype))
+        dx, (da0, dc0), grads = lstm_backward(da.astype(dtype), cache, dc.astype(dtype))
         arrays = [v for v in cache if hasattr(v, "dtype")] + list(lstm_gates(cache).values())
         assert all(v.dtype == dtype for v in arrays + [a, c, dx, da0, dc0, *grads.values()])
         out[dtype] = {"a": a, "c": c, "dx": dx, "da0": da0, "dc0": dc0, **grads}
@@ -393,6 +394,6 @@ def test_errors_name_the_argument_and_the_keys():
     with pytest.raises(ValueError, match=r"lstm_forward\(c0\): expected shape \(5, 2\) = "
                                          r"\(n_a, m\), got \(2, 5\)"):
         lstm_forward(np.zeros((3, 2, 4)), np.zeros((5, 2)), params, c0=np.zeros((2, 5)))
-    with pytest.raises(ValueError, match=r"lstm_backward_full\(dc\): expected shape "
+    with pytest.raises(ValueError, match=r"lstm_backward\(dc\): expected shape "
                                          r"\(5, 2, 4\) = \(n_a, m, T_x\), got \(5, 2\)"):
-        lstm_backward_full(np.zeros((5, 2, 4)), cache, dc=np.zeros((5, 2)))
+        lstm_backward(np.zeros((5, 2, 4)), cache, dc=np.zeros((5, 2)))

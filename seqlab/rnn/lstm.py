@@ -69,8 +69,9 @@ are stacked as [W_f; W_u; W_o; W_c] (4 n_a rows), so each step is one GEMM for a
 dW, db, dx for all steps are one GEMM each after the reversed loop; float32 stays float32.
 :func:`lstm_gates` returns Γf, Γu, Γo, c̃, c, a of every step in the lecture's shapes.
 Gradients of W_ya, b_y are zeros, as in :mod:`seqlab.rnn.rnn` (use ``output_backward``).
-:func:`lstm_backward` returns (dx, da0, grads) like the RNN and GRU; :func:`lstm_backward_full`
-also returns dc0 = ∂J/∂c<0>, for an encoder-decoder that hands (a<T_x>, c<T_x>) on.
+:func:`lstm_backward` returns (dx, d_initial_state, grads) like the RNN and GRU, with
+``d_initial_state = InitialStateGrad(da0, dc0)``: dc0 = ∂J/∂c<0> is for an encoder-decoder that
+hands (a<T_x>, c<T_x>) on (``dx, (da0, dc0), grads = lstm_backward(da, cache)``).
 With torch's rows [i | f | g | o] = [Γu | Γf | c̃ | Γo]: W_u = [W_hi | W_ii], b_u = b_ii + b_hi.
 
 References
@@ -101,10 +102,11 @@ from seqlab.rnn._validate import (
     check_step,
     gate_dims,
 )
-from seqlab.rnn.rnn import _with_zeros, output_forward
+from seqlab.rnn.rnn import output_forward
+from seqlab.rnn.state import InitialStateGrad, complete_grads
 
 __all__ = ["LSTMCache", "LSTMCellCache", "init_lstm_params", "lstm_backward",
-           "lstm_backward_full", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
+           "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
            "lstm_gates", "lstm_memory"]
 
 LSTM_KEYS = ("W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o")
@@ -219,7 +221,7 @@ def lstm_cell_backward(da_t, dc_t, cache: LSTMCellCache):
         if peephole and g != "c":
             grads[f"p_{g}"] = (dz_g * c_prev).sum(axis=1, keepdims=True)  # (11) dp_g
             dc_prev = dc_prev + params[f"p_{g}"] * dz_g         # (9) peephole path to c<t-1>
-    return dconcat[n_a:], dconcat[:n_a], dc_prev, _with_zeros(xp, grads, params)
+    return dconcat[n_a:], dconcat[:n_a], dc_prev, complete_grads(xp, grads, params)
 
 
 def lstm_forward(x, a0, params, peephole: bool = False, c0=None):
@@ -264,27 +266,10 @@ def lstm_backward(da, cache: LSTMCache, dc=None):
     Returns
     -------
     dx : array (n_x, m, T_x)
-    da0 : array (n_a, m), ∂J/∂a<0>
+    d_initial_state : InitialStateGrad, da0 and dc0 (n_a, m): ∂J/∂a<0> and ∂J/∂c<0>
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
-    dx, da0, _, grads = _backward(da, cache, dc, "lstm_backward")
-    return dx, da0, grads
-
-
-def lstm_backward_full(da, cache: LSTMCache, dc=None):
-    """:func:`lstm_backward` (same parameters) that also returns ∂J/∂c<0>, for a given c<0>.
-
-    Returns
-    -------
-    dx : array (n_x, m, T_x)
-    da0, dc0 : arrays (n_a, m), ∂J/∂a<0> and ∂J/∂c<0>
-    grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
-    """
-    return _backward(da, cache, dc, "lstm_backward_full")
-
-
-def _backward(da, cache: LSTMCache, dc, fname: str):
-    """BPTT shared by lstm_backward and lstm_backward_full: (dx, da0, dc0, grads)."""
+    fname = "lstm_backward"
     x, H, C, G, tanh_C, _, params, peephole = check_cache(cache, LSTMCache, fname)
     n_x, m, T_x = x.shape
     n_a = C.shape[0]
@@ -293,7 +278,7 @@ def _backward(da, cache: LSTMCache, dc, fname: str):
         check_shape(dc, (n_a, m, T_x), "(n_a, m, T_x)", f"{fname}(dc)")
     xp = get_array_module(da, dc, H)
     dx, da0, dc0, grads = seq_backward(da, dc, H, C, G, tanh_C, params, peephole)
-    return dx, da0, dc0, _with_zeros(xp, grads, params)      # (8)-(12), all steps
+    return dx, InitialStateGrad(da0, dc0), complete_grads(xp, grads, params)  # (8)-(12)
 
 
 def lstm_memory(cache: LSTMCache):
