@@ -1,9 +1,9 @@
 """seqlab.rnn.lstm: the LSTM cell (eqs. 1-7), its backward (eqs. 8-12) and the fast sequence.
 
 Layers: term isolation (gates forced shut or open), float64 finite differences of every
-backward, the stacked-gate sequence path against a plain loop over the cells, parity with
-torch.nn.LSTM (and with torch autograd of the lecture's peephole equations) on every state
-and gradient, dtypes, error messages.
+backward (the stacked-gate sequence against the loop over the cells: tests/test_lstm_loop.py),
+parity with torch.nn.LSTM (and with torch autograd of the lecture's peephole equations) on
+every state and gradient, dtypes, error messages.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from seqlab.rnn import (
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
+    lstm_forward_loop,
     lstm_gates,
 )
 
@@ -63,29 +64,6 @@ def max_abs(ours, theirs) -> float:
     return float(np.max(np.abs(ours - theirs)))
 
 
-def loop_forward(x, a0, params, peephole, c0=None):
-    """The lecture's lstm_forward: the cell at every step, c<0> = 0 unless given."""
-    c_t = np.zeros_like(a0) if c0 is None else c0
-    a_t, a, c, y_hat, caches = a0, [], [], [], []
-    for t in range(x.shape[2]):
-        a_t, c_t, y_hat_t, cache = lstm_cell_forward(x[:, :, t], a_t, c_t, params, peephole)
-        a.append(a_t), c.append(c_t), y_hat.append(y_hat_t), caches.append(cache)
-    y_hat = np.stack(y_hat, axis=2) if y_hat[0] is not None else None
-    return np.stack(a, axis=2), y_hat, np.stack(c, axis=2), caches
-
-
-def loop_backward(da, caches, dc=None):
-    """The lecture's lstm_backward: the cell backward at t = T_x..1; also returns dc0."""
-    dc = np.zeros_like(da) if dc is None else dc
-    da_next, dc_next = np.zeros_like(da[:, :, 0]), np.zeros_like(da[:, :, 0])
-    dx, grads = [None] * len(caches), None
-    for t in reversed(range(len(caches))):
-        dx[t], da_next, dc_next, g = lstm_cell_backward(da[:, :, t] + da_next,
-                                                        dc[:, :, t] + dc_next, caches[t])
-        grads = g if grads is None else {k: grads[k] + g[k] for k in g}
-    return np.stack(dx, axis=2), da_next, dc_next, grads
-
-
 # --------------------------------------------------------------------------- term isolation
 def test_eqs5_6_only_b_c_gives_half_candidate_half_memory():
     g = np.random.default_rng(1)
@@ -118,35 +96,6 @@ def test_peephole_only_p_f_makes_the_forget_gate_read_c_prev():
     np.testing.assert_allclose(c_t, sigmoid(p_f * c_prev) * c_prev, rtol=1e-15)  # c̃ = 0
 
 
-# --------------------------------------------------------------------------- fast path = cell loop
-@pytest.mark.parametrize("peephole", PEEPHOLE)
-@pytest.mark.parametrize("sizes", SIZES)
-def test_stacked_gate_sequence_equals_the_loop_over_cells(sizes, peephole):
-    params, x, a0, da, _ = setup(*sizes, peephole, seed=4)
-    a, y_hat, c, cache = lstm_forward(x, a0, params, peephole)
-    a_ref, y_ref, c_ref, caches = loop_forward(x, a0, params, peephole)
-    dx, (da0, _), grads = lstm_backward(da, cache)
-    dx_ref, da0_ref, _, grads_ref = loop_backward(da, caches)
-    for ours, ref in [(a, a_ref), (y_hat, y_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref)]:
-        assert max_abs(ours, ref) < 1e-13
-    assert list(grads) == list(grads_ref) == list(params)
-    assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
-
-
-@pytest.mark.parametrize("peephole", PEEPHOLE)
-@pytest.mark.parametrize("sizes", SIZES)
-def test_given_c0_and_upstream_dc_equal_the_loop_over_cells(sizes, peephole):
-    params, x, a0, da, dc = setup(*sizes, peephole, seed=14)
-    c0 = np.random.default_rng(15).standard_normal(a0.shape)
-    a, _, c, cache = lstm_forward(x, a0, params, peephole, c0=c0)
-    a_ref, _, c_ref, caches = loop_forward(x, a0, params, peephole, c0=c0)
-    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
-    dx_ref, da0_ref, dc0_ref, grads_ref = loop_backward(da, caches, dc)
-    for ours, ref in [(a, a_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref), (dc0, dc0_ref)]:
-        assert max_abs(ours, ref) < 1e-13
-    assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
-
-
 def test_c0_and_dc_default_to_zeros_and_the_initial_state_grad_is_a_named_pair():
     params, x, a0, da, dc = setup(3, 4, 2, 2, 3, seed=16)
     a, _, c, cache = lstm_forward(x, a0, params)
@@ -167,7 +116,7 @@ def test_c0_and_dc_default_to_zeros_and_the_initial_state_grad_is_a_named_pair()
 def test_lstm_gates_are_the_cells_gates_at_every_step_as_fresh_copies(sizes, peephole):
     params, x, a0, _, c0 = setup(*sizes, peephole, seed=20)
     a, _, c, cache = lstm_forward(x, a0, params, peephole, c0=c0[:, :, 0])
-    caches = loop_forward(x, a0, params, peephole, c0=c0[:, :, 0])[3]
+    caches = lstm_forward_loop(x, a0, params, peephole, c0=c0[:, :, 0])[3].steps
     gates = lstm_gates(cache)
     assert sorted(gates) == ["a", "c", "c_tilde", "gamma_f", "gamma_o", "gamma_u"]
     for name in ("gamma_f", "gamma_u", "gamma_o", "c_tilde"):

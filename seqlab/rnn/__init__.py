@@ -43,6 +43,7 @@ from seqlab.rnn.lstm import (
     lstm_gates,
     lstm_memory,
 )
+from seqlab.rnn.lstm_loop import LSTMLoopCache, lstm_backward_loop, lstm_forward_loop
 from seqlab.rnn.network import (
     NetworkCache,
     RecurrentNetwork,
@@ -71,6 +72,7 @@ __all__ = [
     "InitialStateGrad",
     "LSTMCache",
     "LSTMCellCache",
+    "LSTMLoopCache",
     "LayerCache",
     "NetworkCache",
     "RNNCache",
@@ -94,9 +96,11 @@ __all__ = [
     "last_step",
     "last_step_backward",
     "lstm_backward",
+    "lstm_backward_loop",
     "lstm_cell_backward",
     "lstm_cell_forward",
     "lstm_forward",
+    "lstm_forward_loop",
     "one_hot",
     "lstm_gates",
     "lstm_memory",

@@ -72,8 +72,9 @@ h' = (1 - z) * n + z * h, so its update gate z is 1 - Γu. With torch's rows [r 
 W_r = [W_hr | W_ir], b_r = b_ir + b_hr; W_u = -[W_hz | W_iz], b_u = -(b_iz + b_hz)
 (σ(-s) = 1 - σ(s)); W_c = [W_hn | W_in], b_c = b_in, b_cc = b_hn. The gate input is
 [c<t-1>; x<t>], state first, as on the slide. :func:`gru_forward` and :func:`gru_backward` are
-the lecture's loops over the cell (the cache is the list of the steps' GRUCellCache); gradients
-of W_ya, b_y are zeros here, as in :mod:`seqlab.rnn.rnn` (use ``output_backward``).
+the lecture's loops over the cell (the cache is the list of the steps' GRUCellCache), the GRU's
+twin of :mod:`seqlab.rnn.lstm_loop`; gradients of W_ya, b_y are zeros here, as in
+:mod:`seqlab.rnn.rnn` (use ``output_backward``).
 :func:`gru_backward` returns (dx, d_initial_state, grads) with the gradient of the one state
 c<0> in ``d_initial_state.da0`` (dc0 is None), so code written for the RNN reads it unchanged.
 

@@ -63,10 +63,11 @@ Notes
 -----
 Differs from the lecture: the peephole connections (``peephole=True``) follow the lecture, all
 three gates see c<t-1> element-wise; Gers & Schmidhuber (2000) and Graves (2013) let Γo see
-c<t> instead. :func:`lstm_forward` and :func:`lstm_backward` compute the same equations as a
-loop over the cells (the tests check it), faster (:mod:`seqlab.rnn._lstm_seq`): the four gates
-are stacked as [W_f; W_u; W_o; W_c] (4 n_a rows), so each step is one GEMM for all gates, and
-dW, db, dx for all steps are one GEMM each after the reversed loop; float32 stays float32.
+c<t> instead. :func:`lstm_forward` and :func:`lstm_backward` compute the same equations as the
+lecture's loop over the cells (:mod:`seqlab.rnn.lstm_loop`; the tests check it), faster
+(:mod:`seqlab.rnn._lstm_seq`): the four gates are stacked as [W_f; W_u; W_o; W_c] (4 n_a
+rows), so each step is one GEMM for all gates, and dW, db, dx for all steps are one GEMM each
+after the reversed loop; float32 stays float32.
 :func:`lstm_gates` returns Γf, Γu, Γo, c̃, c, a of every step in the lecture's shapes.
 Gradients of W_ya, b_y are zeros, as in :mod:`seqlab.rnn.rnn` (use ``output_backward``).
 :func:`lstm_backward` returns (dx, d_initial_state, grads) like the RNN and GRU, with
@@ -162,7 +163,7 @@ def lstm_cell_forward(x_t, a_prev, c_prev, params, peephole: bool = False):
     y_hat_t : array (n_y, m), or None without W_ya
     cache : LSTMCellCache
     """
-    has_output, n_a, n_x = _check_params(params, peephole, "lstm_cell_forward")
+    has_output, n_a, n_x = check_lstm_params(params, peephole, "lstm_cell_forward")
     x_t, _ = check_step("lstm_cell_forward", n_x, n_a, x_t, a_prev=a_prev, c_prev=c_prev)
     xp = get_array_module(x_t, a_prev, c_prev, params["W_c"])
     p = params
@@ -242,7 +243,7 @@ def lstm_forward(x, a0, params, peephole: bool = False, c0=None):
     c : array (n_a, m, T_x), c<1>..c<T_x>
     cache : LSTMCache (``cache.logits`` feeds a loss)
     """
-    has_output, n_a, n_x = _check_params(params, peephole, "lstm_forward")
+    has_output, n_a, n_x = check_lstm_params(params, peephole, "lstm_forward")
     states = {"a0": a0} if c0 is None else {"a0": a0, "c0": c0}
     x = check_sequence("lstm_forward", n_x, n_a, x, **states)[0]
     xp = get_array_module(x, a0, c0, params["W_c"])
@@ -344,8 +345,8 @@ def init_lstm_params(n_x: int, n_a: int, n_y: int | None, rng=0, peephole: bool 
     return params
 
 
-def _check_params(params, peephole: bool, fname: str) -> tuple[bool, int, int]:
-    """Validate keys and shapes; return (has_output, n_a, n_x)."""
+def check_lstm_params(params, peephole: bool, fname: str) -> tuple[bool, int, int]:
+    """Validate keys and shapes; return (has_output, n_a, n_x). Shared with lstm_loop."""
     keys = LSTM_KEYS + (PEEPHOLE_KEYS if check_bool(peephole, f"{fname}(peephole)") else ())
     has_output = check_keys(params, keys, fname, f" for peephole={peephole}")
     n_a, n_x = gate_dims(params, ["W_c", "W_f", "W_u", "W_o"],
