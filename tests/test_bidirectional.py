@@ -18,8 +18,8 @@ import pytest
 from seqlab.functional import softmax
 from seqlab.gradcheck import check_grads, numerical_gradient, relative_difference
 from seqlab.rnn import (
+    InitialStateGrad,
     brnn_backward,
-    brnn_backward_full,
     brnn_forward,
     gru_forward,
     init_brnn_params,
@@ -115,7 +115,7 @@ def test_forward_chain_sees_the_past_backward_chain_the_future(kind):
 
 
 # --------------------------------------------------------------------------- finite differences
-def gradient_check(forward, backward_full, params, arrays, da, dlogits, **kw):
+def gradient_check(forward, backward, params, arrays, da, dlogits, **kw):
     """J = Σ da*a + Σ dlogits*logits; every backward output against finite differences."""
 
     def loss(_=None):
@@ -124,7 +124,7 @@ def gradient_check(forward, backward_full, params, arrays, da, dlogits, **kw):
 
     a, _, cache = forward()
     da_out, out_grads = output_backward(dlogits, a, params)     # (9)
-    dx, da0, dc0, grads = backward_full(da + da_out, cache)
+    dx, (da0, dc0), grads = backward(da + da_out, cache)
     assert list(grads) == list(params)
     grads.update(out_grads)
     for name, ana in [("x", dx), ("a0", da0), ("c0", dc0)]:
@@ -139,7 +139,7 @@ def gradient_check(forward, backward_full, params, arrays, da, dlogits, **kw):
 def test_brnn_backward_eqs6_9_match_finite_differences(sizes, case):
     kind, options = case
     params, x, a0, c0, da, dlogits = setup(kind, options, *sizes, seed=3)
-    gradient_check(lambda: brnn_forward(x, params, kind, a0, c0, **options), brnn_backward_full,
+    gradient_check(lambda: brnn_forward(x, params, kind, a0, c0, **options), brnn_backward,
                    params, {"x": x, "a0": a0, "c0": c0}, da, dlogits)
 
 
@@ -149,16 +149,18 @@ def test_brnn_backward_with_lengths_matches_finite_differences(case):
     params, x, a0, c0, da, dlogits = setup(kind, options, 2, 3, 2, 4, 5, seed=4)
     lengths = np.array([5, 2, 1, 4])
     gradient_check(lambda: brnn_forward(x, params, kind, a0, c0, lengths, **options),
-                   brnn_backward_full, params, {"x": x, "a0": a0, "c0": c0}, da, dlogits)
+                   brnn_backward, params, {"x": x, "a0": a0, "c0": c0}, da, dlogits)
 
 
-def test_brnn_backward_is_the_full_one_without_the_initial_states():
-    params, x, a0, c0, da, _ = setup("lstm", {}, 3, 4, 2, 2, 3, seed=5)
-    _, _, cache = brnn_forward(x, params, "lstm", a0, c0)
-    dx, grads = brnn_backward(da, cache)
-    dx_full, _, _, grads_full = brnn_backward_full(da, cache)
-    np.testing.assert_array_equal(dx, dx_full)
-    assert all(np.array_equal(grads[k], grads_full[k]) for k in params)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_brnn_backward_returns_the_initial_state_grad_dc0_only_for_the_lstm(case):
+    kind, options = case
+    params, x, a0, c0, da, _ = setup(kind, options, 3, 4, 2, 2, 3, seed=5)
+    _, _, cache = brnn_forward(x, params, kind, a0, c0, **options)
+    dx, d0, grads = brnn_backward(da, cache)
+    assert isinstance(d0, InitialStateGrad) and d0.da0.shape == a0.shape
+    assert d0.dc0 is None if kind != "lstm" else d0.dc0.shape == c0.shape
+    assert dx.shape == x.shape and list(grads) == list(params)
     assert not grads["W_ya"].any() and not grads["b_y"].any()  # from output_backward
 
 
@@ -170,14 +172,14 @@ def test_padded_batch_equals_each_example_run_alone(case):
     lengths = [6, 3, 1, 4]
     x[:, 1, 3:] = 99.0                                          # padding must not matter
     a, y_hat, cache = brnn_forward(x, params, kind, a0, c0, lengths, **options)
-    dx, da0, dc0, grads = brnn_backward_full(da, cache)
+    dx, (da0, dc0), grads = brnn_backward(da, cache)
     total = {k: np.zeros_like(v) for k, v in params.items()}
     for i, L in enumerate(lengths):
         one = (slice(None), slice(i, i + 1))
         c0_i = None if c0 is None else c0[one]
         a_i, y_i, cache_i = brnn_forward(x[one + (slice(L),)], params, kind, a0[one], c0_i,
                                          **options)
-        dx_i, da0_i, dc0_i, grads_i = brnn_backward_full(da[one + (slice(L),)], cache_i)
+        dx_i, (da0_i, dc0_i), grads_i = brnn_backward(da[one + (slice(L),)], cache_i)
         assert max_abs(a[one + (slice(L),)], a_i) < 1e-14
         assert max_abs(y_hat[one + (slice(L),)], y_i) < 1e-14
         assert max_abs(dx[one + (slice(L),)], dx_i) < 1e-13
@@ -194,8 +196,9 @@ def test_full_lengths_equal_no_lengths():
     a, _, cache = brnn_forward(x, params, "lstm", a0, c0, peephole=True)
     a_l, _, cache_l = brnn_forward(x, params, "lstm", a0, c0, [4, 4, 4], peephole=True)
     np.testing.assert_array_equal(a, a_l)
-    for ours, ref in zip(brnn_backward_full(da, cache)[:3], brnn_backward_full(da, cache_l)[:3],
-                         strict=True):
+    (dx, (da0, dc0), _), (dx_l, (da0_l, dc0_l), _) = (brnn_backward(da, cache),
+                                                      brnn_backward(da, cache_l))
+    for ours, ref in [(dx, dx_l), (da0, da0_l), (dc0, dc0_l)]:
         np.testing.assert_array_equal(ours, ref)
 
 
@@ -307,7 +310,7 @@ def test_brnn_matches_torch_bidirectional_states_and_every_gradient(torch, sizes
     out, dx_t, dh0, dc0_t = run_torch(torch, model, kind, x, a0[None],
                                       None if c0 is None else c0[None], da, 2)
     a, _, cache = brnn_forward(x, params, kind, a0, c0, **options)
-    dx, da0, dc0, grads = brnn_backward_full(da, cache)
+    dx, (da0, dc0), grads = brnn_backward(da, cache)
     assert max_abs(a, out) < TORCH_TOL
     assert max_abs(dx, dx_t) < TORCH_TOL and max_abs(da0, dh0[0]) < TORCH_TOL
     assert dc0 is None or max_abs(dc0, dc0_t[0]) < TORCH_TOL
@@ -329,7 +332,7 @@ def test_brnn_lengths_match_torch_pack_padded_sequence(torch, case):
     out, dx_t, dh0, dc0_t = run_torch(torch, model, kind, x, a0[None],
                                       None if c0 is None else c0[None], da, 2, lengths)
     a, _, cache = brnn_forward(x, params, kind, a0, c0, lengths, **options)
-    dx, da0, dc0, grads = brnn_backward_full(da, cache)
+    dx, (da0, dc0), grads = brnn_backward(da, cache)
     assert max_abs(a, out) < TORCH_TOL
     assert max_abs(dx, dx_t) < TORCH_TOL and max_abs(da0, dh0[0]) < TORCH_TOL
     assert dc0 is None or max_abs(dc0, dc0_t[0]) < TORCH_TOL
@@ -342,7 +345,7 @@ def test_float32_in_float32_out(case):
     kind, options = case
     params, x, a0, c0, da, _ = setup(kind, options, 3, 4, 2, 2, 3, dtype=np.float32)
     a, y_hat, cache = brnn_forward(x, params, kind, a0, c0, [3, 2], **options)
-    dx, da0, dc0, grads = brnn_backward_full(da, cache)
+    dx, (da0, dc0), grads = brnn_backward(da, cache)
     arrays = [a, y_hat, cache.logits, dx, da0, *grads.values()] + ([dc0] if c0 is not None
                                                                    else [])
     assert all(arr.dtype == np.float32 for arr in arrays)

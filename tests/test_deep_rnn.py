@@ -13,9 +13,9 @@ import pytest
 
 from seqlab.gradcheck import check_grads, numerical_gradient, relative_difference
 from seqlab.rnn import (
+    InitialStateGrad,
     brnn_forward,
     deep_rnn_backward,
-    deep_rnn_backward_full,
     deep_rnn_forward,
     init_brnn_params,
     init_deep_rnn_params,
@@ -104,7 +104,7 @@ def gradient_check(forward, params, arrays, da, dlogits, **kw):
 
     a_top, _, cache = forward()
     da_out, out_grads = output_backward(dlogits, a_top, params)
-    dx, da0, dc0, grads = deep_rnn_backward_full(da + da_out, cache)
+    dx, (da0, dc0), grads = deep_rnn_backward(da + da_out, cache)
     assert list(grads) == list(params)
     grads.update(out_grads)
     for name, ana in [("x", dx), ("a0", da0), ("c0", dc0)]:
@@ -137,13 +137,14 @@ def test_three_bidirectional_layers_with_lengths_match_finite_differences(case):
                    params, {"x": x, "a0": a0, "c0": c0}, da, dlogits, max_elements=15)
 
 
-def test_deep_rnn_backward_is_the_full_one_without_the_initial_states():
-    params, x, a0, c0, da, _ = setup("lstm", {}, 3, 4, 2, 2, 3, bidirectional=True, seed=5)
-    _, _, cache = deep_rnn_forward(x, params, "lstm", 2, a0, c0, bidirectional=True)
-    dx, grads = deep_rnn_backward(da, cache)
-    dx_full, _, _, grads_full = deep_rnn_backward_full(da, cache)
-    np.testing.assert_array_equal(dx, dx_full)
-    assert all(np.array_equal(grads[k], grads_full[k]) for k in params)
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_deep_rnn_backward_returns_every_layers_initial_state_grad(kind):
+    params, x, a0, c0, da, _ = setup(kind, {}, 3, 4, 2, 2, 3, bidirectional=True, seed=5)
+    _, _, cache = deep_rnn_forward(x, params, kind, 2, a0, c0, bidirectional=True)
+    dx, d0, grads = deep_rnn_backward(da, cache)
+    assert isinstance(d0, InitialStateGrad) and d0.da0.shape == a0.shape  # (L, 2 n_a, m)
+    assert d0.dc0 is None if kind != "lstm" else d0.dc0.shape == c0.shape
+    assert dx.shape == x.shape and list(grads) == list(params)
     assert not grads["W_ya"].any() and not grads["b_y"].any()  # from output_backward
 
 
@@ -157,14 +158,14 @@ def test_padded_batch_equals_each_example_run_alone(kind, bidirectional):
     x[:, 0, 2:] = -50.0                                         # padding must not matter
     kw = {"bidirectional": bidirectional}
     _, _, cache = deep_rnn_forward(x, params, kind, 2, a0, c0, lengths, **kw)
-    dx, da0, _, grads = deep_rnn_backward_full(da, cache)
+    dx, (da0, _), grads = deep_rnn_backward(da, cache)
     total = {k: np.zeros_like(v) for k, v in params.items()}
     for i, L in enumerate(lengths):
         one, real = (slice(None), slice(i, i + 1)), (slice(None), slice(i, i + 1), slice(L))
         c0_i = None if c0 is None else c0[:, :, i:i + 1]
         _, _, cache_i = deep_rnn_forward(x[real], params, kind, 2, a0[:, :, i:i + 1], c0_i,
                                          **kw)
-        dx_i, da0_i, _, grads_i = deep_rnn_backward_full(da[real], cache_i)
+        dx_i, (da0_i, _), grads_i = deep_rnn_backward(da[real], cache_i)
         for a_l, a_l_i in zip(cache.a, cache_i.a, strict=True):  # every layer's states
             assert max_abs(a_l[real], a_l_i) < 1e-14
             assert not a_l[one + (slice(L, None),)].any()
@@ -193,7 +194,7 @@ def test_deep_rnn_matches_torch_num_layers_2_states_and_every_gradient(torch, si
     out, dx_t, dh0, dc0_t = run_torch(torch, model, kind, x, a0, c0, da, 1 + bidirectional)
     a_top, _, cache = deep_rnn_forward(x, params, kind, 2, a0, c0, bidirectional=bidirectional,
                                        **options)
-    dx, da0, dc0, grads = deep_rnn_backward_full(da, cache)
+    dx, (da0, dc0), grads = deep_rnn_backward(da, cache)
     assert max_abs(a_top, out) < TORCH_TOL
     assert max_abs(dx, dx_t) < TORCH_TOL and max_abs(da0, dh0) < TORCH_TOL
     assert dc0 is None or max_abs(dc0, dc0_t) < TORCH_TOL
@@ -215,7 +216,7 @@ def test_deep_bidirectional_lengths_match_torch_pack_padded_sequence(torch, case
     out, dx_t, dh0, dc0_t = run_torch(torch, model, kind, x, a0, c0, da, 2, lengths)
     a_top, _, cache = deep_rnn_forward(x, params, kind, 3, a0, c0, lengths, bidirectional=True,
                                        **options)
-    dx, da0, dc0, grads = deep_rnn_backward_full(da, cache)
+    dx, (da0, dc0), grads = deep_rnn_backward(da, cache)
     assert max_abs(a_top, out) < TORCH_TOL
     assert max_abs(dx, dx_t) < TORCH_TOL and max_abs(da0, dh0) < TORCH_TOL
     assert dc0 is None or max_abs(dc0, dc0_t) < TORCH_TOL
@@ -229,7 +230,7 @@ def test_float32_in_float32_out(kind):
                                      dtype=np.float32)
     a_top, y_hat, cache = deep_rnn_forward(x, params, kind, 2, a0, c0, [3, 1],
                                            bidirectional=True)
-    dx, da0, dc0, grads = deep_rnn_backward_full(da, cache)
+    dx, (da0, dc0), grads = deep_rnn_backward(da, cache)
     arrays = [a_top, y_hat, cache.logits, *cache.a, dx, da0, *grads.values()]
     assert all(arr.dtype == np.float32 for arr in arrays + ([dc0] if c0 is not None else []))
 

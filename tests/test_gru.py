@@ -141,7 +141,7 @@ def test_gru_cell_backward_eqs7_11_match_finite_differences(sizes, variant):
 def test_gru_backward_bptt_matches_finite_differences(sizes, variant):
     params, x, c0, dc = setup(*sizes, variant, seed=7)
     _, _, cache = gru_forward(x, c0, params, variant)
-    dx, dc0, grads = gru_backward(dc, cache)
+    dx, (dc0, _), grads = gru_backward(dc, cache)
 
     def f(_):
         return gru_forward(x, c0, params, variant)[0]
@@ -180,7 +180,7 @@ def test_lecture_gru_matches_torch_autograd_of_the_same_equations(torch, sizes, 
     (c_torch * torch.tensor(dc)).sum().backward()
 
     c, _, cache = gru_forward(x, c0, params, variant)
-    dx, dc0, grads = gru_backward(dc, cache)
+    dx, (dc0, _), grads = gru_backward(dc, cache)
     assert max_abs(c, c_torch) < TORCH_TOL
     assert max_abs(dx, x_t.grad) < TORCH_TOL and max_abs(dc0, c0_t.grad) < TORCH_TOL
     for k in params:
@@ -215,7 +215,7 @@ def test_cudnn_variant_matches_torch_nn_gru_states_and_every_gradient(torch, siz
     (out * torch.tensor(dc.transpose(2, 1, 0))).sum().backward()
 
     c, _, cache = gru_forward(x, c0, params, "cudnn")
-    dx, dc0, grads = gru_backward(dc, cache)
+    dx, (dc0, _), grads = gru_backward(dc, cache)
     assert max_abs(c, out.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(dc0, h0.grad[0].T) < TORCH_TOL
@@ -237,7 +237,7 @@ def test_float32_in_float32_out(variant):
     c_t, y_hat_t, cache_t = gru_cell_forward(x[:, :, 0], c0, params, variant)
     dx_t, dc_prev, grads_t = gru_cell_backward(dc[:, :, 0], cache_t)
     c, y_hat, cache = gru_forward(x, c0, params, variant)
-    dx, dc0, grads = gru_backward(dc, cache)
+    dx, (dc0, _), grads = gru_backward(dc, cache)
     arrays = [c_t, y_hat_t, dx_t, dc_prev, c, y_hat, cache.logits, dx, dc0,
               *grads_t.values(), *grads.values()]
     assert all(arr.dtype == np.float32 for arr in arrays)

@@ -1,9 +1,9 @@
 """seqlab.rnn.lstm: the LSTM cell (eqs. 1-7), its backward (eqs. 8-12) and the fast sequence.
 
 Layers: term isolation (gates forced shut or open), float64 finite differences of every
-backward, the stacked-gate sequence path against a plain loop over the cells, parity with
-torch.nn.LSTM (and with torch autograd of the lecture's peephole equations) on every state
-and gradient, dtypes, error messages.
+backward (the stacked-gate sequence against the loop over the cells: tests/test_lstm_loop.py),
+parity with torch.nn.LSTM (and with torch autograd of the lecture's peephole equations) on
+every state and gradient, dtypes, error messages.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ from seqlab.gradcheck import (
     relative_difference,
 )
 from seqlab.rnn import (
+    InitialStateGrad,
     init_lstm_params,
     lstm_backward,
-    lstm_backward_full,
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
+    lstm_forward_loop,
     lstm_gates,
 )
 
@@ -63,29 +64,6 @@ def max_abs(ours, theirs) -> float:
     return float(np.max(np.abs(ours - theirs)))
 
 
-def loop_forward(x, a0, params, peephole, c0=None):
-    """The lecture's lstm_forward: the cell at every step, c<0> = 0 unless given."""
-    c_t = np.zeros_like(a0) if c0 is None else c0
-    a_t, a, c, y_hat, caches = a0, [], [], [], []
-    for t in range(x.shape[2]):
-        a_t, c_t, y_hat_t, cache = lstm_cell_forward(x[:, :, t], a_t, c_t, params, peephole)
-        a.append(a_t), c.append(c_t), y_hat.append(y_hat_t), caches.append(cache)
-    y_hat = np.stack(y_hat, axis=2) if y_hat[0] is not None else None
-    return np.stack(a, axis=2), y_hat, np.stack(c, axis=2), caches
-
-
-def loop_backward(da, caches, dc=None):
-    """The lecture's lstm_backward: the cell backward at t = T_x..1; also returns dc0."""
-    dc = np.zeros_like(da) if dc is None else dc
-    da_next, dc_next = np.zeros_like(da[:, :, 0]), np.zeros_like(da[:, :, 0])
-    dx, grads = [None] * len(caches), None
-    for t in reversed(range(len(caches))):
-        dx[t], da_next, dc_next, g = lstm_cell_backward(da[:, :, t] + da_next,
-                                                        dc[:, :, t] + dc_next, caches[t])
-        grads = g if grads is None else {k: grads[k] + g[k] for k in g}
-    return np.stack(dx, axis=2), da_next, dc_next, grads
-
-
 # --------------------------------------------------------------------------- term isolation
 def test_eqs5_6_only_b_c_gives_half_candidate_half_memory():
     g = np.random.default_rng(1)
@@ -118,47 +96,19 @@ def test_peephole_only_p_f_makes_the_forget_gate_read_c_prev():
     np.testing.assert_allclose(c_t, sigmoid(p_f * c_prev) * c_prev, rtol=1e-15)  # c̃ = 0
 
 
-# --------------------------------------------------------------------------- fast path = cell loop
-@pytest.mark.parametrize("peephole", PEEPHOLE)
-@pytest.mark.parametrize("sizes", SIZES)
-def test_stacked_gate_sequence_equals_the_loop_over_cells(sizes, peephole):
-    params, x, a0, da, _ = setup(*sizes, peephole, seed=4)
-    a, y_hat, c, cache = lstm_forward(x, a0, params, peephole)
-    a_ref, y_ref, c_ref, caches = loop_forward(x, a0, params, peephole)
-    dx, da0, grads = lstm_backward(da, cache)
-    dx_ref, da0_ref, _, grads_ref = loop_backward(da, caches)
-    for ours, ref in [(a, a_ref), (y_hat, y_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref)]:
-        assert max_abs(ours, ref) < 1e-13
-    assert list(grads) == list(grads_ref) == list(params)
-    assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
-
-
-@pytest.mark.parametrize("peephole", PEEPHOLE)
-@pytest.mark.parametrize("sizes", SIZES)
-def test_given_c0_and_upstream_dc_equal_the_loop_over_cells(sizes, peephole):
-    params, x, a0, da, dc = setup(*sizes, peephole, seed=14)
-    c0 = np.random.default_rng(15).standard_normal(a0.shape)
-    a, _, c, cache = lstm_forward(x, a0, params, peephole, c0=c0)
-    a_ref, _, c_ref, caches = loop_forward(x, a0, params, peephole, c0=c0)
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
-    dx_ref, da0_ref, dc0_ref, grads_ref = loop_backward(da, caches, dc)
-    for ours, ref in [(a, a_ref), (c, c_ref), (dx, dx_ref), (da0, da0_ref), (dc0, dc0_ref)]:
-        assert max_abs(ours, ref) < 1e-13
-    assert all(max_abs(grads[k], grads_ref[k]) < 1e-13 for k in params)
-
-
-def test_c0_and_dc_default_to_zeros_and_lstm_backward_is_the_full_one_without_dc0():
+def test_c0_and_dc_default_to_zeros_and_the_initial_state_grad_is_a_named_pair():
     params, x, a0, da, dc = setup(3, 4, 2, 2, 3, seed=16)
     a, _, c, cache = lstm_forward(x, a0, params)
     a_zero, _, c_zero, _ = lstm_forward(x, a0, params, c0=np.zeros_like(a0))
     np.testing.assert_array_equal(a, a_zero)
     np.testing.assert_array_equal(c, c_zero)
-    dx_full, da0_full, _, grads_full = lstm_backward_full(da, cache, dc)
-    dx, da0, grads = lstm_backward(da, cache, dc)
-    no_dc, zero_dc = lstm_backward_full(da, cache), lstm_backward_full(da, cache, 0 * dc)
-    for ours, ref in [(dx, dx_full), (da0, da0_full), *zip(no_dc[:3], zero_dc[:3], strict=True)]:
+    (dx, d0, grads), (dx_z, d0_z, grads_z) = lstm_backward(da, cache), lstm_backward(
+        da, cache, 0 * dc)
+    assert isinstance(d0, InitialStateGrad) and d0._fields == ("da0", "dc0")
+    assert d0.da0.shape == d0.dc0.shape == a0.shape
+    for ours, ref in [(dx, dx_z), (d0.da0, d0_z.da0), (d0.dc0, d0_z.dc0)]:
         np.testing.assert_array_equal(ours, ref)
-    assert all(np.array_equal(grads[k], grads_full[k]) for k in params)
+    assert all(np.array_equal(grads[k], grads_z[k]) for k in params)
 
 
 @pytest.mark.parametrize("peephole", PEEPHOLE)
@@ -166,7 +116,7 @@ def test_c0_and_dc_default_to_zeros_and_lstm_backward_is_the_full_one_without_dc
 def test_lstm_gates_are_the_cells_gates_at_every_step_as_fresh_copies(sizes, peephole):
     params, x, a0, _, c0 = setup(*sizes, peephole, seed=20)
     a, _, c, cache = lstm_forward(x, a0, params, peephole, c0=c0[:, :, 0])
-    caches = loop_forward(x, a0, params, peephole, c0=c0[:, :, 0])[3]
+    caches = lstm_forward_loop(x, a0, params, peephole, c0=c0[:, :, 0])[3].steps
     gates = lstm_gates(cache)
     assert sorted(gates) == ["a", "c", "c_tilde", "gamma_f", "gamma_o", "gamma_u"]
     for name in ("gamma_f", "gamma_u", "gamma_o", "c_tilde"):
@@ -207,7 +157,7 @@ def test_lstm_cell_backward_eqs8_12_match_finite_differences(sizes, peephole):
 def test_lstm_backward_bptt_matches_finite_differences(sizes, peephole):
     params, x, a0, da, _ = setup(*sizes, peephole, seed=6)
     _, _, _, cache = lstm_forward(x, a0, params, peephole)
-    dx, da0, grads = lstm_backward(da, cache)
+    dx, (da0, _), grads = lstm_backward(da, cache)
 
     def f(_):
         return lstm_forward(x, a0, params, peephole)[0]
@@ -225,7 +175,7 @@ def test_c0_and_dc_gradients_match_finite_differences(sizes, peephole):
     params, x, a0, da, dc = setup(*sizes, peephole, seed=17)
     c0 = np.random.default_rng(18).standard_normal(a0.shape)
     _, _, _, cache = lstm_forward(x, a0, params, peephole, c0=c0)
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
 
     def loss(_=None):
         a, _, c, _ = lstm_forward(x, a0, params, peephole, c0=c0)
@@ -266,7 +216,7 @@ def test_lstm_matches_torch_nn_lstm_states_and_every_gradient(torch, sizes):
     (out * torch.tensor(da.transpose(2, 1, 0))).sum().backward()
 
     a, _, c, cache = lstm_forward(x, a0, params)
-    dx, da0, grads = lstm_backward(da, cache)
+    dx, (da0, _), grads = lstm_backward(da, cache)
     assert max_abs(a, out.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(c[:, :, -1], c_n[0].T) < TORCH_TOL
     assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
@@ -301,7 +251,7 @@ def test_lstm_with_h0_c0_matches_torch_including_dc0_and_a_gradient_on_c_n(torch
     dc = np.zeros((n_a, m, T))
     dc[:, :, -1] = dc_n                                                  # only c<T_x> is read
     a, _, c, cache = lstm_forward(x, a0, params, c0=c0)
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
     assert max_abs(a, out.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(c[:, :, -1], c_n[0].T) < TORCH_TOL
     assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
@@ -330,7 +280,7 @@ def test_peephole_lstm_matches_torch_autograd_of_the_lecture_equations(torch):
     (torch.stack(out, dim=2) * torch.tensor(da)).sum().backward()
 
     a, _, _, cache = lstm_forward(x, a0, params, peephole=True)
-    dx, da0, grads = lstm_backward(da, cache)
+    dx, (da0, _), grads = lstm_backward(da, cache)
     assert max_abs(a, torch.stack(out, dim=2)) < TORCH_TOL
     assert max_abs(dx, x_t.grad) < TORCH_TOL and max_abs(da0, a0_t.grad) < TORCH_TOL
     assert all(max_abs(grads[k], p[k].grad) < TORCH_TOL for k in params)
@@ -343,7 +293,7 @@ def test_float32_in_float32_out(peephole):
     cell = lstm_cell_forward(x[:, :, 0], a0, dc[:, :, 0], params, peephole)
     cell_back = lstm_cell_backward(da[:, :, 0], dc[:, :, 0], cell[3])
     a, y_hat, c, cache = lstm_forward(x, a0, params, peephole, c0=dc[:, :, 0])
-    dx, da0, dc0, grads = lstm_backward_full(da, cache, dc)
+    dx, (da0, dc0), grads = lstm_backward(da, cache, dc)
     arrays = [*cell[:3], *cell_back[:3], a, y_hat, c, cache.logits, dx, da0, dc0,
               *cell_back[3].values(), *grads.values()]
     assert all(arr.dtype == np.float32 for arr in arrays)
@@ -358,7 +308,7 @@ def test_float32_sequence_stays_float32_inside_and_matches_float64_to_1e_4(peeph
         p = {k: v.astype(dtype) for k, v in params.items()}
         a, _, c, cache = lstm_forward(x.astype(dtype), a0.astype(dtype), p, peephole,
                                       c0=0.5 * dc[:, :, 0].astype(dtype))
-        dx, da0, dc0, grads = lstm_backward_full(da.astype(dtype), cache, dc.astype(dtype))
+        dx, (da0, dc0), grads = lstm_backward(da.astype(dtype), cache, dc.astype(dtype))
         arrays = [v for v in cache if hasattr(v, "dtype")] + list(lstm_gates(cache).values())
         assert all(v.dtype == dtype for v in arrays + [a, c, dx, da0, dc0, *grads.values()])
         out[dtype] = {"a": a, "c": c, "dx": dx, "da0": da0, "dc0": dc0, **grads}
@@ -393,6 +343,6 @@ def test_errors_name_the_argument_and_the_keys():
     with pytest.raises(ValueError, match=r"lstm_forward\(c0\): expected shape \(5, 2\) = "
                                          r"\(n_a, m\), got \(2, 5\)"):
         lstm_forward(np.zeros((3, 2, 4)), np.zeros((5, 2)), params, c0=np.zeros((2, 5)))
-    with pytest.raises(ValueError, match=r"lstm_backward_full\(dc\): expected shape "
+    with pytest.raises(ValueError, match=r"lstm_backward\(dc\): expected shape "
                                          r"\(5, 2, 4\) = \(n_a, m, T_x\), got \(5, 2\)"):
-        lstm_backward_full(np.zeros((5, 2, 4)), cache, dc=np.zeros((5, 2)))
+        lstm_backward(np.zeros((5, 2, 4)), cache, dc=np.zeros((5, 2)))

@@ -94,7 +94,7 @@ def test_without_W_aa_there_is_no_memory_and_no_gradient_flows_back_eq7():
         np.testing.assert_allclose(a[:, :, t], np.tanh(params["W_ax"] @ x[:, :, t] + params["b_a"]))
     da = np.zeros_like(a)
     da[:, :, -1] = 1.0
-    dx, da0, _ = rnn_backward(da, cache)
+    dx, (da0, _), _ = rnn_backward(da, cache)
     assert np.all(dx[:, :, :-1] == 0) and np.all(da0 == 0) and np.any(dx[:, :, -1] != 0)
 
 
@@ -144,7 +144,7 @@ def test_rnn_cell_backward_eqs3_8_match_finite_differences(sizes, activation):
 def test_rnn_backward_bptt_matches_finite_differences(sizes, activation):
     params, x, a0, da = setup(*sizes, seed=6)
     _, _, cache = rnn_forward(x, a0, params, activation)
-    dx, da0, grads = rnn_backward(da, cache)
+    dx, (da0, _), grads = rnn_backward(da, cache)
 
     def f(_):
         return rnn_forward(x, a0, params, activation)[0]
@@ -212,7 +212,7 @@ def test_rnn_matches_torch_nn_rnn_states_and_every_gradient(torch, sizes, activa
     (out * torch.tensor(da.transpose(2, 1, 0))).sum().backward()
 
     a, _, cache = rnn_forward(x, a0, params, activation)
-    dx, da0, grads = rnn_backward(da, cache)
+    dx, (da0, _), grads = rnn_backward(da, cache)
     assert max_abs(a, out.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(dx, x_torch.grad.permute(2, 1, 0)) < TORCH_TOL
     assert max_abs(da0, h0.grad[0].T) < TORCH_TOL
@@ -243,7 +243,7 @@ def test_float32_in_float32_out():
     a_t, y_hat_t, cache_t = rnn_cell_forward(x[:, :, 0], a0, params)
     dx_t, da_prev, grads_t = rnn_cell_backward(da[:, :, 0], cache_t)
     a, y_hat, cache = rnn_forward(x, a0, params, "relu")
-    dx, da0, grads = rnn_backward(da, cache)
+    dx, (da0, _), grads = rnn_backward(da, cache)
     da_out, out_grads = output_backward(cache.logits, a, params)
     arrays = [a_t, y_hat_t, dx_t, da_prev, a, y_hat, cache.logits, dx, da0, da_out,
               *grads_t.values(), *grads.values(), *out_grads.values()]

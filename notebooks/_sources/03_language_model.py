@@ -183,8 +183,9 @@ if not check_clip(clip).passed:   # carry on with the library's clip until yours
 #    \rangle}_{y^{\langle t \rangle}}$ with its gradient: `temporal_cross_entropy(cache.logits,
 #    Y, reduction="sum")` returns `(loss, dlogits)`;
 # 3. **backward**: `output_backward(dlogits, a, params)` gives $\partial J/\partial a$ and the
-#    output layer's gradients; `rnn_backward(da, cache)` gives `(dx, da0, gradients)` by BPTT:
-#    add the output layer's gradients to them;
+#    output layer's gradients; `rnn_backward(da, cache)` gives `(dx, (da0, dc0), gradients)`
+#    by BPTT (`dc0` is None: the RNN has no memory cell): add the output layer's gradients to
+#    them;
 # 4. **clip** with your `clip`, then **update** $W := W - \alpha\, dW$.
 #
 # Return `loss, gradients, a_last, params` where `a_last` is $a^{\langle T_x \rangle}$ (the

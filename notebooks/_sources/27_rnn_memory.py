@@ -107,7 +107,7 @@ assert all(m.vocab == vocab for m in models.values())     # one vocabulary, one 
 #   \mathrm{onehot}(y) - \mathrm{softmax}(z^{\langle t \rangle}) \quad (2)$$
 #
 # at column $i$'s own step $t_i$ and zero everywhere else. The rest is the library's backward
-# pass: `output_backward` for $W_{ya}$, then `deep_rnn_backward_full`, which returns
+# pass: `output_backward` for $W_{ya}$, then `deep_rnn_backward`, which returns
 # $\partial J / \partial x$ for every step:
 
 # %%

@@ -294,8 +294,8 @@ OPTIMIZE = Exercise(
         "(temporal_cross_entropy with reduction='sum'), backward (output_backward, then "
         "rnn_backward), clip, update. Return loss, gradients, a<T_x>, the new params.",
         "x = one_hot(X, n_x) has shape (n_x, m, T_x); rnn_forward returns a, y_hat, cache and "
-        "cache.logits feeds the loss; rnn_backward(da, cache) returns dx, da0, gradients: add "
-        "the output layer's gradients to them.",
+        "cache.logits feeds the loss; rnn_backward(da, cache) returns dx, (da0, dc0), "
+        "gradients (dc0 is None: no memory cell): add the output layer's gradients to them.",
         "gradients = clip(gradients, max_value); new = {k: params[k] - learning_rate * "
         "gradients[k] for k in params}; return loss, gradients, a[:, :, -1], new",
     ],

@@ -146,7 +146,9 @@ RNN_CELL_BACKWARD = Exercise(
 
 
 def _seq_back(da, cache):
-    return rnn_backward(da, cache)
+    """The library's BPTT in the course's signature: (dx, da0, grads), da0 an array."""
+    dx, (da0, _), grads = rnn_backward(da, cache)       # the library adds dc0 (None here)
+    return dx, da0, grads
 
 
 def _seq_case(n_x, n_a, m, T_x, last_only=False, n_y=None):

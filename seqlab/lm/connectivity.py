@@ -14,7 +14,7 @@ prediction at step t to the input at an earlier step t' is the size of the gradi
 (the log-probability the model gives the character that really comes next, y<t> = x<t+1>;
 G[t, t'] = 0 for t' > t, the network reads left to right), computed with the library's own
 backward passes: :func:`seqlab.rnn.output_backward` then
-:func:`seqlab.rnn.deep_rnn_backward_full`, which returns ∂J/∂x for every step.
+:func:`seqlab.rnn.deep_rnn_backward`, which returns ∂J/∂x for every step.
 
 One backward pass gives the gradient of *one* scalar, and G needs T of them (one per output t).
 Instead of T passes, the batch carries them: the text is copied into m = T columns, and column i
@@ -68,7 +68,7 @@ import numpy as np
 from seqlab._validate import as_array, check_ids, check_instance, check_int, check_shape
 from seqlab.backend import get_array_module, to_device, to_numpy
 from seqlab.functional import log_softmax, softmax
-from seqlab.rnn.deep import deep_rnn_backward_full
+from seqlab.rnn.deep import deep_rnn_backward
 from seqlab.rnn.network import RecurrentNetwork
 from seqlab.rnn.rnn import output_backward
 from seqlab.threads import blas_threads
@@ -150,7 +150,7 @@ def input_gradients(net: RecurrentNetwork, x, y, t) -> InputGradients:
                                                                                 ("y", y)))
     log_prob = log_softmax(logits[:, cols, steps], axis=0)[y[cols, steps], cols]  # (m,)
     da_top, _ = output_backward(dz, cache.deep.a[-1], net.params)  # W_yaᵀ dz<t>
-    dx, _, _, _ = deep_rnn_backward_full(da_top, cache.deep)      # BPTT down to x
+    dx, _, _ = deep_rnn_backward(da_top, cache.deep)              # BPTT down to x
     return InputGradients(dx, log_prob)
 
 

@@ -5,21 +5,20 @@ Every model has a cell pair (``*_cell_forward`` / ``*_cell_backward``) and a seq
 The output layer ŷ<t> = softmax(W_ya a<t> + b_y) is shared: :func:`output_forward`,
 :func:`output_backward`. The bidirectional RNN (``brnn_*``) and the deep RNN (``deep_rnn_*``)
 wrap any of the three cells (``kind="rnn" | "gru" | "lstm"``); their params are one flat dict
-with prefixed keys ("fwd/W_aa", "l2/W_aa", "l1/bwd/W_u", ...).
+with prefixed keys ("fwd/W_aa", "l2/W_aa", "l1/bwd/W_u", ...). Every sequence backward returns
+``(dx, d_initial_state, grads)``, d_initial_state an :class:`InitialStateGrad` (da0, dc0).
 """
 
 from seqlab.rnn.bidirectional import (
     BRNNCache,
     LayerCache,
     brnn_backward,
-    brnn_backward_full,
     brnn_forward,
     init_brnn_params,
 )
 from seqlab.rnn.deep import (
     DeepRNNCache,
     deep_rnn_backward,
-    deep_rnn_backward_full,
     deep_rnn_forward,
     init_deep_rnn_params,
 )
@@ -38,13 +37,13 @@ from seqlab.rnn.lstm import (
     LSTMCellCache,
     init_lstm_params,
     lstm_backward,
-    lstm_backward_full,
     lstm_cell_backward,
     lstm_cell_forward,
     lstm_forward,
     lstm_gates,
     lstm_memory,
 )
+from seqlab.rnn.lstm_loop import LSTMLoopCache, lstm_backward_loop, lstm_forward_loop
 from seqlab.rnn.network import (
     NetworkCache,
     RecurrentNetwork,
@@ -63,24 +62,26 @@ from seqlab.rnn.rnn import (
     rnn_cell_forward,
     rnn_forward,
 )
+from seqlab.rnn.state import InitialStateGrad, complete_grads
 
 __all__ = [
     "BRNNCache",
     "DeepRNNCache",
     "GRUCache",
     "GRUCellCache",
+    "InitialStateGrad",
     "LSTMCache",
     "LSTMCellCache",
+    "LSTMLoopCache",
     "LayerCache",
     "NetworkCache",
     "RNNCache",
     "RNNCellCache",
     "RecurrentNetwork",
     "brnn_backward",
-    "brnn_backward_full",
+    "complete_grads",
     "brnn_forward",
     "deep_rnn_backward",
-    "deep_rnn_backward_full",
     "deep_rnn_forward",
     "gru_backward",
     "gru_cell_backward",
@@ -95,10 +96,11 @@ __all__ = [
     "last_step",
     "last_step_backward",
     "lstm_backward",
-    "lstm_backward_full",
+    "lstm_backward_loop",
     "lstm_cell_backward",
     "lstm_cell_forward",
     "lstm_forward",
+    "lstm_forward_loop",
     "one_hot",
     "lstm_gates",
     "lstm_memory",

@@ -23,7 +23,7 @@ from seqlab.rnn.lstm import (
     LSTM_KEYS,
     PEEPHOLE_KEYS,
     init_lstm_params,
-    lstm_backward_full,
+    lstm_backward,
     lstm_forward,
 )
 from seqlab.rnn.rnn import (
@@ -88,12 +88,8 @@ def _layer_backward(da, cache: LayerCache):
     for d, (prefix, seq_cache) in enumerate(zip(prefixes, caches, strict=True)):
         da_d = da[d * n_a:(d + 1) * n_a]                        # (6) split [da→; da←]
         da_d = da_d if d == 0 else _flip(da_d, order)           # into flip(x)'s step order
-        if kind == "lstm":
-            dx_d, da0_d, dc0_d, g = lstm_backward_full(da_d, seq_cache)  # (8)
-        else:
-            backward = rnn_backward if kind == "rnn" else gru_backward
-            dx_d, da0_d, g = backward(da_d, seq_cache)                  # (8)
-            dc0_d = None
+        backward = {"rnn": rnn_backward, "gru": gru_backward, "lstm": lstm_backward}[kind]
+        dx_d, (da0_d, dc0_d), g = backward(da_d, seq_cache)     # (8) dc0_d None but LSTM
         dx = dx + (dx_d if d == 0 else _flip(dx_d, order))     # (7) x feeds both chains
         da0.append(da0_d)
         dc0.append(dc0_d)

@@ -54,7 +54,7 @@ Usage, as for the single chain (module :mod:`seqlab.rnn.rnn`)::
     a, y_hat, cache = brnn_forward(x, params, "lstm", lengths=lengths)
     loss, dlogits = temporal_cross_entropy(cache.logits, y, mask=mask)  # mask the padding
     da, out_grads = output_backward(dlogits, a, params)                 # (9)
-    dx, grads = brnn_backward(da, cache)                                # (6)-(8)
+    dx, _, grads = brnn_backward(da, cache)                             # (6)-(8)
     grads.update(out_grads)                                             # W_ya, b_y were zeros
 
 Notes
@@ -65,7 +65,8 @@ backward chain starts at its own last real step x<L_i>, so a padded batch gives 
 steps the states of each example run alone; the states on padded steps are set to zero (5)
 and receive no gradient, as with ``torch.nn.utils.rnn.pack_padded_sequence``. The forward
 chain needs no change: padding comes after its real steps. :func:`brnn_backward` returns
-(dx, grads); :func:`brnn_backward_full` also returns ∂J/∂a0 and ∂J/∂c0. torch.nn.RNN / GRU /
+(dx, d_initial_state, grads), d_initial_state = InitialStateGrad(∂J/∂a0, ∂J/∂c0) (dc0 None but
+for the LSTM), like every sequence backward of :mod:`seqlab.rnn`. torch.nn.RNN / GRU /
 LSTM(bidirectional=True): ``*_l0`` are the ``fwd/`` weights (mapped as in the cell modules),
 ``*_l0_reverse`` the ``bwd/`` ones, output[..., :n_a] is a→ and h_0[1] is a←<T_x+1>.
 
@@ -97,10 +98,10 @@ from seqlab.rnn._layer import (
     _prepare,
 )
 from seqlab.rnn._validate import check_cache, check_init, check_keys, check_shape
-from seqlab.rnn.rnn import _with_zeros, output_forward
+from seqlab.rnn.rnn import output_forward
+from seqlab.rnn.state import InitialStateGrad, complete_grads
 
-__all__ = ["BRNNCache", "LayerCache", "brnn_backward", "brnn_backward_full", "brnn_forward",
-           "init_brnn_params"]
+__all__ = ["BRNNCache", "LayerCache", "brnn_backward", "brnn_forward", "init_brnn_params"]
 
 
 class BRNNCache(NamedTuple):
@@ -158,23 +159,14 @@ def brnn_backward(da, cache: BRNNCache):
     Returns
     -------
     dx : array (n_x, m, T_x), zero on padded steps
+    d_initial_state : InitialStateGrad, da0 (2 n_a, m) = ∂J/∂[a→<0>; a←<T_x+1>] (for "gru"
+        its one state c0); dc0 (2 n_a, m) = ∂J/∂c0 for kind="lstm", None for "rnn" and "gru"
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
-    dx, _, _, grads = _backward(da, cache, "brnn_backward")
-    return dx, grads
-
-
-def brnn_backward_full(da, cache: BRNNCache):
-    """:func:`brnn_backward` (same parameters) that also returns the initial states' gradients.
-
-    Returns
-    -------
-    dx : array (n_x, m, T_x)
-    da0 : array (2 n_a, m), ∂J/∂[a→<0>; a←<T_x+1>]
-    dc0 : array (2 n_a, m), ∂J/∂c0 for kind="lstm"; None for "rnn" and "gru"
-    grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
-    """
-    return _backward(da, cache, "brnn_backward_full")
+    layer, _, params = check_cache(cache, BRNNCache, "brnn_backward")
+    check_shape(da, layer.a_shape, "(2 n_a, m, T_x)", "brnn_backward(da)")
+    dx, da0, dc0, grads = _layer_backward(da, layer)                    # (6)-(8)
+    return dx, InitialStateGrad(da0, dc0), complete_grads(get_array_module(da), grads, params)
 
 
 def init_brnn_params(n_x: int, n_a: int, n_y: int | None, kind: str, rng=0, *,
@@ -202,12 +194,4 @@ def init_brnn_params(n_x: int, n_a: int, n_y: int | None, kind: str, rng=0, *,
         params["W_ya"] = randn(rng, (n_y, 2 * n_a), 1 / math.sqrt(2 * n_a), dtype)
         params["b_y"] = zeros((n_y, 1), dtype)
     return params
-
-
-def _backward(da, cache: BRNNCache, fname: str):
-    layer, _, params = check_cache(cache, BRNNCache, fname)
-    check_shape(da, layer.a_shape, "(2 n_a, m, T_x)", f"{fname}(da)")
-    dx, da0, dc0, grads = _layer_backward(da, layer)
-    return dx, da0, dc0, _with_zeros(get_array_module(da), grads, params)
-
 

@@ -47,17 +47,18 @@ layer from the top, BPTT inside each:
 
 Usage, as for one layer: ``a_top, y_hat, cache = deep_rnn_forward(x, params, "gru", 3)``;
 ``da, out_grads = output_backward(dlogits, a_top, params)``;
-``dx, grads = deep_rnn_backward(da, cache)``; ``grads.update(out_grads)``.
+``dx, _, grads = deep_rnn_backward(da, cache)``; ``grads.update(out_grads)``.
 
 Notes
 -----
 Differs from the lecture: every layer has the same kind and n_a, as in torch; the lecture's
 non-recurrent layers on top (a dense network per step, no horizontal connections) are not
 built in: apply them to ``a_top``. With ``lengths`` each layer zeroes its padded steps (as the
-BRNN does), so layer l+1 reads zeros there. :func:`deep_rnn_backward_full` also returns
-∂J/∂a0 and ∂J/∂c0. torch.nn.RNN / GRU / LSTM(num_layers=L): the ``*_l{l-1}`` weights are
-the ``l<l>/`` keys (``l<l>/fwd/`` when bidirectional, ``*_l{l-1}_reverse`` the ``l<l>/bwd/``
-ones), mapped as in the cell modules; h_0[(l-1)·n_dir + d] is block d of a0[l-1].
+BRNN does), so layer l+1 reads zeros there. :func:`deep_rnn_backward` also returns
+∂J/∂a0 and ∂J/∂c0 of every layer (an :class:`seqlab.rnn.InitialStateGrad`). torch.nn.RNN /
+GRU / LSTM(num_layers=L): the ``*_l{l-1}`` weights are the ``l<l>/`` keys (``l<l>/fwd/``
+when bidirectional, ``*_l{l-1}_reverse`` the ``l<l>/bwd/`` ones), mapped as in the cell
+modules; h_0[(l-1)·n_dir + d] is block d of a0[l-1].
 
 References
 ----------
@@ -87,10 +88,10 @@ from seqlab.rnn._layer import (
     _prepare,
 )
 from seqlab.rnn._validate import check_cache, check_init, check_keys, check_shape
-from seqlab.rnn.rnn import _with_zeros, output_forward
+from seqlab.rnn.rnn import output_forward
+from seqlab.rnn.state import InitialStateGrad, complete_grads
 
-__all__ = ["DeepRNNCache", "deep_rnn_backward", "deep_rnn_backward_full", "deep_rnn_forward",
-           "init_deep_rnn_params"]
+__all__ = ["DeepRNNCache", "deep_rnn_backward", "deep_rnn_forward", "init_deep_rnn_params"]
 
 
 class DeepRNNCache(NamedTuple):
@@ -171,23 +172,24 @@ def deep_rnn_backward(da_top, cache: DeepRNNCache):
     Returns
     -------
     dx : array (n_x, m, T_x), zero on padded steps
+    d_initial_state : InitialStateGrad, da0 (L, n_dir·n_a, m) = ∂J/∂a^[l]<0> per layer (for
+        "gru" its one state c0); dc0 (L, n_dir·n_a, m) = ∂J/∂c^[l]<0> for kind="lstm", None
+        for "rnn" and "gru"
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
-    dx, _, _, grads = _backward(da_top, cache, "deep_rnn_backward")
-    return dx, grads
-
-
-def deep_rnn_backward_full(da_top, cache: DeepRNNCache):
-    """:func:`deep_rnn_backward` (same parameters), also returning the initial states' gradients.
-
-    Returns
-    -------
-    dx : array (n_x, m, T_x)
-    da0 : array (L, n_dir·n_a, m), ∂J/∂a^[l]<0> per layer
-    dc0 : array (L, n_dir·n_a, m), ∂J/∂c^[l]<0> for kind="lstm"; None for "rnn" and "gru"
-    grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
-    """
-    return _backward(da_top, cache, "deep_rnn_backward_full")
+    fname = "deep_rnn_backward"
+    layers, _, _, params = check_cache(cache, DeepRNNCache, fname)
+    check_shape(da_top, layers[-1].a_shape, "(n_dir·n_a, m, T_x)", f"{fname}(da_top)")
+    xp = get_array_module(da_top)
+    da, grads, da0, dc0 = da_top, {}, [], []                    # (3) da^[L] = da_top
+    for layer in reversed(layers):
+        da, da0_l, dc0_l, g = _layer_backward(da, layer)        # (4) da^[l-1] = dx^[l]
+        grads.update(g)
+        da0.insert(0, da0_l)
+        dc0.insert(0, dc0_l)
+    dc0 = xp.stack(dc0) if layers[0].kind == "lstm" else None   # (L, n_dir·n_a, m)
+    d_initial_state = InitialStateGrad(xp.stack(da0), dc0)      # (L, n_dir·n_a, m)
+    return da, d_initial_state, complete_grads(xp, grads, params)  # (5) dx = dx^[1]
 
 
 def init_deep_rnn_params(n_x: int, n_a: int, n_y: int | None, n_layers: int, kind: str, rng=0,
@@ -230,18 +232,4 @@ def _prefixes(n_layers, bidirectional: bool, fname: str) -> list[tuple[str, ...]
     n_layers = check_int(n_layers, f"{fname}(n_layers)", 1)
     chains = DIRECTIONS if bidirectional else ("",)
     return [tuple(f"l{l}/{d}" for d in chains) for l in range(1, n_layers + 1)]
-
-
-def _backward(da_top, cache: DeepRNNCache, fname: str):
-    layers, _, _, params = check_cache(cache, DeepRNNCache, fname)
-    check_shape(da_top, layers[-1].a_shape, "(n_dir·n_a, m, T_x)", f"{fname}(da_top)")
-    xp = get_array_module(da_top)
-    da, grads, da0, dc0 = da_top, {}, [], []                    # (3) da^[L] = da_top
-    for layer in reversed(layers):
-        da, da0_l, dc0_l, g = _layer_backward(da, layer)        # (4) da^[l-1] = dx^[l]
-        grads.update(g)
-        da0.insert(0, da0_l)
-        dc0.insert(0, dc0_l)
-    dc0 = xp.stack(dc0) if layers[0].kind == "lstm" else None   # (L, n_dir·n_a, m)
-    return da, xp.stack(da0), dc0, _with_zeros(xp, grads, params)  # (5) dx = dx^[1]
 

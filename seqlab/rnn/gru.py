@@ -71,8 +71,12 @@ c<t-1> (3); it needs a second candidate bias b_cc inside the product. PyTorch wr
 h' = (1 - z) * n + z * h, so its update gate z is 1 - Γu. With torch's rows [r | z | n]:
 W_r = [W_hr | W_ir], b_r = b_ir + b_hr; W_u = -[W_hz | W_iz], b_u = -(b_iz + b_hz)
 (σ(-s) = 1 - σ(s)); W_c = [W_hn | W_in], b_c = b_in, b_cc = b_hn. The gate input is
-[c<t-1>; x<t>], state first, as on the slide. Sequences are loops over the cell; gradients of
-W_ya, b_y are zeros here, as in :mod:`seqlab.rnn.rnn` (use ``output_backward``).
+[c<t-1>; x<t>], state first, as on the slide. :func:`gru_forward` and :func:`gru_backward` are
+the lecture's loops over the cell (the cache is the list of the steps' GRUCellCache), the GRU's
+twin of :mod:`seqlab.rnn.lstm_loop`; gradients of W_ya, b_y are zeros here, as in
+:mod:`seqlab.rnn.rnn` (use ``output_backward``).
+:func:`gru_backward` returns (dx, d_initial_state, grads) with the gradient of the one state
+c<0> in ``d_initial_state.da0`` (dc0 is None), so code written for the RNN reads it unchanged.
 
 References
 ----------
@@ -101,7 +105,8 @@ from seqlab.rnn._validate import (
     check_step,
     gate_dims,
 )
-from seqlab.rnn.rnn import _with_zeros, output_forward
+from seqlab.rnn.rnn import output_forward
+from seqlab.rnn.state import InitialStateGrad, complete_grads
 
 __all__ = ["GRUCache", "GRUCellCache", "gru_backward", "gru_cell_backward",
            "gru_cell_forward", "gru_forward", "gru_gates", "init_gru_params"]
@@ -231,7 +236,7 @@ def gru_cell_backward(dc_t, cache: GRUCellCache):
         dconcat += params["W_r"].T @ dz_r             # (9) via Γr
     dc_prev += dconcat[:n_a]                          # (9) the c<t-1> rows
     dx_t = dconcat[n_a:]                              # (9) the x<t> rows            (n_x, m)
-    return dx_t, dc_prev, _with_zeros(xp, grads, params)
+    return dx_t, dc_prev, complete_grads(xp, grads, params)
 
 
 def gru_forward(x, c0, params, variant: str = "full"):
@@ -275,7 +280,8 @@ def gru_backward(dc, cache: GRUCache):
     Returns
     -------
     dx : array (n_x, m, T_x)
-    dc0 : array (n_a, m), ∂J/∂c<0>
+    d_initial_state : InitialStateGrad, da0 (n_a, m) = ∂J/∂c<0> (the GRU's one state, c<t> =
+        a<t>, as for the RNN's a<0>); dc0 None
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
     steps, _, params = check_cache(cache, GRUCache, "gru_backward")
@@ -291,7 +297,7 @@ def gru_backward(dc, cache: GRUCache):
         dx[:, :, t], dc_next, step_grads = gru_cell_backward(dc_t, steps[t])
         for k, g in step_grads.items():
             grads[k] += g                             # Σ_t over the shared parameters
-    return dx, dc_next, grads
+    return dx, InitialStateGrad(dc_next, None), grads  # dc_next = ∂J/∂c<0>
 
 
 def gru_gates(cache: GRUCache) -> dict:

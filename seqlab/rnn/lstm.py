@@ -63,14 +63,16 @@ Notes
 -----
 Differs from the lecture: the peephole connections (``peephole=True``) follow the lecture, all
 three gates see c<t-1> element-wise; Gers & Schmidhuber (2000) and Graves (2013) let Γo see
-c<t> instead. :func:`lstm_forward` and :func:`lstm_backward` compute the same equations as a
-loop over the cells (the tests check it), faster (:mod:`seqlab.rnn._lstm_seq`): the four gates
-are stacked as [W_f; W_u; W_o; W_c] (4 n_a rows), so each step is one GEMM for all gates, and
-dW, db, dx for all steps are one GEMM each after the reversed loop; float32 stays float32.
+c<t> instead. :func:`lstm_forward` and :func:`lstm_backward` compute the same equations as the
+lecture's loop over the cells (:mod:`seqlab.rnn.lstm_loop`; the tests check it), faster
+(:mod:`seqlab.rnn._lstm_seq`): the four gates are stacked as [W_f; W_u; W_o; W_c] (4 n_a
+rows), so each step is one GEMM for all gates, and dW, db, dx for all steps are one GEMM each
+after the reversed loop; float32 stays float32.
 :func:`lstm_gates` returns Γf, Γu, Γo, c̃, c, a of every step in the lecture's shapes.
 Gradients of W_ya, b_y are zeros, as in :mod:`seqlab.rnn.rnn` (use ``output_backward``).
-:func:`lstm_backward` returns (dx, da0, grads) like the RNN and GRU; :func:`lstm_backward_full`
-also returns dc0 = ∂J/∂c<0>, for an encoder-decoder that hands (a<T_x>, c<T_x>) on.
+:func:`lstm_backward` returns (dx, d_initial_state, grads) like the RNN and GRU, with
+``d_initial_state = InitialStateGrad(da0, dc0)``: dc0 = ∂J/∂c<0> is for an encoder-decoder that
+hands (a<T_x>, c<T_x>) on (``dx, (da0, dc0), grads = lstm_backward(da, cache)``).
 With torch's rows [i | f | g | o] = [Γu | Γf | c̃ | Γo]: W_u = [W_hi | W_ii], b_u = b_ii + b_hi.
 
 References
@@ -101,10 +103,11 @@ from seqlab.rnn._validate import (
     check_step,
     gate_dims,
 )
-from seqlab.rnn.rnn import _with_zeros, output_forward
+from seqlab.rnn.rnn import output_forward
+from seqlab.rnn.state import InitialStateGrad, complete_grads
 
 __all__ = ["LSTMCache", "LSTMCellCache", "init_lstm_params", "lstm_backward",
-           "lstm_backward_full", "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
+           "lstm_cell_backward", "lstm_cell_forward", "lstm_forward",
            "lstm_gates", "lstm_memory"]
 
 LSTM_KEYS = ("W_f", "b_f", "W_u", "b_u", "W_c", "b_c", "W_o", "b_o")
@@ -160,7 +163,7 @@ def lstm_cell_forward(x_t, a_prev, c_prev, params, peephole: bool = False):
     y_hat_t : array (n_y, m), or None without W_ya
     cache : LSTMCellCache
     """
-    has_output, n_a, n_x = _check_params(params, peephole, "lstm_cell_forward")
+    has_output, n_a, n_x = check_lstm_params(params, peephole, "lstm_cell_forward")
     x_t, _ = check_step("lstm_cell_forward", n_x, n_a, x_t, a_prev=a_prev, c_prev=c_prev)
     xp = get_array_module(x_t, a_prev, c_prev, params["W_c"])
     p = params
@@ -168,9 +171,12 @@ def lstm_cell_forward(x_t, a_prev, c_prev, params, peephole: bool = False):
 
     concat = xp.concatenate([a_prev, x_t], axis=0)              # [a<t-1>; x<t>] (n_a+n_x, m)
     c_tilde = tanh(p["W_c"] @ concat + p["b_c"])                # (1) c̃ = tanh(W_c[a,x] + b_c)
-    gamma_u = sigmoid(p["W_u"] @ concat + p["b_u"] + peep["u"])  # (2) Γu = σ(W_u[a,x] + b_u)
-    gamma_f = sigmoid(p["W_f"] @ concat + p["b_f"] + peep["f"])  # (3) Γf = σ(W_f[a,x] + b_f)
-    gamma_o = sigmoid(p["W_o"] @ concat + p["b_o"] + peep["o"])  # (4) Γo = σ(W_o[a,x] + b_o)
+    gamma_u = sigmoid(p["W_u"] @ concat + p["b_u"]              # (2) Γu = σ(W_u[a,x] + b_u
+                      + peep["u"])                              #     [+ p_u*c<t-1>])
+    gamma_f = sigmoid(p["W_f"] @ concat + p["b_f"]              # (3) Γf = σ(W_f[a,x] + b_f
+                      + peep["f"])                              #     [+ p_f*c<t-1>])
+    gamma_o = sigmoid(p["W_o"] @ concat + p["b_o"]              # (4) Γo = σ(W_o[a,x] + b_o
+                      + peep["o"])                              #     [+ p_o*c<t-1>])
     c_t = gamma_u * c_tilde + gamma_f * c_prev                  # (5) c<t> = Γu*c̃ + Γf*c<t-1>
     tanh_c = tanh(c_t)                                          # tanh c<t>
     a_t = gamma_o * tanh_c                                      # (6) a<t> = Γo*tanh c<t>
@@ -216,7 +222,7 @@ def lstm_cell_backward(da_t, dc_t, cache: LSTMCellCache):
         if peephole and g != "c":
             grads[f"p_{g}"] = (dz_g * c_prev).sum(axis=1, keepdims=True)  # (11) dp_g
             dc_prev = dc_prev + params[f"p_{g}"] * dz_g         # (9) peephole path to c<t-1>
-    return dconcat[n_a:], dconcat[:n_a], dc_prev, _with_zeros(xp, grads, params)
+    return dconcat[n_a:], dconcat[:n_a], dc_prev, complete_grads(xp, grads, params)
 
 
 def lstm_forward(x, a0, params, peephole: bool = False, c0=None):
@@ -237,7 +243,7 @@ def lstm_forward(x, a0, params, peephole: bool = False, c0=None):
     c : array (n_a, m, T_x), c<1>..c<T_x>
     cache : LSTMCache (``cache.logits`` feeds a loss)
     """
-    has_output, n_a, n_x = _check_params(params, peephole, "lstm_forward")
+    has_output, n_a, n_x = check_lstm_params(params, peephole, "lstm_forward")
     states = {"a0": a0} if c0 is None else {"a0": a0, "c0": c0}
     x = check_sequence("lstm_forward", n_x, n_a, x, **states)[0]
     xp = get_array_module(x, a0, c0, params["W_c"])
@@ -261,27 +267,10 @@ def lstm_backward(da, cache: LSTMCache, dc=None):
     Returns
     -------
     dx : array (n_x, m, T_x)
-    da0 : array (n_a, m), ∂J/∂a<0>
+    d_initial_state : InitialStateGrad, da0 and dc0 (n_a, m): ∂J/∂a<0> and ∂J/∂c<0>
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
-    dx, da0, _, grads = _backward(da, cache, dc, "lstm_backward")
-    return dx, da0, grads
-
-
-def lstm_backward_full(da, cache: LSTMCache, dc=None):
-    """:func:`lstm_backward` (same parameters) that also returns ∂J/∂c<0>, for a given c<0>.
-
-    Returns
-    -------
-    dx : array (n_x, m, T_x)
-    da0, dc0 : arrays (n_a, m), ∂J/∂a<0> and ∂J/∂c<0>
-    grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
-    """
-    return _backward(da, cache, dc, "lstm_backward_full")
-
-
-def _backward(da, cache: LSTMCache, dc, fname: str):
-    """BPTT shared by lstm_backward and lstm_backward_full: (dx, da0, dc0, grads)."""
+    fname = "lstm_backward"
     x, H, C, G, tanh_C, _, params, peephole = check_cache(cache, LSTMCache, fname)
     n_x, m, T_x = x.shape
     n_a = C.shape[0]
@@ -290,7 +279,7 @@ def _backward(da, cache: LSTMCache, dc, fname: str):
         check_shape(dc, (n_a, m, T_x), "(n_a, m, T_x)", f"{fname}(dc)")
     xp = get_array_module(da, dc, H)
     dx, da0, dc0, grads = seq_backward(da, dc, H, C, G, tanh_C, params, peephole)
-    return dx, da0, dc0, _with_zeros(xp, grads, params)      # (8)-(12), all steps
+    return dx, InitialStateGrad(da0, dc0), complete_grads(xp, grads, params)  # (8)-(12)
 
 
 def lstm_memory(cache: LSTMCache):
@@ -356,8 +345,8 @@ def init_lstm_params(n_x: int, n_a: int, n_y: int | None, rng=0, peephole: bool 
     return params
 
 
-def _check_params(params, peephole: bool, fname: str) -> tuple[bool, int, int]:
-    """Validate keys and shapes; return (has_output, n_a, n_x)."""
+def check_lstm_params(params, peephole: bool, fname: str) -> tuple[bool, int, int]:
+    """Validate keys and shapes; return (has_output, n_a, n_x). Shared with lstm_loop."""
     keys = LSTM_KEYS + (PEEPHOLE_KEYS if check_bool(peephole, f"{fname}(peephole)") else ())
     has_output = check_keys(params, keys, fname, f" for peephole={peephole}")
     n_a, n_x = gate_dims(params, ["W_c", "W_f", "W_u", "W_o"],

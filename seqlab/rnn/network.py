@@ -25,7 +25,7 @@ Equations
 (2) a^[L]<t> = deep RNN of x                 (:func:`seqlab.rnn.deep_rnn_forward`)
 (3) z<t> = W_ya a^[L]<t> + b_y               (:func:`seqlab.rnn.output_forward`)
 (4) dW_ya, db_y, da^[L] from dz              (:func:`seqlab.rnn.output_backward`)
-(5) every recurrent gradient from da^[L]     (:func:`seqlab.rnn.deep_rnn_backward_full`)
+(5) every recurrent gradient from da^[L]     (:func:`seqlab.rnn.deep_rnn_backward`)
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from seqlab.rnn._validate import check_shape
 from seqlab.rnn.deep import (
     DeepRNNCache,
     _deep_forward,
-    deep_rnn_backward_full,
+    deep_rnn_backward,
     init_deep_rnn_params,
 )
 from seqlab.rnn.gru import gru_gates
@@ -195,7 +195,7 @@ class RecurrentNetwork:
         check_shape(dlogits, (self.n_y, *a_top.shape[1:]), "(n_y, m, T_x)",
                     "RecurrentNetwork.backward(dlogits)")
         da_top, out_grads = output_backward(dlogits, a_top, self.params)  # (4)
-        _, _, _, grads = deep_rnn_backward_full(da_top, cache.deep)      # (5)
+        _, _, grads = deep_rnn_backward(da_top, cache.deep)              # (5)
         grads.update(out_grads)
         return grads
 

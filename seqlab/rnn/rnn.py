@@ -57,13 +57,15 @@ Usage: a model trains with the logits kept in the cache and adds the output laye
     a, y_hat, cache = rnn_forward(x, a0, params)
     loss, dlogits = temporal_cross_entropy(cache.logits, y)
     da, out_grads = output_backward(dlogits, a, params)     # (9)-(11)
-    dx, da0, grads = rnn_backward(da, cache)                # (3)-(8)
+    dx, (da0, _), grads = rnn_backward(da, cache)           # (3)-(8)
     grads.update(out_grads)                                 # W_ya, b_y were zeros
 
 Notes
 -----
 Differs from the lecture: :func:`rnn_backward` takes ∂J/∂a<t> for every step, not the labels,
-so the same BPTT serves a language model, an encoder and a stacked layer. Its ``grads`` has
+so the same BPTT serves a language model, an encoder and a stacked layer. It returns
+(dx, d_initial_state, grads) like every sequence backward of the family, ``d_initial_state``
+a :class:`seqlab.rnn.InitialStateGrad` (da0 = ∂J/∂a<0>, dc0 None: no memory cell). ``grads`` has
 every key of ``params`` (one optimizer serves every model), with zeros for W_ya and b_y:
 their gradients come from :func:`output_backward`. ``cache.logits`` keeps W_ya a<t> + b_y so
 the loss never takes the log of a rounded probability.
@@ -97,6 +99,7 @@ from seqlab.rnn._validate import (
     check_step,
     fmt,
 )
+from seqlab.rnn.state import InitialStateGrad, complete_grads
 
 __all__ = [
     "RNNCache",
@@ -194,7 +197,7 @@ def rnn_cell_backward(da_t, cache: RNNCellCache):
     }
     da_prev = W_aa.T @ dz                       # (7) W_aaᵀ dz                        (n_a, m)
     dx_t = W_ax.T @ dz                          # (8) W_axᵀ dz                        (n_x, m)
-    return dx_t, da_prev, _with_zeros(xp, grads, params)
+    return dx_t, da_prev, complete_grads(xp, grads, params)
 
 
 def rnn_forward(x, a0, params, activation: str = "tanh"):
@@ -240,7 +243,7 @@ def rnn_backward(da, cache: RNNCache):
     Returns
     -------
     dx : array (n_x, m, T_x)
-    da0 : array (n_a, m), ∂J/∂a<0>
+    d_initial_state : InitialStateGrad, da0 (n_a, m) = ∂J/∂a<0>; dc0 None
     grads : dict with the keys of ``cache.params``; zeros for W_ya and b_y
     """
     steps, _, params = check_cache(cache, RNNCache, "rnn_backward")
@@ -256,7 +259,7 @@ def rnn_backward(da, cache: RNNCache):
         dx[:, :, t], da_next, step_grads = rnn_cell_backward(da_t, steps[t])
         for k, g in step_grads.items():
             grads[k] += g                       # (4)-(6) Σ_t over the shared parameters
-    return dx, da_next, grads
+    return dx, InitialStateGrad(da_next, None), grads  # da_next = ∂J/∂a<0>
 
 
 def output_forward(a, params):
@@ -363,7 +366,3 @@ def _check_output_args(a, params, fname: str):
                          f"({n_a}, m) = (n_a, m), got {fmt(a.shape)}")
     return a, params["W_ya"], params["b_y"]
 
-
-def _with_zeros(xp, grads: dict, params: dict) -> dict:
-    """``grads`` in ``params``' key order, with zeros for keys this pass does not reach."""
-    return {k: grads[k] if k in grads else xp.zeros_like(v) for k, v in params.items()}

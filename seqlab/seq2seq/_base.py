@@ -109,7 +109,7 @@ def encoder_backward(da_enc, cache: EncoderCache) -> dict:
     check_cache(cache, EncoderCache, "encoder_backward")
     da_enc = same_shape(da_enc, cache.deep.a[-1], "encoder_backward(da_enc)",
                         "a_enc (n_dir·n_a, m, T_x)")
-    _, grads = deep_rnn_backward(da_enc, cache.deep)
+    _, _, grads = deep_rnn_backward(da_enc, cache.deep)
     return {cache.prefix + k: v for k, v in grads.items()}
 
 

@@ -42,7 +42,7 @@ Equations
     \quad\text{(teacher forcing, padded steps masked)}
 
 Backward: (5) :func:`seqlab.rnn.output_backward`; (4) BPTT of the decoder, which also returns
-∂J/∂a<0> and ∂J/∂c<0> (:func:`seqlab.rnn.deep_rnn_backward_full`); (3)
+∂J/∂a<0> and ∂J/∂c<0> (:func:`seqlab.rnn.deep_rnn_backward`); (3)
 :func:`seqlab.layers.dense.dense_backward`, the two paths summed into ∂J/∂v; (2) a reshape;
 (1) relu' = 1[h > 0] and :func:`seqlab.layers.conv2d.conv2d_backward`.
 
@@ -77,7 +77,7 @@ from seqlab.layers.conv2d import conv2d_backward, conv2d_forward
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import temporal_cross_entropy
 from seqlab.npz import load_arrays, save_arrays
-from seqlab.rnn.deep import deep_rnn_backward_full, deep_rnn_forward, init_deep_rnn_params
+from seqlab.rnn.deep import deep_rnn_backward, deep_rnn_forward, init_deep_rnn_params
 from seqlab.rnn.network import _one_hot
 from seqlab.rnn.rnn import output_backward, output_forward
 from seqlab.seq2seq._base import _sub, decoder_cell
@@ -272,7 +272,7 @@ class ImageCaptioner:
         check_cache(cache, CaptionerCache, "ImageCaptioner.backward")
         dlogits = check_dlogits(dlogits, cache.a, "ImageCaptioner.backward")
         da, grads = output_backward(dlogits, cache.a, self.params)              # (5)
-        _, da0, dc0, g_dec = deep_rnn_backward_full(da, cache.dec)              # (4)
+        _, (da0, dc0), g_dec = deep_rnn_backward(da, cache.dec)                 # (4)
         grads.update({f"dec/{k}": v for k, v in g_dec.items() if k not in ("W_ya", "b_y")})
         grads.update(image_encoder_backward(da0[0], None if dc0 is None else dc0[0],
                                             cache.enc))                         # (3-1)

@@ -69,7 +69,7 @@ from seqlab.backend import get_array_module
 from seqlab.functional import log_softmax
 from seqlab.layers.dense import dense_backward, dense_forward
 from seqlab.losses import temporal_cross_entropy
-from seqlab.rnn.deep import deep_rnn_backward_full, deep_rnn_forward, init_deep_rnn_params
+from seqlab.rnn.deep import deep_rnn_backward, deep_rnn_forward, init_deep_rnn_params
 from seqlab.rnn.network import _one_hot
 from seqlab.rnn.rnn import output_backward, output_forward
 from seqlab.seq2seq._base import Seq2SeqBase, _encode, _sub, decoder_cell, encoder_backward
@@ -167,7 +167,7 @@ class EncoderDecoder(Seq2SeqBase):
         dlogits = check_dlogits(dlogits, cache.s, "EncoderDecoder.backward")
         xp = get_array_module(dlogits)
         ds, grads = output_backward(dlogits, cache.s, self.params)          # (5)
-        _, ds0, _, g_dec = deep_rnn_backward_full(ds, cache.dec)             # (4)
+        _, (ds0, _), g_dec = deep_rnn_backward(ds, cache.dec)                # (4)
         grads.update({f"dec/{k}": v for k, v in g_dec.items() if k not in ("W_ya", "b_y")})
         dh, g_b = dense_backward(ds0[0], cache.bridge)                      # (3)
         grads["bridge/W"], grads["bridge/b"] = g_b["W"], g_b["b"]

@@ -237,13 +237,27 @@ def cells(reg: Registry) -> None:
           arg="params", default_words=False)
     f.bad("peephole: a string", TYPE, peephole="yes")
     a_l = R.lstm_forward(X, A0, L_params)[0]
-    f = Fn(reg, "seqlab.rnn.lstm.lstm_backward_full", R.lstm_backward_full, np.ones_like(a_l),
-           lcache)
+    f = Fn(reg, "seqlab.rnn.lstm.lstm_backward", R.lstm_backward, np.ones_like(a_l), lcache)
+    f.bad("dc: (n_a, m)", VALUE, dc=np.ones((n_a, m)))
     f.bad("dc: transposed", VALUE, dc=np.ones((m, n_a, T)))
     f.bad("da: None", TYPE, "None", da=None)
     f.bad("cache: None", TYPE, "None", cache=None)
-    f = Fn(reg, "seqlab.rnn.lstm.lstm_backward", R.lstm_backward, np.ones_like(a_l), lcache)
+    f = Fn(reg, "seqlab.rnn.lstm_loop.lstm_forward_loop", R.lstm_forward_loop, X, A0, L_params)
+    f.bad("x: transposed", VALUE, x=X.transpose(1, 0, 2).copy())
+    f.bad("c0: transposed", VALUE, c0=A0.T.copy())
+    f.bad("peephole: True without p_* keys", KEY, "missing", "'p_f'", peephole=True,
+          arg="params", default_words=False)
+    f.bad("peephole: a string", TYPE, peephole="yes")
+    f.bad("x: None", TYPE, "None", x=None)
+    loop_cache = R.lstm_forward_loop(X, A0, L_params)[-1]
+    f = Fn(reg, "seqlab.rnn.lstm_loop.lstm_backward_loop", R.lstm_backward_loop,
+           np.ones_like(a_l), loop_cache)
     f.bad("dc: (n_a, m)", VALUE, dc=np.ones((n_a, m)))
+    f.bad("da: None", TYPE, "None", da=None)
+    f.bad("cache: the fused LSTMCache", TYPE, "LSTMLoopCache", cache=lcache)
+    f.bad("cache: None", TYPE, "None", cache=None)
+    reg.no_input("seqlab.rnn.state.complete_grads", "the helper every backward of seqlab.rnn "
+                 "calls on dicts it has checked; it reads only the keys of params")
 
 
 def register(reg: Registry) -> None:

@@ -31,7 +31,7 @@ def wrappers(reg: Registry) -> None:
     f.bad("a0: (n_a, m), one direction only", VALUE, a0=np.zeros((n_a, m)))
     f.bad("peephole: with kind='gru'", VALUE, peephole=True)
     a, _, cache = R.brnn_forward(X, bp, "gru")
-    for name in ("brnn_backward", "brnn_backward_full"):
+    for name in ("brnn_backward",):
         f = Fn(reg, p + f"bidirectional.{name}", getattr(R, name), np.ones_like(a), cache)
         f.bad("da: n_a rows instead of 2 n_a", VALUE, da=np.ones((n_a, m, T)))
         f.bad("da: None", TYPE, "None", da=None)
@@ -55,7 +55,7 @@ def wrappers(reg: Registry) -> None:
           bidirectional=True, arg="params", default_words=False)
     f.ok("n_layers: NumPy int", same={"n_layers": 2}, n_layers=np.int64(2))
     a, _, dcache = R.deep_rnn_forward(X, dp, "lstm", 2)
-    for name in ("deep_rnn_backward", "deep_rnn_backward_full"):
+    for name in ("deep_rnn_backward",):
         f = Fn(reg, p + f"deep.{name}", getattr(R, name), np.ones_like(a), dcache)
         f.bad("da_top: (n_a, m)", VALUE, da_top=np.ones((n_a, m)))
         f.bad("da_top: None", TYPE, "None", da_top=None)
