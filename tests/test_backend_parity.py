@@ -21,7 +21,6 @@ import pytest
 
 from seqlab import backend, rnn
 from seqlab.backend import to_device, to_numpy
-from tests.device_double import device  # noqa: F401 - the fixture: the double, then CuPy
 
 pytestmark = pytest.mark.usefixtures("device")
 TOL = {np.float64: (1e-10, 1e-10), np.float32: (1e-4, 1e-5)}

@@ -25,11 +25,6 @@ CASES = [(3, 2, 20, 4, 15, 4, 0), (2, 1, 9, 3, 3, 1, 1), (4, 3, 17, 2, 5, 2, 2),
          (1, 2, 7, 5, 1, 1, 0), (3, 1, 15, 2, 15, 4, 0), (2, 2, 12, 3, 4, 3, 1)]
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def _problem(case, seed=0):
     n_x, m, T_x, n_f, k, s, p = case
     r = np.random.default_rng(seed)

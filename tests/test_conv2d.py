@@ -25,11 +25,6 @@ CASES = [(2, 3, 7, 6, 4, 3, 3, 1, 1), (1, 2, 8, 8, 3, 3, 3, 2, 1), (3, 1, 5, 9, 
          (2, 4, 6, 6, 5, 1, 1, 1, 0), (1, 3, 24, 24, 8, 3, 3, 2, 1), (2, 2, 5, 5, 2, 5, 4, 3, 2)]
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def _problem(case, seed=0):
     m, C, H, W, F, k_h, k_w, s, p = case
     r = np.random.default_rng(seed)

@@ -21,7 +21,7 @@ from seqlab.rnn import (
     init_deep_rnn_params,
     output_backward,
 )
-from tests.test_bidirectional import (
+from tests.helpers.rnn_twins import (
     CASES,
     TORCH_CASES,
     assert_torch_grads,
@@ -38,11 +38,6 @@ from tests.test_bidirectional import (
 TOL = 1e-7
 TORCH_TOL = 1e-10
 SIZES = [(3, 4, 2, 1, 1), (2, 3, 3, 2, 3)]                     # (n_x, n_a, n_y, m, T_x)
-
-
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
 
 
 def setup(kind, options, n_x, n_a, n_y, m, T, n_layers=2, bidirectional=False, seed=0,

@@ -12,7 +12,6 @@ the checker.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 from collections import Counter
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from seqlab.exercises import (
     progress,
     reveal,
 )
+from tests.helpers.catalog import fast
 
 EXERCISES = sorted(REGISTRY)
 
@@ -44,12 +44,6 @@ def test_library_implementation_passes_its_check(name):
     result = check(ex, ex.reference)
     assert result.status == "passed", repr(result)
     assert result.cases_passed == result.cases_total == len(ex.cases)
-
-
-def fast(name: str) -> Exercise:
-    """The exercise with a 0.5 s time limit: a known mistake that never stops costs 0.5 s, not
-    3 (the slowest wrong answer of the catalogs takes 5 ms a call at load 4.5)."""
-    return dataclasses.replace(REGISTRY[name], time_limit=0.5)
 
 
 @pytest.mark.parametrize(("name", "mistake", "version"),
@@ -93,44 +87,6 @@ def learner_catalog() -> list[tuple[str, Callable, str]]:
     """(exercise, learner's function, expected diagnosis) from every catalog module."""
     return [answer for module in LEARNER_MODULES
             for answer in importlib.import_module(f"tests.{module}").LEARNERS]
-
-
-def assert_gets(name: str, fn: Callable, expected: str) -> None:
-    """The learner's wrong function fails, with the known mistake ``expected`` (its name) or a
-    message containing ``expected``; and it fails on another seed's inputs too."""
-    ex = fast(name)
-    hangs = any(m.hangs and m.name == expected for m in ex.mistakes)
-    with np.errstate(all="ignore"):
-        result = check(ex, fn)
-        assert hangs or not check(ex, fn, seed=1).passed   # a loop that never stops never passes
-    assert result.status == "failed", repr(result)
-    if expected in {m.name for m in ex.mistakes}:
-        assert result.mistake == expected, repr(result)
-    else:
-        assert result.mistake is None and expected in repr(result), repr(result)
-
-
-def new_catalog() -> tuple[list, Callable]:
-    """A catalog module's list of learners' answers and the decorator that adds one:
-    ``@learner("softmax", "wrong axis")`` above the learner's function."""
-    learners: list[tuple[str, Callable, str]] = []
-
-    def learner(exercise: str, expected: str) -> Callable:
-        def register(fn: Callable) -> Callable:
-            learners.append((exercise, fn, expected))
-            return fn
-        return register
-    return learners, learner
-
-
-def catalog_test(learners: list) -> Callable:
-    """The test of a catalog module: each answer gets its diagnosis (assign it to a name
-    starting with test_ at the end of the module, once every answer is registered)."""
-    @pytest.mark.parametrize(("exercise", "fn", "expected"), learners,
-                             ids=[f"{e}-{f.__name__}" for e, f, _ in learners])
-    def test_a_learners_mistake_gets_its_diagnosis(exercise, fn, expected):
-        assert_gets(exercise, fn, expected)
-    return test_a_learners_mistake_gets_its_diagnosis
 
 
 def test_every_exercise_has_six_learner_written_mistakes_with_their_diagnosis():

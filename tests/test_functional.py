@@ -23,11 +23,6 @@ AXIS_CASES = [((1, 1), 0), ((3, 1), 0), ((5, 4), 0), ((5, 4), 1), ((2, 3, 4), -1
               ((3, 2, 4), 0), ((2, 3, 4), 1)]
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def randn(shape, scale=3.0, seed=0):
     return scale * np.random.default_rng(seed).standard_normal(shape)
 

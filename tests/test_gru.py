@@ -25,11 +25,6 @@ SIZES = [(3, 4, 2, 1, 1), (2, 3, 4, 2, 3), (4, 5, 3, 3, 4), (1, 2, 2, 1, 5)]
 VARIANTS = ["full", "simplified", "cudnn"]
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def setup(n_x, n_a, n_y, m, T, variant="full", seed=0, dtype=np.float64):
     """params with random non-zero biases, x, c0 and an upstream gradient dc."""
     g = np.random.default_rng(seed)

@@ -18,11 +18,6 @@ from seqlab.losses import binary_cross_entropy, cross_entropy, temporal_cross_en
 TOL = 1e-7
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def rng(seed=0):
     return np.random.default_rng(seed)
 

@@ -20,7 +20,7 @@ from seqlab.rnn import (
     lstm_forward,
     lstm_forward_loop,
 )
-from tests.test_lstm import PEEPHOLE, SIZES, TOL, max_abs, setup
+from tests.helpers.lstm_cases import PEEPHOLE, SIZES, TOL, max_abs, setup
 
 AGREE = 1e-13   # loop vs fused, float64: measured at most 3.6e-15 on SIZES
 

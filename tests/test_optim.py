@@ -17,11 +17,6 @@ SHAPES = {"W_aa": (4, 4), "W_ax": (4, 3), "b_a": (4, 1), "W_ya": (2, 4), "b_y": 
           "a0": (1, 1)}
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def make_params(seed=0, dtype=np.float64):
     g = np.random.default_rng(seed)
     return {k: g.standard_normal(s).astype(dtype) for k, s in SHAPES.items()}

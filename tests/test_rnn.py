@@ -35,11 +35,6 @@ SIZES = [(3, 4, 2, 1, 1), (2, 3, 4, 2, 3), (4, 5, 3, 3, 4), (1, 2, 2, 1, 5)]
 ACTIVATIONS = ["tanh", "relu"]
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def setup(n_x, n_a, n_y, m, T, seed=0, dtype=np.float64):
     """params with random (non-zero) biases, x, a0 and an upstream gradient da."""
     g = np.random.default_rng(seed)

@@ -20,7 +20,7 @@ from seqlab.seq2seq.search import (
     token_log_probs,
 )
 from seqlab.transformer.tasks import TaskModel
-from tests.test_beam_search import BOS, EOS, Model
+from tests.helpers.toy_lm import BOS, EOS, Model
 
 TEXT = "four million, seventeen thousand and sixty-one"
 

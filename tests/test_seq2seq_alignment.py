@@ -140,7 +140,6 @@ def shipped():
     return load_seq2seq(SHIPPED)
 
 
-
 def test_shipped_model_aligns_3_may_1979(shipped):
     """Issue 16's criterion: for "3 may 1979" each of the 8 digits of 1979-05-03 puts at least
     half of its α on the characters of its own field (year, month, day), in the decoder's own

@@ -25,11 +25,6 @@ TORCH_TOL = 1e-10
 SHAPES = [((2, 3), 4, 5, 3, 2), ((1,), 1, 1, 2, 2), ((3, 2), 5, 4, 4, 6), ((), 3, 3, 2, 1)]
 
 
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def qkv(lead, T_q, T_k, d_k, d_v, seed=0):
     g = np.random.default_rng(seed)
     return (g.standard_normal((*lead, T_q, d_k)), g.standard_normal((*lead, T_k, d_k)),

@@ -1,7 +1,7 @@
 """seqlab.transformer.trace: every stage of the shipped Transformer's forward pass and every
 gradient of one output token's loss, against a PyTorch twin (autograd of the same equations,
 written with torch ops, ``retain_grad`` on every intermediate) in float64; the twin is first
-checked against nn.MultiheadAttention / LayerNorm's TorchTwin of test_transformer_model.
+checked against nn.MultiheadAttention / LayerNorm's TorchTwin (tests/helpers/transformer_twin.py).
 
 Tolerance: relative_difference < 1e-10 (the project's torch tolerance); measured worst case
 over all stages, both shipped models and three positions: 3e-16 (values) and 5e-14 (gradients).
@@ -140,7 +140,7 @@ def traced(request):
 
 
 def test_twin_is_the_nn_module_twin(traced):
-    from tests.test_transformer_model import TorchTwin
+    from tests.helpers.transformer_twin import TorchTwin
 
     model, src, tgt_in = traced
     twin = FunctionalTwin(model, src, tgt_in)

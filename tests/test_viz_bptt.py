@@ -25,11 +25,6 @@ from seqlab.viz.widgets import FigureBox
 SMALL = dict(n_x=3, n_a=5, n_y=3, m=2, T_x=7)
 
 
-@pytest.fixture(scope="module")
-def torch():
-    return pytest.importorskip("torch")
-
-
 # ------------------------------------------------------------------------------ bptt_trace
 @pytest.mark.parametrize("rho", [0.5, 1.0, 2.5])
 def test_trace_matches_torch_autograd_step_by_step(torch, rho):

@@ -12,7 +12,7 @@ import numpy as np
 from seqlab.functional import softmax as F_softmax
 from seqlab.rnn import rnn_cell_backward as lib_cell_backward
 from seqlab.rnn import rnn_cell_forward as lib_cell_forward
-from tests.test_exercises import catalog_test, new_catalog
+from tests.helpers.catalog import catalog_test, new_catalog
 
 LEARNERS, learner = new_catalog()
 

@@ -10,7 +10,7 @@ import numpy as np
 from seqlab.functional import softmax
 from seqlab.losses import temporal_cross_entropy
 from seqlab.rnn import output_backward, rnn_backward, rnn_forward
-from tests.test_exercises import catalog_test, new_catalog
+from tests.helpers.catalog import catalog_test, new_catalog
 
 LEARNERS, learner = new_catalog()
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from seqlab.data.trigger import clip_ms, get_random_time_segment, is_overlapping, overlay
 from seqlab.seq2seq.metrics import edit_distance
-from tests.test_exercises import catalog_test, new_catalog
+from tests.helpers.catalog import catalog_test, new_catalog
 
 LEARNERS, learner = new_catalog()
 
