@@ -14,11 +14,13 @@
 # gone. Gated cells keep a **memory cell** $c^{\langle t \rangle}$ and let learned gates decide,
 # entry by entry and step by step, what to keep, what to write and what to show. In this
 # notebook you
-# 1. write the LSTM cell, `lstm_cell_forward`, and its backward pass, `lstm_cell_backward`;
-# 2. open a character-level GRU and LSTM trained on Shakespeare's sonnets and look at their
+# 1. compute the GRU step by step, simplified (one gate) then full (two), and write its cell,
+#    `gru_cell_forward`;
+# 2. write the LSTM cell, `lstm_cell_forward`, and its backward pass, `lstm_cell_backward`;
+# 3. open a character-level GRU and LSTM trained on Shakespeare's sonnets and look at their
 #    gates per character, in the spirit of LSTMVis: heatmaps of every unit, one unit at a time
 #    with a slider, any text you type;
-# 3. measure which units track something you can name, and which do not.
+# 4. measure which units track something you can name, and which do not.
 #
 # Run it top to bottom (**Run ▸ Run All Cells**); it takes about 10 seconds.
 
@@ -32,6 +34,7 @@ from seqlab.arrays import host_rng
 from seqlab.threads import match_cpu_quota
 from seqlab.data.text import load_sonnets, train_val_split
 from seqlab.exercises import (
+    check_gru_cell_forward,
     check_lstm_cell_backward,
     check_lstm_cell_forward,
     hint,
@@ -49,11 +52,148 @@ print(backend.use("numpy"))   # the array backend; backend.use("cupy") on a mach
 rng = host_rng(4)             # one seeded generator: Run All gives the same numbers every time
 
 # %% [markdown]
-# ## 1. The LSTM cell
-# Both gated cells read the previous state and the new input, stacked as one column
-# $[a^{\langle t-1 \rangle}; x^{\langle t \rangle}]$ (state first, $n_a + n_x$ rows), and each
-# gate is a sigmoid layer on it, so every gate entry lies between 0 (closed) and 1 (open). The
-# LSTM has three gates and a candidate memory:
+# ## 1. The GRU: a memory cell and an update gate
+# A plain RNN rewrites its state at every step, $a^{\langle t \rangle} = \tanh(W_a[a^{\langle
+# t-1 \rangle}, x^{\langle t \rangle}] + b_a)$, whether or not it should. The GRU keeps a
+# **memory cell** $c^{\langle t \rangle}$, which is also its hidden state, and rewrites it only
+# where its **update gate** $\Gamma_u$ opens. The simplified GRU of the lecture (equations
+# numbered as in `seqlab.rnn.gru`; (2) and (3) come with the full GRU):
+#
+# $$\Gamma_u = \sigma(W_u[c^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_u) \quad (1)
+# \qquad \tilde c^{\langle t \rangle} = \tanh(W_c[c^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_c) \quad (3s)$$
+#
+# $$c^{\langle t \rangle} = \Gamma_u * \tilde c^{\langle t \rangle} + (1 - \Gamma_u) * c^{\langle t-1 \rangle} \quad (4)
+# \qquad a^{\langle t \rangle} = c^{\langle t \rangle} \quad (5)$$
+#
+# Both read the previous memory and the new input stacked as one column,
+# $[c^{\langle t-1 \rangle}; x^{\langle t \rangle}]$ (state first, $n_a + n_x$ rows); $*$ is
+# element-wise. The gate is a sigmoid, so each entry lies between 0 (keep the old memory) and
+# 1 (write the candidate $\tilde c$), and $c^{\langle t \rangle}$ lies between the two. One
+# step of a cell with $n_x = 2$, $n_a = 3$, $m = 1$:
+
+# %%
+n_x, n_a = 2, 3
+params = {f"W_{g}": rng.normal(size=(n_a, n_a + n_x)) for g in "urc"}
+params |= {f"b_{g}": 0.5 * rng.normal(size=(n_a, 1)) for g in "urc"}
+simplified = {k: params[k] for k in ("W_u", "b_u", "W_c", "b_c")}
+x_t, c_prev = np.array([[1.0], [-0.5]]), np.array([[0.8], [-0.5], [0.3]])
+c_t, _, cache = rnn.gru_cell_forward(x_t, c_prev, simplified, variant="simplified")
+
+
+def row(v):
+    return " ".join(f"{x + 0.0:+.3f}" for x in np.round(np.ravel(v), 3))  # + 0.0: no "-0.000"
+
+
+def label(name, width):
+    return name.ljust(width + name.count("\u0303"))     # c̃ is two characters, one wide
+
+
+for name, value in (("c<t-1>", c_prev), ("Γu", cache.gamma_u), ("c̃<t>", cache.c_tilde),
+                    ("c<t>", c_t)):
+    print(label(name, 7), row(value))
+assert np.allclose(c_t, cache.gamma_u * cache.c_tilde + (1 - cache.gamma_u) * c_prev)  # (4)
+assert np.all((c_t - c_prev) * (c_t - cache.c_tilde) <= 0)   # c<t> between c<t-1> and c̃<t>
+
+# %% [markdown]
+# ### Why $\Gamma_u \approx 0$ keeps the memory
+# Where $\Gamma_u = 0$, (4) reads $c^{\langle t \rangle} = c^{\langle t-1 \rangle}$: the memory
+# is copied, however many steps, and so is its gradient, $\partial c^{\langle t \rangle} /
+# \partial c^{\langle t-1 \rangle} = 1 - \Gamma_u = 1$. Run the same cell for 100 steps of
+# random input, once as it is and once with $b_u = -30$ (so $\Gamma_u \approx \sigma(-30)
+# \approx 10^{-13}$, below $10^{-10}$ whatever the weights add here), and backpropagate $J = \sum c^{\langle 100 \rangle}$ to
+# $c^{\langle 0 \rangle}$:
+
+# %%
+T_x = 100
+x = rng.normal(size=(n_x, 1, T_x))
+dc = np.zeros((n_a, 1, T_x))
+dc[:, :, -1] = 1.0                                      # J = sum of c<100>
+print(f"c<0> = {row(c_prev)}")
+for case, b_u in (("b_u as drawn", simplified["b_u"]), ("b_u = -30", np.full((n_a, 1), -30.0))):
+    c, _, cache = rnn.gru_forward(x, c_prev, {**simplified, "b_u": b_u}, variant="simplified")
+    gamma_u = rnn.gru_gates(cache)["gamma_u"]            # (n_a, 1, T_x)
+    _, dc0, _ = rnn.gru_backward(dc, cache)
+    print(f"{case:12s}: Γu from {gamma_u.min():.2f} to {gamma_u.max():.2f}; "
+          f"c<100> = {row(c[:, :, -1])}; ∂J/∂c<0> = {row(dc0)}")
+assert gamma_u.max() < 1e-10 and np.abs(c - c_prev[:, :, None]).max() < 1e-9  # c<t> = c<0>
+assert np.allclose(dc0, 1.0, atol=1e-9)                 # ∂c<100>/∂c<0> = 1: nothing vanishes
+
+# %% [markdown]
+# With the gate as drawn, open here and shut there, $c^{\langle 100 \rangle}$ has nothing
+# left of $c^{\langle 0 \rangle}$, and the gradient has vanished on the way back. With the gate
+# shut the memory is $c^{\langle 0 \rangle}$ to the printed precision, and the gradient reaches
+# step 0 undamped: the GRU's answer to vanishing gradients. A trained GRU shuts the gate where it must remember and opens it where it must
+# write (the line clock of section 5 does).
+#
+# ## 2. The full GRU: a reset gate
+# The full GRU adds a second gate, $\Gamma_r$ (the lecture calls it the *relevance* gate),
+# which says how much of $c^{\langle t-1 \rangle}$ the candidate may read:
+#
+# $$\Gamma_r = \sigma(W_r[c^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_r) \quad (2)
+# \qquad \tilde c^{\langle t \rangle} = \tanh(W_c[\Gamma_r * c^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_c) \quad (3)$$
+#
+# with $\Gamma_u$ (1), $c^{\langle t \rangle}$ (4) and $a^{\langle t \rangle}$ (5) as before.
+# $\Gamma_r$ multiplies $c^{\langle t-1 \rangle}$ *before* the matrix product, and only in
+# the candidate: the memory is still carried by $(1 - \Gamma_u) * c^{\langle t-1 \rangle}$.
+# The same step as above, now with the reset gate:
+
+# %%
+c_t, _, cache = rnn.gru_cell_forward(x_t, c_prev, params, variant="full")
+for name, value in (("Γr", cache.gamma_r), ("Γr*c<t-1>", cache.gamma_r * c_prev),
+                    ("c̃<t>", cache.c_tilde), ("c<t>", c_t)):
+    print(label(name, 9), row(value))
+shut = rnn.gru_cell_forward(x_t, c_prev, {**params, "b_r": np.full((n_a, 1), -40.0)})[2]
+blind = np.tanh(params["W_c"][:, n_a:] @ x_t + params["b_c"])   # W_c[0, x<t>] + b_c
+assert np.allclose(shut.c_tilde, blind)     # Γr ≈ 0: the candidate ignores c<t-1>
+print("with Γr ≈ 0 (b_r = -40) the candidate reads x<t> alone:", np.allclose(shut.c_tilde, blind))
+
+# %% [markdown]
+# ### Exercise 1: `gru_cell_forward`
+# The full GRU, as the lecture writes it (eqs. 1-5). Shapes: `x_t` $(n_x, m)$, `c_prev`
+# $(n_a, m)$; `params` holds `W_u, W_r, W_c` $(n_a, n_a + n_x)$ and `b_u, b_r, b_c`
+# $(n_a, 1)$. Return `c_t` $(n_a, m)$ alone: $a^{\langle t \rangle} = c^{\langle t \rangle}$,
+# this cell has no output layer, and no cache is needed (there is no GRU backward to write).
+# `sigmoid` (and `softmax`, for the LSTM) are given in the next cell.
+
+# %%
+def sigmoid(z):
+    return 0.5 * (1 + np.tanh(0.5 * z))          # σ(z) = 1 / (1 + e^-z), without overflow
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=0, keepdims=True))  # (n_y, m), one distribution per column
+    return e / e.sum(axis=0, keepdims=True)
+
+
+# %%
+def gru_cell_forward(x_t, c_prev, params):
+    """One step of the full GRU (eqs. 1-5); returns c_t (n_a, m), which is also a_t."""
+    ### BEGIN SOLUTION
+    p = params
+    concat = np.concatenate([c_prev, x_t], axis=0)           # [c<t-1>; x<t>] (n_a + n_x, m)
+    gamma_u = sigmoid(p["W_u"] @ concat + p["b_u"])          # (1)
+    gamma_r = sigmoid(p["W_r"] @ concat + p["b_r"])          # (2)
+    gated = np.concatenate([gamma_r * c_prev, x_t], axis=0)  # [Γr*c<t-1>; x<t>]
+    c_tilde = np.tanh(p["W_c"] @ gated + p["b_c"])           # (3)
+    return gamma_u * c_tilde + (1 - gamma_u) * c_prev        # (4), and a<t> = c<t> (5)
+    ### END SOLUTION
+
+
+# %%
+check_gru_cell_forward(gru_cell_forward)
+
+# %% [markdown]
+# Stuck? `hint("gru_cell_forward")` gives the next of three hints, `reveal("gru_cell_forward")`
+# the library's answer, folded (its `variant="cudnn"` is the form of cuDNN and `torch.nn.GRU`,
+# where $\Gamma_r$ multiplies $W_c c^{\langle t-1 \rangle}$ instead: the check tells the two
+# apart).
+
+# %% [markdown]
+# ## 3. The LSTM cell
+# The LSTM reads the same stacked column, with its hidden state
+# $[a^{\langle t-1 \rangle}; x^{\langle t \rangle}]$ in place of $c^{\langle t-1 \rangle}$,
+# since for the LSTM $a^{\langle t \rangle} \neq c^{\langle t \rangle}$. It has three gates and
+# a candidate memory (numbered as in `seqlab.rnn.lstm`):
 #
 # $$\tilde c^{\langle t \rangle} = \tanh(W_c[a^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_c) \quad (1)
 # \qquad \Gamma_u = \sigma(W_u[a^{\langle t-1 \rangle}, x^{\langle t \rangle}] + b_u) \quad (2)$$
@@ -71,21 +211,11 @@ rng = host_rng(4)             # one seeded generator: Run All gives the same num
 # state shows. Where $\Gamma_f \approx 1$ and $\Gamma_u \approx 0$, $c^{\langle t \rangle} =
 # c^{\langle t-1 \rangle}$: the memory passes through unchanged, and so does its gradient.
 #
-# ### Exercise 1: `lstm_cell_forward`
+# ### Exercise 2: `lstm_cell_forward`
 # Shapes: `x_t` $(n_x, m)$, `a_prev` and `c_prev` $(n_a, m)$; `params` holds `W_f, W_u, W_c,
 # W_o` $(n_a, n_a + n_x)$, `b_f, b_u, b_c, b_o` $(n_a, 1)$, `W_ya` $(n_y, n_a)$, `b_y`
 # $(n_y, 1)$. Return `a_t`, `c_t` $(n_a, m)$, `y_hat_t` $(n_y, m)$ and a `cache` of your choice
-# (it is not checked). `sigmoid` and `softmax` are given in the first cell.
-
-# %%
-def sigmoid(z):
-    return 0.5 * (1 + np.tanh(0.5 * z))          # σ(z) = 1 / (1 + e^-z), without overflow
-
-
-def softmax(z):
-    e = np.exp(z - z.max(axis=0, keepdims=True))  # (n_y, m), one distribution per column
-    return e / e.sum(axis=0, keepdims=True)
-
+# (it is not checked). `sigmoid` and `softmax` are given before Exercise 1.
 
 # %%
 def lstm_cell_forward(x_t, a_prev, c_prev, params):
@@ -133,7 +263,7 @@ check_lstm_cell_forward(lstm_swapped_gates)
 hint("lstm_cell_forward")
 
 # %% [markdown]
-# ## 2. Backpropagation through the cell
+# ## 4. Backpropagation through the LSTM cell
 # Backward, the cell receives $da^{\langle t \rangle}$ (from $\hat y^{\langle t \rangle}$ and
 # from step $t+1$) and $dc^{\langle t \rangle}$ (from step $t+1$, through $c^{\langle t+1
 # \rangle} = \dots + \Gamma_f * c^{\langle t \rangle}$). Because $a^{\langle t \rangle}$ is made
@@ -156,7 +286,7 @@ hint("lstm_cell_forward")
 # derivative: with $\Gamma_f \approx 1$ the gradient flows back many steps almost undamped.
 # That is the LSTM's answer to vanishing gradients.
 #
-# ### Exercise 2: `lstm_cell_backward`
+# ### Exercise 3: `lstm_cell_backward`
 # Your function receives the library's cache, an `rnn.LSTMCellCache` with the fields
 # `x_t` $(n_x, m)$, `a_prev`, `c_prev` $(n_a, m)$, `concat` $= [a^{\langle t-1 \rangle};
 # x^{\langle t \rangle}]$ $(n_a + n_x, m)$, `c_tilde`, `gamma_u`, `gamma_f`, `gamma_o`, `tanh_c`
@@ -230,7 +360,7 @@ for name, by_hand in (("dc<t-1>", dc_prev), ("dW_f", grads["W_f"])):
     print(f"{name:8s} relative error below 1e-8? {rel_error(by_hand, numeric[name]) < 1e-8}")
 
 # %% [markdown]
-# ## 3. The gates of a trained model
+# ## 5. The gates of a trained model
 # `tools/train_gate_models.py` trained a character-level GRU and an LSTM (one layer, $n_a$
 # hidden units each) to predict the next character of Shakespeare's sonnets, with Adam and
 # truncated backpropagation through time; 10% of the sonnets were held out. The shipped
@@ -313,7 +443,7 @@ for name in models:
 # told the models that lines exist; predicting the next character was enough.
 
 # %% [markdown]
-# ## 4. The gate explorer
+# ## 6. The gate explorer
 # Below: the LSTM reading a text. The **slider picks a unit**: the text is coloured by its
 # $\tanh c^{\langle t \rangle}$, with the characters where its memory changes most
 # ($|\Delta c^{\langle t \rangle}|$), and the two plots under it show that unit's gates and
@@ -426,6 +556,12 @@ assert live_acc["rnn"] < 0.6 and live_acc["gru"] > 0.95 and live_acc["lstm"] > 0
 
 # %% [markdown]
 # ## Summary
+# - The GRU writes its memory where the update gate opens and copies it where the gate is
+#   shut: $c^{\langle t \rangle} = \Gamma_u * \tilde c + (1 - \Gamma_u) * c^{\langle t-1
+#   \rangle}$, so with $\Gamma_u \approx 0$ both the memory and its gradient pass unchanged.
+#   The full GRU's reset gate decides how much of $c^{\langle t-1 \rangle}$ the candidate
+#   reads, $\tilde c = \tanh(W_c[\Gamma_r * c^{\langle t-1 \rangle}, x^{\langle t
+#   \rangle}] + b_c)$.
 # - The LSTM writes its memory with the update gate, keeps it with the forget gate and shows
 #   it with the output gate: $c^{\langle t \rangle} = \Gamma_u * \tilde c + \Gamma_f *
 #   c^{\langle t-1 \rangle}$, $a^{\langle t \rangle} = \Gamma_o * \tanh c^{\langle t \rangle}$.
