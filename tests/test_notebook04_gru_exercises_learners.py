@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.test_exercises import catalog_test, new_catalog
+from tests.helpers.catalog import catalog_test, new_catalog
 
 LEARNERS, learner = new_catalog()
 

@@ -45,6 +45,7 @@ from seqlab.gradcheck import numerical_gradient_array, rel_error
 from seqlab.tasks import QUICK, gap_sweep
 from seqlab.rnn.inspect import GateModel, gate_trace, load_gate_model, unit_correlations
 from seqlab.viz.gates import EXAMPLES, gate_explorer
+from seqlab.viz.source import show_source
 from seqlab.viz.tasks import accuracy_vs_gap_figure, load_long_range_results
 
 match_cpu_quota()             # BLAS threads: no more than the CPUs this kernel may use
@@ -112,7 +113,7 @@ print(f"c<0> = {row(c_prev)}")
 for case, b_u in (("b_u as drawn", simplified["b_u"]), ("b_u = -30", np.full((n_a, 1), -30.0))):
     c, _, cache = rnn.gru_forward(x, c_prev, {**simplified, "b_u": b_u}, variant="simplified")
     gamma_u = rnn.gru_gates(cache)["gamma_u"]            # (n_a, 1, T_x)
-    _, dc0, _ = rnn.gru_backward(dc, cache)
+    _, (dc0, _), _ = rnn.gru_backward(dc, cache)          # the GRU's c<0> gradient: da0
     print(f"{case:12s}: Γu from {gamma_u.min():.2f} to {gamma_u.max():.2f}; "
           f"c<100> = {row(c[:, :, -1])}; ∂J/∂c<0> = {row(dc0)}")
 assert gamma_u.max() < 1e-10 and np.abs(c - c_prev[:, :, None]).max() < 1e-9  # c<t> = c<0>
@@ -358,6 +359,36 @@ numeric = {"dc<t-1>": numerical_gradient_array(lambda v: outputs(c_prev_=v), c_p
            "dW_f": numerical_gradient_array(lambda v: outputs(W_f=v), params["W_f"].copy(), up)}
 for name, by_hand in (("dc<t-1>", dc_prev), ("dW_f", grads["W_f"])):
     print(f"{name:8s} relative error below 1e-8? {rel_error(by_hand, numeric[name]) < 1e-8}")
+
+# %% [markdown]
+# ### From the cell to the sequence
+# A sequence is the cell in a loop, $a^{\langle t \rangle}, c^{\langle t \rangle}$ fed to step
+# $t+1$, exactly as the lecture draws it; backpropagation through time is the same loop
+# reversed over `lstm_cell_backward`, adding each step's weight gradients. Here is the
+# library's loop form:
+
+# %%
+show_source(rnn.lstm_forward_loop)
+
+# %% [markdown]
+# `rnn.lstm_forward` and `rnn.lstm_backward`, which the models in this course train with, do
+# the same arithmetic with the four gates stacked in one matrix product per step and the
+# weight gradients as one product over all steps (faster; `show_source(rnn.lstm_forward)`).
+# Both forms give the same states and gradients, to rounding:
+
+# %%
+x = rng.normal(size=(n_x, m, 6))
+a0 = rng.normal(size=(n_a, m))
+a_loop, _, c_loop, loop_cache = rnn.lstm_forward_loop(x, a0, params)
+a_fused, _, c_fused, fused_cache = rnn.lstm_forward(x, a0, params)
+da = rng.normal(size=a_loop.shape)
+dx_loop, d0_loop, grads_loop = rnn.lstm_backward_loop(da, loop_cache)
+dx_fused, d0_fused, grads_fused = rnn.lstm_backward(da, fused_cache)
+largest = max(np.abs(u - v).max() for u, v in [(a_loop, a_fused), (c_loop, c_fused),
+                                                 (dx_loop, dx_fused), (d0_loop.da0, d0_fused.da0),
+                                                 *((grads_loop[k], grads_fused[k])
+                                                   for k in grads_loop)])
+print(f"states and every gradient agree to 1e-12? {largest < 1e-12}")
 
 # %% [markdown]
 # ## 5. The gates of a trained model
