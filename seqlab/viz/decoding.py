@@ -19,6 +19,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_sequence
 from seqlab.viz.plots import TEMPLATE, visible
 from seqlab.viz.widgets import FigureBox
 
@@ -31,6 +32,7 @@ PATHS = (("sampled", "#d62728", "x"), ("greedy", "#111111", "circle-open"),
 def decoding_figure(vocab: list[str]) -> go.Figure:
     """The empty figure: bars (model, drawn-from) left, the step × token heatmap right with
     one marker trace per path (sampled, greedy, beam)."""
+    vocab = check_sequence(vocab, "decoding_figure(vocab)", "a list of token labels", empty=False)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.1)
     fig.add_trace(go.Bar(x=vocab, y=[0] * len(vocab), name="model P(v | x, y<t)",
                          marker_color="#bbbbbb"), 1, 1)

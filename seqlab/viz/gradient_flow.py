@@ -21,8 +21,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_instance
 from seqlab.backend import to_numpy
-from seqlab.transformer.trace import trace_backward, trace_forward
+from seqlab.transformer.trace import TransformerTrace, trace_backward, trace_forward
 from seqlab.viz.plots import COLOURS, TEMPLATE
 from seqlab.viz.step_through import BLOCK_COLOURS, prepare_text
 from seqlab.viz.widgets import FigureBox
@@ -37,6 +38,8 @@ def _norm(a) -> float:
 def gradient_norms(trace) -> list[tuple[str, str, float]]:
     """(stage key, short label, ‖∂J/∂ the stage's last tensor with a gradient‖) per stage that
     has one, in pipeline order (all heads together for per-head stages)."""
+    check_instance(trace, TransformerTrace, "gradient_norms(trace)",
+                   "a TransformerTrace (trace_backward)")
     out = []
     for s in trace.stages:
         grads = [p.grad for p in s.panels if p.grad is not None]
@@ -49,6 +52,11 @@ def residual_split(trace) -> list[dict]:
     """Per residual sub-layer, in forward order: {"name", "identity": ‖∂J/∂(x + Sublayer(x))‖
     (the identity path), "sublayer": ‖∂J/∂x through the sub-layer‖, "enc": ‖∂J/∂enc‖ (a
     cross-attention; else 0)}."""
+    check_instance(trace, TransformerTrace, "residual_split(trace)",
+                   "a TransformerTrace (trace_backward)")
+    if trace.flows is None:
+        raise ValueError("residual_split(trace): expected a trace from trace_backward (with the "
+                         "gradients' flows), got one from trace_forward (flows None)")
     out = []
     for side in ("enc", "dec"):
         for layer, subs in enumerate(trace.flows[side]):
