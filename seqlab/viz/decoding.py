@@ -19,7 +19,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqlab._validate import check_sequence
+from seqlab._validate import check_instance, check_sequence, check_str
+from seqlab.transformer.tasks import TaskModel
 from seqlab.viz.plots import TEMPLATE, visible
 from seqlab.viz.widgets import FigureBox
 
@@ -63,6 +64,8 @@ def decoding_explorer(task, text: str, temperature: float = 1.0, top_k: int = 0,
     and the step shown; a text box. ``box.update(temperature=..., top_k=..., beam_width=...,
     seed=..., step=..., text=...)`` does what the controls do; ``box.timings`` lists the
     seconds per update, ``box.results`` the decoded outputs by setting."""
+    check_instance(task, TaskModel, "decoding_explorer(task)", "a TaskModel (TaskModel.load)")
+    check_str(text, "decoding_explorer(text)")
     vocab = [visible(t) for t in task.tgt_vocab.itos]
     V = len(vocab)
     state = {"text": text, "temperature": temperature, "top_k": top_k,

@@ -21,8 +21,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seqlab._validate import check_instance
+from seqlab._validate import check_instance, check_int, check_str
 from seqlab.backend import to_numpy
+from seqlab.transformer.tasks import TaskModel
 from seqlab.transformer.trace import TransformerTrace, trace_backward, trace_forward
 from seqlab.viz.plots import COLOURS, TEMPLATE
 from seqlab.viz.step_through import BLOCK_COLOURS, prepare_text
@@ -140,6 +141,9 @@ def gradient_flow_view(task, text: str, position: int = 0) -> FigureBox:
     """The widget: an output-position slider (first control), an attention picker for ∂J/∂α,
     a text box. ``box.update(position=..., which=..., text=...)`` does what the controls do;
     ``box.timings`` lists the seconds per update."""
+    check_instance(task, TaskModel, "gradient_flow_view(task)", "a TaskModel (TaskModel.load)")
+    check_str(text, "gradient_flow_view(text)")
+    position = check_int(position, "gradient_flow_view(position)", 0)
     n_heads, L = task.model.config.n_heads, task.model.config.n_layers
     choices = attention_choices(L)
     state = {"text": text, "position": position, "which": choices[-1][1], "syncing": False}

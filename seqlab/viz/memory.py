@@ -31,10 +31,11 @@ from seqlab._validate import (
     check_dict,
     check_instance,
     check_int,
+    check_sequence,
     check_str,
 )
 from seqlab.lm.connectivity import MemoryStats, connectivity
-from seqlab.rnn.inspect import load_gate_model
+from seqlab.rnn.inspect import GateModel, load_gate_model
 from seqlab.viz.plots import COLOURS, TEMPLATE, colour_image, png_data_uri, visible
 from seqlab.viz.widgets import FigureBox, text_pickers
 
@@ -72,6 +73,13 @@ class MemoryTrace:
 def memory_trace(models: dict, text: str, max_chars: int = MAX_CHARS) -> MemoryTrace:
     """Every model's connectivity map on ``text`` (2..max_chars characters, read from zero
     states; characters outside a model's vocabulary read as spaces)."""
+    check_dict(models, "memory_trace(models)", "a dict name -> GateModel (load_memory_models)")
+    if not models:
+        raise ValueError("memory_trace(models): expected at least one model, got an empty dict")
+    for name, model in models.items():
+        check_instance(model, GateModel, f"memory_trace(models[{name!r}])",
+                       "a GateModel (load_memory_models)")
+    check_str(text, "memory_trace(text)")
     if isinstance(text, str) and len(text) == 1:
         raise ValueError("memory_trace(text): expected at least 2 characters (one to read, one "
                          "to predict), got 1")
@@ -270,6 +278,9 @@ def memory_explorer(models: dict | None = None, texts=EXAMPLES, t: int | None = 
     ``box.text`` the HTML of :func:`influence_html`. ``box.update(t=..., text=...)`` does what the
     controls do (t: the prediction, 0..T-1); ``box.timings`` lists the seconds each took.
     """
+    if models is not None:
+        check_dict(models, "memory_explorer(models)", "a dict name -> GateModel")
+    texts = check_sequence(texts, "memory_explorer(texts)", "a list of texts", empty=False)
     models = models or load_memory_models()
     cache: dict = {}
 

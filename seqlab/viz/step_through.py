@@ -227,6 +227,10 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
     """The step-through widget (module docstring). ``box.update(stage=..., head=...,
     view="forward" | "backward", position=..., text=...)`` does what the controls do;
     ``box.timings`` lists the seconds of each update, ``box.state`` holds the traces."""
+    check_instance(task, TaskModel, "transformer_stepper(task)", "a TaskModel (TaskModel.load)")
+    check_str(text, "transformer_stepper(text)")
+    stage = check_int(stage, "transformer_stepper(stage)", 0)
+    head = check_int(head, "transformer_stepper(head)", 0)
     state = {"text": text, "stage": stage, "head": head, "view": "forward", "position": 0,
              "syncing": False}
     traces: dict = {}

@@ -79,7 +79,33 @@ def step_through(reg: Registry) -> None:
     f.bad("task: None", TYPE, "None", task=None)
 
 
+
+
+def explorers(reg: Registry) -> None:
+    from seqlab.rnn.inspect import load_gate_model
+    from seqlab.viz import decoding as vdec
+    from seqlab.viz import gradient_flow as vgf
+    from seqlab.viz import step_through as vst
+    models = {"GRU": load_gate_model("gru")}
+    f = Fn(reg, P + "memory_trace", vmem.memory_trace, models, "to be or not")
+    f.bad("models: a list", TYPE, models=[1])
+    f.bad("models: empty", VALUE, models={})
+    f.bad("models: a value not a GateModel", TYPE, "GateModel", models={"GRU": None},
+          arg="models")
+    f.bad("text: None", TYPE, "None", text=None)
+    f = Fn(reg, P + "memory_explorer", vmem.memory_explorer, models, ("to be",))
+    f.bad("models: a list", TYPE, models=[1])
+    f.bad("texts: one str", TYPE, "str", texts="to be")
+    for target, fn in (("decoding.decoding_explorer", vdec.decoding_explorer),
+                       ("gradient_flow.gradient_flow_view", vgf.gradient_flow_view),
+                       ("step_through.transformer_stepper", vst.transformer_stepper)):
+        f = Fn(reg, "seqlab.viz." + target, fn, None, "12")
+        f.bad("task: None", TYPE, "None", task=None)
+        f.bad("task: a Transformer's config", TYPE, "TaskModel", task={}, arg="task")
+
+
 def register(reg: Registry) -> None:
     memory(reg)
     transformer_views(reg)
     step_through(reg)
+    explorers(reg)

@@ -37,9 +37,4 @@ UNREGISTERED = frozenset([
     "seqlab.transformer.tasks.TaskModel.sample",
     "seqlab.transformer.trace.trace_backward",
     "seqlab.transformer.trace.trace_forward",
-    "seqlab.viz.decoding.decoding_explorer",
-    "seqlab.viz.gradient_flow.gradient_flow_view",
-    "seqlab.viz.memory.memory_explorer",
-    "seqlab.viz.memory.memory_trace",
-    "seqlab.viz.step_through.transformer_stepper",
 ])
