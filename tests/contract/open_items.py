@@ -14,14 +14,11 @@ OPEN_CASES = frozenset([
 ])
 
 UNREGISTERED = frozenset([
-    "seqlab.data.dates.date_fields",
     "seqlab.data.text.sonnet_corpus",
     "seqlab.lm.connectivity.connectivity",
     "seqlab.lm.connectivity.input_gradients",
     "seqlab.lm.connectivity.last_step_influence",
-    "seqlab.seq2seq.alignment.alignment_score",
     "seqlab.seq2seq.alignment.date_alignment",
-    "seqlab.seq2seq.alignment.field_boxes",
     "seqlab.seq2seq.alignment.teacher_forced_alpha",
     "seqlab.seq2seq.search.sample_decode",
     "seqlab.seq2seq.search.step_log_probs",
