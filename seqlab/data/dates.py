@@ -91,6 +91,7 @@ def date_fields(d: date, fmt: str, locale: str = "en_US") -> tuple[str, dict]:
     """
     if not isinstance(d, date):
         raise TypeError(f"date_fields(d): expected a datetime.date, got {type(d).__name__}")
+    check_str(fmt, "date_fields(fmt)")
     if locale not in LOCALES:
         raise ValueError(f"date_fields(locale): expected one of {tuple(LOCALES)}, "
                          f"got {locale!r}")

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from seqlab._validate import check_instance
 from seqlab.exercises import _explain
 from seqlab.exercises._compare import low_precision, same
 from seqlab.exercises._run import (
@@ -153,10 +154,12 @@ class CheckInterrupted(KeyboardInterrupt):
 def check(ex: Exercise, fn: Any, seed: int = 0) -> CheckResult:
     """Run the learner's ``fn`` on every case of ``ex`` and explain the first failure.
 
-    Never raises, except :class:`CheckInterrupted` when the learner interrupts it. When ``fn``
+    Never raises on the learner's answer, except :class:`CheckInterrupted` when the learner
+    interrupts it (a TypeError if ``ex`` is not an Exercise: a caller's mistake). When ``fn``
     has the exercise's name (the function the exercise cell defines), the result is remembered
     for :func:`progress`; other functions are try-outs.
     """
+    check_instance(ex, Exercise, "check(ex)", "an Exercise (get_exercise(name))")
     run = None
     try:
         if not callable(fn):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from seqlab._validate import as_array, check_number, same_shape
 from seqlab.exercises.core import Case, Exercise, Mistake
 from seqlab.seq2seq.error_analysis import error_analysis_from_scores
 
@@ -35,6 +36,20 @@ def search_at_fault(log_p_ref, log_p_hat, T_ref, T_hat, alpha):
     -------
     bool array (m,)
     """
+    f = "search_at_fault"
+    lr = as_array(log_p_ref, f"{f}(log_p_ref)", ndim=(0, 1), symbols="(m,)")
+    for name, v in (("log_p_ref", lr), ("log_p_hat", log_p_hat)):
+        v = lr if name == "log_p_ref" else same_shape(v, lr, f"{f}({name})", "log_p_ref")
+        if np.isnan(v).any() or (v > 0).any():
+            raise ValueError(f"{f}({name}): expected log-probabilities <= 0 (not NaN), got "
+                             f"{np.asarray(v).ravel()[:5].tolist()}")
+    for name, T in (("T_ref", T_ref), ("T_hat", T_hat)):
+        T = as_array(T, f"{f}({name})", "int", ndim=(0, 1), symbols="(m,) of lengths")
+        same_shape(T, lr, f"{f}({name})", "log_p_ref")
+        if (T < 1).any():
+            raise ValueError(f"{f}({name}): expected lengths >= 1, got "
+                             f"{np.asarray(T).ravel()[:5].tolist()}")
+    check_number(alpha, f"{f}(alpha)", 0)
     return _fault(log_p_ref, log_p_hat, T_ref, T_hat, alpha)
 
 

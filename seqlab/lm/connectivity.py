@@ -65,7 +65,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seqlab._validate import as_array, check_ids, check_instance, check_int, check_shape
+from seqlab._validate import (
+    as_array,
+    check_ids,
+    check_instance,
+    check_int,
+    check_number,
+    check_shape,
+)
 from seqlab.backend import get_array_module, to_device, to_numpy
 from seqlab.functional import log_softmax, softmax
 from seqlab.rnn.deep import deep_rnn_backward
@@ -264,8 +271,7 @@ def memory_stats(profiles, max_distance: int | None = None, floor: float = 0.01)
     P = P.astype(xp.float64)
     D = P.shape[1] if max_distance is None else check_int(
         max_distance, "memory_stats(max_distance)", 1, P.shape[1])
-    if not 0 < floor < 1:
-        raise ValueError(f"memory_stats(floor): expected a number in (0, 1), got {floor!r}")
+    check_number(floor, "memory_stats(floor)", 0, 1, low_open=True, high_open=True)
     if not (P[:, 0] > 0).all():
         raise ValueError("memory_stats(profiles): the influence at distance 1 (column 0) must "
                          "be > 0 in every row, it is what the others are divided by")

@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seqlab._validate import as_array, check_int, check_sequence
+from seqlab._validate import as_array, check_dict, check_int, check_sequence, lookup
 from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["AlignmentScore", "alignment_score", "date_alignment", "field_boxes",
@@ -124,7 +124,10 @@ def alignment_score(alphas: Sequence, spans: Sequence[dict],
 def field_boxes(spans: dict, fields: Sequence[str | None]) -> list[tuple[int, int, int]]:
     """(output t, start, stop) of every output with a field: the heatmap cells a person would
     point to (:func:`seqlab.viz.attention.attention_figure`'s ``boxes``)."""
-    return [(t, *spans[field]) for t, field in enumerate(fields) if field is not None]
+    check_dict(spans, "field_boxes(spans)", "a dict field -> (start, stop)")
+    fields = check_sequence(fields, "field_boxes(fields)", "a list of field names (or None)")
+    return [(t, *lookup(spans, field, "field_boxes(spans)", "field"))
+            for t, field in enumerate(fields) if field is not None]
 
 
 def date_alignment(model, humans: Sequence[str], isos: Sequence[str],

@@ -17,14 +17,23 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import (
+    MissingKeyError,
+    as_array,
+    check_dict,
+    check_instance,
+    check_int,
+    check_sequence,
+)
 from seqlab.backend import to_numpy
+from seqlab.seq2seq.attention_model import AttentionSeq2Seq
 from seqlab.viz.plots import TEMPLATE
 from seqlab.viz.widgets import FigureBox
 
@@ -34,6 +43,7 @@ __all__ = ["attention_explorer", "attention_figure", "decode_with_attention",
 
 def decode_with_attention(model, text: str, force: dict | None = None, max_len: int = 12):
     """(input characters, output characters, α (T_y, T_x) host array) for one date string."""
+    check_instance(model, AttentionSeq2Seq, "decode_with_attention(model)")
     x_ids, x_len = model.batch([text])
     outs, alphas = model.attention_map(x_ids, x_len, max_len=max_len, force=force)
     tokens = [model.tgt_vocab.itos[i] for i in outs[0]]
@@ -66,10 +76,12 @@ def attention_figure(inp: Sequence[str], out: Sequence[str], alpha, step: int = 
                      title: str = "", boxes=None) -> go.Figure:
     """Heatmap of α (len(out), len(inp)) with the row of ``step`` as bars underneath;
     ``boxes`` (row, start, stop) outline the cells a person would point to (orange)."""
-    alpha = np.asarray(alpha, dtype=float)
+    alpha = np.asarray(to_numpy(as_array(alpha, "attention_figure(alpha)", ndim=2,
+                                         symbols="(T_y, T_x)")), dtype=float)
     if alpha.shape != (len(out), len(inp)):
         raise ValueError(f"attention_figure(alpha): expected shape (len(out), len(inp)) = "
                          f"{(len(out), len(inp))}, got {alpha.shape}")
+    step = check_int(step, "attention_figure(step)", 0, len(out) - 1)
     shapes = _box_shapes(boxes, len(out), len(inp), "attention_figure(boxes)")
     xs, ys = _labels(inp), _labels(out)
     fig = make_subplots(rows=2, cols=1, row_heights=[0.66, 0.34], vertical_spacing=0.17,
@@ -95,6 +107,7 @@ def attention_explorer(model, examples: Sequence[str], step: int = 0,
     does what the controls do (``focus``: input position for the what-if, -1 for none);
     ``box.timings`` lists the seconds of each update. ``boxes``: {text: [(row, start,
     stop), ...]} outlines the expected cells of those texts (none for a typed date)."""
+    check_instance(model, AttentionSeq2Seq, "attention_explorer(model)")
     boxes = dict(boxes or {})
     for text, rows in boxes.items():       # checked now: a bad box must not fail in a callback
         _box_shapes(rows, max((b[0] + 1 for b in rows), default=0), len(text),
@@ -193,6 +206,13 @@ def attention_explorer(model, examples: Sequence[str], step: int = 0,
 
 def length_accuracy_plot(results: dict) -> go.Figure:
     """Accuracy vs input length, one line per model: ``results`` {name: {"lo-hi": [n, acc]}}."""
+    check_dict(results, "length_accuracy_plot(results)", 'a dict {name: {"lo-hi": [n, acc]}}')
+    if not results:
+        raise MissingKeyError('length_accuracy_plot(results): expected at least one model, '
+                              '{name: {"lo-hi": [n, acc]}}, got an empty dict')
+    for name, bins in results.items():
+        check_dict(bins, f"length_accuracy_plot(results[{name!r}])",
+                   'a dict {"lo-hi": [n, acc]}')
     fig = go.Figure()
     for name, bins in results.items():
         keys = list(bins)
@@ -212,6 +232,13 @@ def training_curve_plot(evals: dict, metric: str = "val_acc_500",
                         y_title: str = "accuracy") -> go.Figure:
     """A validation metric vs Adam steps, one line per model: ``evals`` {name: [(step,
     {metric: value}), ...]} (the ``evals`` metadata of the shipped models)."""
+    check_dict(evals, "training_curve_plot(evals)", "a dict {name: [(step, {metric: value})]}")
+    for name, points in evals.items():
+        for p in check_sequence(points, f"training_curve_plot(evals[{name!r}])"):
+            if not (isinstance(p, Sequence) and len(p) == 2 and isinstance(p[1], Mapping)
+                    and metric in p[1]):
+                raise MissingKeyError(f"training_curve_plot(evals[{name!r}]): expected (step, "
+                                      f"{{{metric!r}: value}}) pairs, got {p!r}")
     fig = go.Figure()
     for name, points in evals.items():
         fig.add_trace(go.Scatter(x=[p[0] for p in points], y=[p[1][metric] for p in points],

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
+from seqlab._validate import check_instance, check_int, check_sequence, named_as
 from seqlab.seq2seq.beam import BeamResult, beam_search
 from seqlab.viz.plots import visible
 from seqlab.viz.widgets import FigureBox
@@ -38,6 +39,7 @@ def tree_layout(result: BeamResult) -> dict:
     """Node id -> (x = step, y): leaves stacked in depth-first order (more probable children
     first), each parent at the mean height of its children; a pruned leaf, which has no label,
     takes ``PRUNED_ROW`` of a row (at B = 10 they are 163 of the 226 leaves)."""
+    check_instance(result, BeamResult, "tree_layout(result)", "a BeamResult (beam_search)")
     children: dict[int, list] = {n.id: [] for n in result.tree}
     for n in result.tree[1:]:
         children[n.parent].append(n)
@@ -140,6 +142,14 @@ def beam_tree_figure(result: BeamResult, labels: Sequence[str] | Callable | None
     Figure: data[0] edges, [1] the chosen path, [2] every node, [3] the chosen nodes' rings,
     [4:] legend entries only (no points): one per marker kind
     """
+    check_instance(result, BeamResult, "beam_tree_figure(result)", "a BeamResult (beam_search)")
+    if labels is not None and not callable(labels):
+        labels = check_sequence(labels, "beam_tree_figure(labels)",
+                                "a list of labels (one per token id) or a function")
+        top = max(n.token for n in result.tree)
+        if top >= len(labels):
+            raise ValueError(f"beam_tree_figure(labels): expected a label for every token id "
+                             f"in the tree (ids up to {top}), got {len(labels)} labels")
     lab = _labeller(labels)
     edges, path, nodes, chosen = _traces(result, lab)
     end = f"'{visible(lab(eos))}'" if eos is not None else "eos"
@@ -189,6 +199,8 @@ def beam_explorer(step_fn: Callable, init_state, bos: int, eos: int, max_len: in
     the module docstring) and redraws.
     ``box.update(beam_width=..., alpha=...)`` redraws (what a slider move calls).
     """
+    max_width = check_int(max_width, "beam_explorer(max_width)", 1)
+    beam_width = check_int(beam_width, "beam_explorer(beam_width)", 1, max_width)
     lab = _labeller(labels)
     cache: dict[int, BeamResult] = {}
 
@@ -197,8 +209,9 @@ def beam_explorer(step_fn: Callable, init_state, bos: int, eos: int, max_len: in
             cache[width] = beam_search(step_fn, init_state, bos, eos, width, max_len, 0.0)
         return cache[width].rerank(a)
 
-    for width in range(1, max_width + 1):  # decode every width now: a slider move only redraws
-        result_for(width, alpha)
+    with named_as({"beam_search(": "beam_explorer("}):
+        for width in range(1, max_width + 1):  # decode every width now: a move only redraws
+            result_for(width, alpha)
     first = result_for(beam_width, alpha)
     fig = go.FigureWidget(beam_tree_figure(first, lab, eos=eos))
     w_slider = widgets.IntSlider(value=beam_width, min=1, max=max_width, description="beam B",

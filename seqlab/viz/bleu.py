@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import ipywidgets as widgets
 import plotly.graph_objects as go
 
+from seqlab._validate import check_instance, check_int, named_as
 from seqlab.seq2seq.bleu import BleuExplanation, bleu_explain
 from seqlab.viz.plots import COLOURS, styled
 from seqlab.viz.widgets import FigureBox
@@ -51,8 +52,8 @@ def _hyp_colours(ex: BleuExplanation, n: int) -> list[str]:
 
 def bleu_html(ex: BleuExplanation, n: int = 1) -> str:
     """HTML of an explanation (from :func:`seqlab.seq2seq.bleu.bleu_explain`) at order ``n``."""
-    if not 1 <= n <= len(ex.orders):
-        raise ValueError(f"bleu_html(n): expected an order in 1..{len(ex.orders)}, got {n}")
+    check_instance(ex, BleuExplanation, "bleu_html(ex)", "a BleuExplanation (bleu_explain)")
+    check_int(n, "bleu_html(n) (an order)", 1, len(ex.orders))
     order = ex.orders[n - 1]
     hyp = "".join(_span(t, c) for t, c in zip(ex.hypothesis, _hyp_colours(ex, n), strict=True))
     refs = []
@@ -84,8 +85,8 @@ def _bar_colours(ex: BleuExplanation, n: int) -> list[str]:
 
 def bleu_bars(ex: BleuExplanation, n: int = 1) -> go.Figure:
     """Bars p_1..p_N (matched / total, unsmoothed), BP and BLEU; order ``n`` highlighted."""
-    if not 1 <= n <= len(ex.orders):
-        raise ValueError(f"bleu_bars(n): expected an order in 1..{len(ex.orders)}, got {n}")
+    check_instance(ex, BleuExplanation, "bleu_bars(ex)", "a BleuExplanation (bleu_explain)")
+    check_int(n, "bleu_bars(n) (an order)", 1, len(ex.orders))
     labels = [f"p_{o.n}" for o in ex.orders] + ["BP", "BLEU"]
     values = [o.precision for o in ex.orders] + [ex.brevity_penalty, ex.bleu.score]
     text = [f"{o.matched}/{o.total}" for o in ex.orders] + [
@@ -110,7 +111,9 @@ def bleu_explainer(hypothesis: Sequence, references: Sequence[Sequence], max_n: 
     The returned box has ``update(n=...)`` (what the slider calls; it rewrites the HTML and
     recolours the bars in place), ``explanation``, ``html`` and ``figure``.
     """
-    ex = bleu_explain(hypothesis, references, max_n)
+    with named_as({"bleu_explain(": "bleu_explainer("}):
+        ex = bleu_explain(hypothesis, references, max_n)
+    n = check_int(n, "bleu_explainer(n) (an order)", 1, len(ex.orders))
     out = widgets.HTML(bleu_html(ex, n))
     slider = widgets.IntSlider(value=n, min=1, max=max_n, description="n-gram order")
     fig = go.FigureWidget(bleu_bars(ex, n))

@@ -22,6 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_int
 from seqlab.arrays import host_rng
 from seqlab.losses import cross_entropy
 from seqlab.optim import clip_by_norm, clip_by_value
@@ -91,16 +92,25 @@ def bptt_problem(seed: int = 0, n_x: int = 4, n_a: int = 16, n_y: int = 3, m: in
     Q : (n_a, n_a) orthogonal; W_aa = ρ Q
     x : (n_x, m, T_x), N(0, x_scale²) inputs;  y : (m,) labels of ŷ<T_x>
     """
-    for name, value in (("n_x", n_x), ("n_a", n_a), ("n_y", n_y), ("m", m), ("T_x", T_x)):
-        if not isinstance(value, int) or value < 1 or (name == "n_y" and value < 2):
-            raise ValueError(f"bptt_problem({name}): expected an int >= {2 if name == 'n_y' else 1}"
-                             f", got {value!r}")
+    n_x, n_a, n_y, m, T_x = (check_int(value, f"bptt_problem({name})", 2 if name == "n_y" else 1)
+                             for name, value in (("n_x", n_x), ("n_a", n_a), ("n_y", n_y),
+                                                 ("m", m), ("T_x", T_x)))
     rng = host_rng(seed)
     params = init_rnn_params(n_x, n_a, n_y, rng=rng)
     Q, _ = np.linalg.qr(rng.standard_normal((n_a, n_a)))   # (n_a, n_a) orthogonal
     x = rng.standard_normal((n_x, m, T_x)) * x_scale         # (n_x, m, T_x)
     y = rng.integers(0, n_y, size=m)                         # (m,)
     return params, Q, x, y
+
+
+def _check_setting(rho, clip, threshold, fname: str) -> None:
+    """ρ > 0 (finite), a clipping mode of CLIP_MODES, a threshold > 0."""
+    if isinstance(rho, bool) or not isinstance(rho, int | float) or not 0 < rho < math.inf:
+        raise ValueError(f"{fname}(rho): expected a spectral radius > 0, got {rho!r}")
+    if clip not in CLIP_MODES:
+        raise ValueError(f"{fname}(clip): expected one of {CLIP_MODES}, got {clip!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
+        raise ValueError(f"{fname}(threshold): expected a number > 0, got {threshold!r}")
 
 
 def bptt_trace(rho: float = 1.0, clip: str = "off", threshold: float = 1.0,
@@ -119,12 +129,7 @@ def bptt_trace(rho: float = 1.0, clip: str = "off", threshold: float = 1.0,
     -------
     BPTTTrace
     """
-    if isinstance(rho, bool) or not isinstance(rho, int | float) or not 0 < rho < math.inf:
-        raise ValueError(f"bptt_trace(rho): expected a spectral radius > 0, got {rho!r}")
-    if clip not in CLIP_MODES:
-        raise ValueError(f"bptt_trace(clip): expected one of {CLIP_MODES}, got {clip!r}")
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or threshold <= 0:
-        raise ValueError(f"bptt_trace(threshold): expected a number > 0, got {threshold!r}")
+    _check_setting(rho, clip, threshold, "bptt_trace")
     params, Q, x, y = problem if problem is not None else bptt_problem(**problem_kwargs)
     params = {**params, "W_aa": rho * Q}
     n_a, m, T_x = Q.shape[0], x.shape[1], x.shape[2]
@@ -180,8 +185,11 @@ def bptt_stepper(rho: float = 1.0, clip: str = "off", threshold: float = 1.0,
     FigureBox whose controls are [time slider, ρ slider, clipping buttons, threshold slider];
     ``box.update(t=..., rho=..., clip=..., threshold=...)`` redraws like a control move.
     """
+    _check_setting(rho, clip, threshold, "bptt_stepper")
     problem = bptt_problem(seed, **problem_kwargs)
     T_x = problem[2].shape[2]
+    if t is not None:
+        t = check_int(t, "bptt_stepper(t) (a step)", 1, T_x)
     cache: dict[tuple, BPTTTrace] = {}
     state = {"rho": float(rho), "clip": clip, "threshold": float(threshold),
              "t": T_x if t is None else int(t)}

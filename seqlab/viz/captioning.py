@@ -14,7 +14,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import as_array, check_int
 from seqlab.backend import to_numpy
+from seqlab.seq2seq._checks import check_scenes
+from seqlab.seq2seq.captioning import ImageCaptioner
 from seqlab.viz.widgets import FigureBox
 
 __all__ = ["caption_explorer", "caption_grid", "image_rgb", "training_curve"]
@@ -22,7 +25,8 @@ __all__ = ["caption_explorer", "caption_grid", "image_rgb", "training_curve"]
 
 def image_rgb(image) -> np.ndarray:
     """(3, H, W) floats in [0, 1] -> (H, W, 3) uint8, what ``go.Image`` shows."""
-    img = np.asarray(to_numpy(image), dtype=float)
+    img = np.asarray(to_numpy(as_array(image, "image_rgb(image)", ndim=3, symbols="(3, H, W)")),
+                     dtype=float)
     if img.ndim != 3 or img.shape[0] != 3:
         raise ValueError(f"image_rgb(image): expected (3, H, W), got {img.shape}")
     return (np.clip(img, 0, 1) * 255).round().astype(np.uint8).transpose(1, 2, 0)
@@ -43,7 +47,9 @@ def caption_grid(images, captions: Sequence[Sequence[str]], labels: Sequence[str
                  cols: int = 4, scale: int = 150) -> go.Figure:
     """Images (m, 3, H, W) in a grid, image i titled by ``captions[i]`` (one line per entry,
     e.g. greedy and beam), each line prefixed with ``labels[j]``."""
-    images = np.asarray(to_numpy(images))
+    images = np.asarray(to_numpy(as_array(images, "caption_grid(images)", ndim=4,
+                                          symbols="(m, 3, H, W)")))
+    cols = check_int(cols, "caption_grid(cols)", 1)
     m = images.shape[0]
     if len(captions) != m:
         raise ValueError(f"caption_grid(captions): expected {m} entries, one per image, got "
@@ -70,7 +76,9 @@ def caption_explorer(model, scenes, index: int = 0, beam_width: int = 3, alpha: 
     """A slider over the images of ``scenes`` (a :class:`seqlab.data.scenes.SceneSet`) and a
     beam-width slider: the image, its references, the greedy caption and the beam search's
     best ``top`` finished candidates as bars of their score (1/T_y^α) Σ log P."""
+    check_scenes(model, scenes, "caption_explorer", ImageCaptioner)
     images, refs = scenes.images, scenes.refs
+    index = check_int(index, "caption_explorer(index)", 0, len(refs) - 1)
     fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.3, 0.7],
                                         horizontal_spacing=0.35))
     fig.add_trace(go.Image(z=image_rgb(images[index]), hoverinfo="skip"), 1, 1)
@@ -120,7 +128,9 @@ def caption_explorer(model, scenes, index: int = 0, beam_width: int = 3, alpha: 
 def training_curve(losses: Sequence[float], window: int = 20,
                    title: str = "masked cross-entropy per token") -> go.Figure:
     """The loss per step and its running mean over ``window`` steps."""
-    y = np.asarray(losses, dtype=float)
+    y = np.asarray(to_numpy(as_array(losses, "training_curve(losses)", ndim=1,
+                                     symbols="(steps,)")), dtype=float)
+    window = check_int(window, "training_curve(window)", 1)
     mean = np.convolve(y, np.ones(window) / window, mode="valid") if len(y) >= window else y
     steps = np.arange(1, len(y) + 1)
     fig = go.Figure([go.Scatter(x=steps, y=y.round(4), mode="lines", name="per step",

@@ -22,6 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_instance, check_int, check_sequence, check_str, got
 from seqlab.backend import to_numpy
 from seqlab.speech import (
     CTCLattice,
@@ -71,8 +72,18 @@ def collapse_figure(alignment: str, blank: str = "_") -> go.Figure:
     return fig
 
 
+def _check_blank(blank, fname: str) -> str:
+    """The blank symbol: one character."""
+    if not (isinstance(blank, str) and len(blank) == 1):
+        raise TypeError(f"{fname}(blank): expected one character (a str of length 1), got "
+                        f"{got(blank)}")
+    return blank
+
+
 def collapse_typer(alignment: str = "ttt_h_eee___ ___qqq", blank: str = "_") -> FigureBox:
     """Type an alignment, see it collapse (runs merged, then blanks dropped)."""
+    check_str(alignment, "collapse_typer(alignment)", empty=True)
+    _check_blank(blank, "collapse_typer")
     fig = go.FigureWidget(collapse_figure(alignment, blank))
     box = widgets.Text(value=alignment, description="alignment", continuous_update=True,
                        layout=widgets.Layout(width="520px"))
@@ -109,6 +120,14 @@ def alignments_figure(target: str, T: int, blank: str = "_", show: int = 8) -> g
 
 def alignment_explorer(target: str = "cat", T: int = 6, blank: str = "_") -> FigureBox:
     """Pick a target and T: a few of its alignments and how many there are."""
+    check_str(target, "alignment_explorer(target)")
+    _check_blank(blank, "alignment_explorer")
+    if blank in target:
+        raise ValueError(f"alignment_explorer(blank): expected a symbol that is not in the "
+                         f"target {target!r}, got {blank!r}")
+    repeats = sum(a == b for a, b in zip(target, target[1:], strict=False))
+    check_int(T, f"alignment_explorer(T) (frames for {target!r}: one per symbol and a blank "
+                 f"between repeats)", len(target) + repeats)
     fig = go.FigureWidget(alignments_figure(target, T, blank))
     text = widgets.Text(value=target, description="target", continuous_update=True)
     frames = widgets.IntSlider(value=T, min=1, max=20, description="frames T")
@@ -134,8 +153,20 @@ def _finite(a):
     return [[float(v) if np.isfinite(v) else None for v in row] for row in a]
 
 
+def _check_lattice(lattice, labels, fname: str) -> None:
+    """A CTCLattice and a label for each of its n_y output classes."""
+    check_instance(lattice, CTCLattice, f"{fname}(lattice)", "a CTCLattice (ctc_lattice)")
+    labels = check_sequence(labels, f"{fname}(labels)", "a list of labels")
+    n_y = lattice.log_probs.shape[0]
+    if len(labels) < n_y:
+        raise ValueError(f"{fname}(labels): expected a label for each of the n_y = {n_y} "
+                         f"output classes, got {len(labels)}")
+
+
 def lattice_panels(lattice: CTCLattice, b: int, labels: Sequence[str]):
     """What :func:`lattice_figure` draws for example ``b``, as host arrays (testable)."""
+    _check_lattice(lattice, labels, "lattice_panels")
+    b = check_int(b, "lattice_panels(b)", 0, len(to_numpy(lattice.input_lengths)) - 1)
     T, S = int(lattice.input_lengths[b]), int(lattice.target_lengths[b])
     L = 2 * S + 1
     ext = np.asarray(to_numpy(lattice.ext))[b, :L]
@@ -172,6 +203,8 @@ def lattice_figure(lattice: CTCLattice, b: int, labels: Sequence[str],
 
     log α and log β share one colour scale, ``LOG_FLOOR``..0 nats: lower values take the
     floor's colour (white), so the band of likely nodes around the path stands out."""
+    _check_lattice(lattice, labels, "lattice_figure")
+    check_int(b, "lattice_figure(b)", 0, len(to_numpy(lattice.input_lengths)) - 1)
     p = lattice_panels(lattice, b, labels)
     spec = spectrogram is not None
     rows = 3 + spec
@@ -219,7 +252,11 @@ def lattice_figure(lattice: CTCLattice, b: int, labels: Sequence[str],
 def lattice_explorer(lattice: CTCLattice, labels: Sequence[str], spectrograms=None,
                      names: Sequence[str] | None = None) -> FigureBox:
     """:func:`lattice_figure` with a slider over the batch's examples."""
+    _check_lattice(lattice, labels, "lattice_explorer")
     m = len(to_numpy(lattice.input_lengths))
+    if names is not None and len(check_sequence(names, "lattice_explorer(names)")) != m:
+        raise ValueError(f"lattice_explorer(names): expected {m} names, one per utterance, got "
+                         f"{len(names)}")
     spec = (lambda b: None) if spectrograms is None else (lambda b: spectrograms[b])
     fig = go.FigureWidget(lattice_figure(lattice, 0, labels, spec(0)))
     slider = widgets.IntSlider(value=0, min=0, max=max(m - 1, 0), description="example")

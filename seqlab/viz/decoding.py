@@ -19,6 +19,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_instance, check_sequence, check_str
+from seqlab.transformer.tasks import TaskModel
 from seqlab.viz.plots import TEMPLATE, visible
 from seqlab.viz.widgets import FigureBox
 
@@ -31,6 +33,7 @@ PATHS = (("sampled", "#d62728", "x"), ("greedy", "#111111", "circle-open"),
 def decoding_figure(vocab: list[str]) -> go.Figure:
     """The empty figure: bars (model, drawn-from) left, the step × token heatmap right with
     one marker trace per path (sampled, greedy, beam)."""
+    vocab = check_sequence(vocab, "decoding_figure(vocab)", "a list of token labels", empty=False)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.42, 0.58], horizontal_spacing=0.1)
     fig.add_trace(go.Bar(x=vocab, y=[0] * len(vocab), name="model P(v | x, y<t)",
                          marker_color="#bbbbbb"), 1, 1)
@@ -61,6 +64,8 @@ def decoding_explorer(task, text: str, temperature: float = 1.0, top_k: int = 0,
     and the step shown; a text box. ``box.update(temperature=..., top_k=..., beam_width=...,
     seed=..., step=..., text=...)`` does what the controls do; ``box.timings`` lists the
     seconds per update, ``box.results`` the decoded outputs by setting."""
+    check_instance(task, TaskModel, "decoding_explorer(task)", "a TaskModel (TaskModel.load)")
+    check_str(text, "decoding_explorer(text)")
     vocab = [visible(t) for t in task.tgt_vocab.itos]
     V = len(vocab)
     state = {"text": text, "temperature": temperature, "top_k": top_k,

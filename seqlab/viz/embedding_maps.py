@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import as_array, check_dict, check_number, check_sequence
 from seqlab.backend import to_numpy
 from seqlab.embeddings.debias import normalize_rows, projection
 from seqlab.npz import load_arrays
@@ -67,7 +68,8 @@ def tsne_figure(Y, words: Sequence[str], group=None, names: Sequence[str] = ("wo
     words : N words
     group : int array (N,) indexing ``names`` (default: all in group 0)
     """
-    Y = np.asarray(to_numpy(Y), dtype=float)
+    words = check_sequence(words, "tsne_figure(words)", "a list of words")
+    Y = np.asarray(to_numpy(as_array(Y, "tsne_figure(Y)", symbols="(N, 2)")), dtype=float)
     if Y.ndim != 2 or Y.shape != (len(words), 2):
         raise ValueError(f"tsne_figure(Y): expected shape ({len(words)}, 2), got {Y.shape}")
     group = np.zeros(len(words), dtype=int) if group is None else np.asarray(group)
@@ -78,10 +80,15 @@ def tsne_figure(Y, words: Sequence[str], group=None, names: Sequence[str] = ("wo
 
 def tsne_explorer(maps: dict | None = None, perplexity: float = 30.0) -> FigureBox:
     """t-SNE (left, perplexity slider) beside PCA (right); hover for the word; group picker."""
-    maps = load_tsne_maps() if maps is None else maps
+    maps = load_tsne_maps() if maps is None else check_dict(
+        maps, "tsne_explorer(maps)", "the dict of load_tsne_maps")
+    check_number(perplexity, "tsne_explorer(perplexity)", 0, low_open=True)
     words, group, names = maps["words"], np.asarray(maps["group"]), maps["groups"]
     perps = [float(p) for p in maps["perplexity"]]
     k0 = int(np.argmin(np.abs(np.array(perps) - perplexity)))
+    if not np.isclose(perps[k0], perplexity):
+        raise ValueError(f"tsne_explorer(perplexity): expected one of the maps' perplexities "
+                         f"{perps}, got {perplexity!r}")
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06,
                         subplot_titles=("t-SNE", f"PCA ({100 * maps['pca_explained'].sum():.0f}%"
                                         f" of the variance, trustworthiness "
@@ -146,12 +153,21 @@ def debias_explorer(words: Sequence[str], E_before, E_neutralized, E_debiased, g
     The slider t in [0, 1] draws (1 - t) * before + t * after on the page: t = 1 is the
     debiased embedding; the toggle picks "neutralize" or "neutralize + equalize" as "after".
     """
-    g = np.asarray(to_numpy(g), dtype=float)
-    mats = [normalize_rows(np.asarray(to_numpy(M), dtype=float))
-            for M in (E_before, E_neutralized, E_debiased)]
-    if any(M.shape != (len(words), g.shape[0]) for M in mats):
-        raise ValueError(f"debias_explorer(E_*): expected arrays of shape ({len(words)}, "
-                         f"{g.shape[0]}), got {[M.shape for M in mats]}")
+    words = check_sequence(words, "debias_explorer(words)", "a list of words")
+    g = np.asarray(to_numpy(as_array(g, "debias_explorer(g)", ndim=1, symbols="(D,)")),
+                   dtype=float)
+    if not np.linalg.norm(g) > 0:
+        raise ValueError("debias_explorer(g): expected a non-zero bias direction, got a zero "
+                         "(or non-finite) vector")
+    mats = []
+    for name, M in (("E_before", E_before), ("E_neutralized", E_neutralized),
+                    ("E_debiased", E_debiased)):
+        M = np.asarray(to_numpy(as_array(M, f"debias_explorer({name})", symbols="(n, D)")),
+                       dtype=float)
+        if M.shape != (len(words), g.shape[0]):
+            raise ValueError(f"debias_explorer({name}): expected shape ({len(words)}, "
+                             f"{g.shape[0]}) = (n, D), got {M.shape}")
+        mats.append(normalize_rows(M))
     u = _orthogonal_axis(mats[0], g)
     xy = [np.stack([projection(M, g), M @ u], axis=1) for M in mats]  # (n, 2) each
     index = {w: i for i, w in enumerate(words)}

@@ -28,6 +28,7 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
+from seqlab._validate import check_instance, check_int, named_as
 from seqlab.backend import to_numpy
 from seqlab.embeddings.keyed_vectors import KeyedVectors
 from seqlab.embeddings.tsne import pca
@@ -58,9 +59,13 @@ def analogy_view(kv: KeyedVectors, a: str, b: str, c: str, topn: int = 5,
     topn : number of answers (>= 1)
     neighbours : nearest words of each of a, b, c shown for context (>= 0)
     """
-    if isinstance(topn, bool) or not isinstance(topn, int) or topn < 1:
-        raise ValueError(f"analogy_view(topn): expected an int >= 1, got {topn!r}")
+    check_instance(kv, KeyedVectors, "analogy_view(kv)")
+    topn = check_int(topn, "analogy_view(topn)", 1)
+    neighbours = check_int(neighbours, "analogy_view(neighbours)", 0)
     a, b, c = (str(w).strip().lower() for w in (a, b, c))
+    for name, w in (("a", a), ("b", b), ("c", c)):
+        with named_as({"get_index(key)": f"analogy_view({name})"}):
+            kv.get_index(w)
     answers = kv.most_similar(positive=[b, c], negative=[a], topn=topn)
     words = list(dict.fromkeys([a, b, c] + [w for w, _ in answers]))
     role = ["input"] * 3 + ["answer"] * (len(words) - 3)
@@ -106,6 +111,8 @@ def _title(view: AnalogyView) -> str:
 
 def analogy_figure(view: AnalogyView, height: int = 460) -> go.Figure:
     """The projection with the arrows a → b (blue) and c → best answer (red)."""
+    check_instance(view, AnalogyView, "analogy_figure(view)", "an AnalogyView (analogy_view)")
+    height = check_int(height, "analogy_figure(height)", 1)
     data = _traces(view)
     styles = [dict(name="neighbours", mode="markers+text", marker=dict(color="#999", size=6),
                    textfont=dict(color="#777", size=10)),
@@ -146,7 +153,8 @@ def analogy_explorer(kv: KeyedVectors, a: str = "man", b: str = "woman", c: str 
     close spellings) and leaves the figure as it was.
     """
     state = {"a": a, "b": b, "c": c, "topn": topn}
-    view = analogy_view(kv, a, b, c, topn, neighbours)
+    with named_as({"analogy_view(": "analogy_explorer("}):
+        view = analogy_view(kv, a, b, c, topn, neighbours)
     fig = go.FigureWidget(analogy_figure(view))
     slider = widgets.IntSlider(value=topn, min=1, max=10, description="answers shown",
                                continuous_update=True, style={"description_width": "initial"},

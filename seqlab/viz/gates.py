@@ -30,6 +30,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_dict, check_instance, check_int, check_sequence
 from seqlab.rnn.inspect import PANELS, GateTrace, gate_trace, load_gate_model, unit_profile
 from seqlab.viz.plots import COLOURS, TEMPLATE, visible
 from seqlab.viz.widgets import FigureBox, text_pickers
@@ -86,11 +87,18 @@ def _with_strip(rows: int, heights: list[float], spacing: float) -> go.Figure:
     return fig
 
 
+def _check_unit(trace, unit, fname: str) -> int:
+    """A GateTrace and one of its units, 0 <= unit < n_a."""
+    check_instance(trace, GateTrace, f"{fname}(trace)", "a GateTrace (gate_trace)")
+    return check_int(unit, f"{fname}(unit)", 0, trace.n_a - 1)
+
+
 def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
     """Heatmaps (units × characters) of the four panels, traces 0-3, the characters, trace 4,
     and a line marking ``unit`` on each heatmap, layout shapes 2i and 2i + 1 on heatmap i (an
     orange line 3 px wide on a black one of 7 px: an orange core with black edges, visible on
     the gates' Viridis and on c<t>'s red/blue; at 1.5 px on 4 px it read as black)."""
+    unit = _check_unit(trace, unit, "gate_figure")
     fig = _with_strip(5, [0.23] * 4 + [0.05], 0.045)
     for row in range(1, 5):
         axis = "" if row == 1 else str(row)
@@ -111,6 +119,7 @@ def gate_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
 def unit_figure(trace: GateTrace, unit: int = 0) -> go.Figure:
     """One unit's values per character: traces 0-2 its first three panels (LSTM Γf, Γu, Γo;
     GRU Γu, Γr, c̃), 3 its c<t> (bars), 4 Δc<t>, 5 the characters."""
+    unit = _check_unit(trace, unit, "unit_figure")
     fig = _with_strip(3, [0.45, 0.45, 0.1], 0.07)
     for i in range(3):
         fig.add_trace(go.Scatter(mode="lines+markers", marker=dict(size=4),
@@ -196,6 +205,9 @@ def gate_explorer(models: dict | None = None, texts=EXAMPLES, unit: int = 0,
     controls do; ``box.timings`` lists the seconds each update took (``"unit"`` for slider
     moves, ``"text"`` for new texts).
     """
+    if models is not None:
+        check_dict(models, "gate_explorer(models)", "a dict name -> GateModel")
+    texts = check_sequence(texts, "gate_explorer(texts)", "a list of texts", empty=False)
     models = models or {"LSTM": load_gate_model("lstm"), "GRU": load_gate_model("gru")}
     names = list(models)
     state = {"model": model or names[0], "text": texts[0], "unit": unit}

@@ -20,8 +20,9 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
+from seqlab._validate import check_instance, check_int, check_number, check_sequence
 from seqlab.backend import to_numpy
-from seqlab.embeddings.glove_model import cooccurrence_matrix, weighting
+from seqlab.embeddings.glove_model import Cooccurrence, cooccurrence_matrix, weighting
 from seqlab.viz.plots import COLOURS, styled
 from seqlab.viz.widgets import FigureBox
 
@@ -38,6 +39,8 @@ def cooccurrence_heatmap(cooc, rows: Sequence[str], cols: Sequence[str] | None =
     cooc : :class:`seqlab.embeddings.glove_model.Cooccurrence`
     rows, cols : words (default: cols = rows); every word must be in ``cooc.words``
     """
+    check_instance(cooc, Cooccurrence, "cooccurrence_heatmap(cooc)",
+                   "a Cooccurrence (cooccurrence_counts)")
     cols = list(rows) if cols is None else list(cols)
     X = np.asarray(to_numpy(cooccurrence_matrix(cooc, rows, cols)), dtype=float)  # (r, c)
     z = np.where(X > 0, np.log(np.where(X > 0, X, 1.0)), np.nan)                # log X, NaN: 0
@@ -66,6 +69,13 @@ def weighting_explorer(x_max: float = 100.0, alpha: float = 0.75, x_values=None,
         an evenly spaced sample of at most ``SAMPLE`` of them
     x_range : the x axis
     """
+    check_number(x_max, "weighting_explorer(x_max)", 0, low_open=True)
+    check_number(alpha, "weighting_explorer(alpha)", 0)
+    x_range = check_sequence(x_range, "weighting_explorer(x_range)", "a pair (low, high)")
+    if len(x_range) != 2 or not (check_number(x_range[0], "weighting_explorer(x_range) low")
+                                 < check_number(x_range[1], "weighting_explorer(x_range) high")):
+        raise ValueError(f"weighting_explorer(x_range): expected a pair (low, high) with low < "
+                         f"high, got {tuple(x_range)}")
     x = np.linspace(x_range[0], x_range[1], 251)                   # (251,) the curve's x
     counts = None if x_values is None else np.asarray(to_numpy(x_values), dtype=float).ravel()
     sampled = counts is not None and counts.size > SAMPLE
@@ -115,6 +125,9 @@ def glove_loss_curve(losses: Sequence[float] = (), epochs: int | None = None,
                      title: str = "GloVe loss J / nnz per epoch") -> FigureBox:
     """The loss per epoch; pass ``box.callback`` as ``fit_glove(..., callback=box.callback)``
     to watch it fall while training (the figure updates in place)."""
+    losses = check_sequence(losses, "glove_loss_curve(losses)", "a list of losses")
+    if epochs is not None:
+        epochs = check_int(epochs, "glove_loss_curve(epochs)", 1)
     fig = go.FigureWidget(go.Scatter(x=[], y=[], mode="lines+markers", name="J / nnz",
                                      line=dict(color=COLOURS[0])))
     styled(fig, title, xaxis_title="epoch", yaxis_title="mean f(X) (w·w̃ + b + b̃ - log X)²")

@@ -21,8 +21,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_instance, check_int, check_str
 from seqlab.backend import to_numpy
-from seqlab.transformer.trace import trace_backward, trace_forward
+from seqlab.transformer.tasks import TaskModel
+from seqlab.transformer.trace import TransformerTrace, trace_backward, trace_forward
 from seqlab.viz.plots import COLOURS, TEMPLATE
 from seqlab.viz.step_through import BLOCK_COLOURS, prepare_text
 from seqlab.viz.widgets import FigureBox
@@ -37,6 +39,8 @@ def _norm(a) -> float:
 def gradient_norms(trace) -> list[tuple[str, str, float]]:
     """(stage key, short label, ‖∂J/∂ the stage's last tensor with a gradient‖) per stage that
     has one, in pipeline order (all heads together for per-head stages)."""
+    check_instance(trace, TransformerTrace, "gradient_norms(trace)",
+                   "a TransformerTrace (trace_backward)")
     out = []
     for s in trace.stages:
         grads = [p.grad for p in s.panels if p.grad is not None]
@@ -49,6 +53,11 @@ def residual_split(trace) -> list[dict]:
     """Per residual sub-layer, in forward order: {"name", "identity": ‖∂J/∂(x + Sublayer(x))‖
     (the identity path), "sublayer": ‖∂J/∂x through the sub-layer‖, "enc": ‖∂J/∂enc‖ (a
     cross-attention; else 0)}."""
+    check_instance(trace, TransformerTrace, "residual_split(trace)",
+                   "a TransformerTrace (trace_backward)")
+    if trace.flows is None:
+        raise ValueError("residual_split(trace): expected a trace from trace_backward (with the "
+                         "gradients' flows), got one from trace_forward (flows None)")
     out = []
     for side in ("enc", "dec"):
         for layer, subs in enumerate(trace.flows[side]):
@@ -132,6 +141,9 @@ def gradient_flow_view(task, text: str, position: int = 0) -> FigureBox:
     """The widget: an output-position slider (first control), an attention picker for ∂J/∂α,
     a text box. ``box.update(position=..., which=..., text=...)`` does what the controls do;
     ``box.timings`` lists the seconds per update."""
+    check_instance(task, TaskModel, "gradient_flow_view(task)", "a TaskModel (TaskModel.load)")
+    check_str(text, "gradient_flow_view(text)")
+    position = check_int(position, "gradient_flow_view(position)", 0)
     n_heads, L = task.model.config.n_heads, task.model.config.n_layers
     choices = attention_choices(L)
     state = {"text": text, "position": position, "which": choices[-1][1], "syncing": False}

@@ -15,16 +15,20 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
+from seqlab._validate import check_dict, check_instance, lookup
 from seqlab.backend import to_numpy
 from seqlab.lm import next_token_probs, sample
+from seqlab.lm.sampling import _check_model
 from seqlab.viz.plots import COLOURS, styled
 from seqlab.viz.widgets import FigureBox
+from seqlab.vocab import TokenVocab, Vocabulary
 
 __all__ = ["live_loss_curve", "sampling_explorer", "token_logprob_bars", "vocab_labels"]
 
 
 def vocab_labels(vocab) -> list[str]:
     """Printable labels of a vocabulary's tokens (space, newline and tab made visible)."""
+    check_instance(vocab, (Vocabulary, TokenVocab), "vocab_labels(vocab)")
     shown = {" ": "␣", "\n": "⏎", "\t": "⇥"}
     return [shown.get(t, t) for t in vocab.itos]
 
@@ -36,6 +40,8 @@ def live_loss_curve(baselines: Mapping[str, float] | None = None, history=None,
     Traces: 0 the training loss (running mean of 20 steps), 1 the validation loss, then one
     dashed horizontal line per baseline (e.g. {"unigram": 2.81, "bigram": 2.36}).
     """
+    if baselines is not None:
+        check_dict(baselines, "live_loss_curve(baselines)", "a dict name -> loss")
     fig = go.FigureWidget()
     fig.add_trace(go.Scatter(x=[], y=[], name="train (mean of 20 steps)", mode="lines",
                              line=dict(color=COLOURS[0])))
@@ -73,6 +79,7 @@ def sampling_explorer(model, prefix: str = "", temperature: float = 1.0, n: int 
     the sampled texts; the bar chart shows the distribution the first sampled token is drawn
     from. ``box.update(temperature=..., top_k=..., prefix=...)`` does what the controls do.
     """
+    _check_model(model, "sampling_explorer")
     labels = vocab_labels(model.vocab)
     fig = go.FigureWidget(go.Bar(x=labels, y=np.zeros(len(labels)), marker_color=COLOURS[0]))
     styled(fig, "", height=320, yaxis=dict(range=[0, 1.05], title="probability"),
@@ -120,9 +127,12 @@ def token_logprob_bars(tokens_by_label: Mapping[str, Sequence[str]],
     tokens_by_label : label -> the text's tokens, ``<EOS>`` last
     log_probs : label -> array (T_y,), from ``seqlab.lm.token_log_probs``
     """
+    check_dict(tokens_by_label, "token_logprob_bars(tokens_by_label)", "a dict label -> tokens")
+    check_dict(log_probs, "token_logprob_bars(log_probs)", "a dict label -> array (T_y,)")
     fig = go.Figure()
     for i, (label, tokens) in enumerate(tokens_by_label.items()):
-        lp = np.asarray(to_numpy(log_probs[label]), dtype=float).ravel()
+        lp = lookup(log_probs, label, "token_logprob_bars(log_probs)", "label")
+        lp = np.asarray(to_numpy(lp), dtype=float).ravel()
         if lp.shape[0] != len(tokens):
             raise ValueError(f"token_logprob_bars(log_probs[{label!r}]): expected "
                              f"{len(tokens)} values, one per token, got {lp.shape[0]}")

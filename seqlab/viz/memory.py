@@ -26,8 +26,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import (
+    as_array,
+    check_dict,
+    check_instance,
+    check_int,
+    check_sequence,
+    check_str,
+)
 from seqlab.lm.connectivity import MemoryStats, connectivity
-from seqlab.rnn.inspect import load_gate_model
+from seqlab.rnn.inspect import GateModel, load_gate_model
 from seqlab.viz.plots import COLOURS, TEMPLATE, colour_image, png_data_uri, visible
 from seqlab.viz.widgets import FigureBox, text_pickers
 
@@ -65,6 +73,13 @@ class MemoryTrace:
 def memory_trace(models: dict, text: str, max_chars: int = MAX_CHARS) -> MemoryTrace:
     """Every model's connectivity map on ``text`` (2..max_chars characters, read from zero
     states; characters outside a model's vocabulary read as spaces)."""
+    check_dict(models, "memory_trace(models)", "a dict name -> GateModel (load_memory_models)")
+    if not models:
+        raise ValueError("memory_trace(models): expected at least one model, got an empty dict")
+    for name, model in models.items():
+        check_instance(model, GateModel, f"memory_trace(models[{name!r}])",
+                       "a GateModel (load_memory_models)")
+    check_str(text, "memory_trace(text)")
     if isinstance(text, str) and len(text) == 1:
         raise ValueError("memory_trace(text): expected at least 2 characters (one to read, one "
                          "to predict), got 1")
@@ -76,8 +91,24 @@ def memory_trace(models: dict, text: str, max_chars: int = MAX_CHARS) -> MemoryT
     return MemoryTrace(shown, maps, replaced)
 
 
+def _check_G(G, fname: str) -> np.ndarray:
+    """A connectivity map: a square real array (T, T)."""
+    G = as_array(G, f"{fname}(G)", ndim=2, symbols="(T, T)")
+    if G.shape[0] != G.shape[1]:
+        raise ValueError(f"{fname}(G): expected a square map (T, T), got shape {G.shape}")
+    return G
+
+
+def _check_trace(trace, t, fname: str) -> int:
+    """A MemoryTrace and one of its predictions, 0 <= t < T."""
+    check_instance(trace, MemoryTrace, f"{fname}(trace)", "a MemoryTrace (memory_trace)")
+    return check_int(t, f"{fname}(t) (a prediction)", 0, trace.T - 1)
+
+
 def relative_row(G: np.ndarray, t: int) -> np.ndarray:
     """Row t of G over the inputs 0..t, divided by its largest entry: (t + 1,) in [0, 1]."""
+    G = _check_G(G, "relative_row")
+    t = check_int(t, "relative_row(t)", 0, G.shape[0] - 1)
     row = G[t, :t + 1]
     return row / max(float(row.max()), 1e-300)
 
@@ -90,6 +121,16 @@ def _shade(w: float) -> float:
 def coloured_text(text: str, weights: np.ndarray, colour: str) -> str:
     """HTML: ``text[:len(weights)]`` shaded by ``weights`` (log scale), then the predicted
     character boxed, then the rest in grey."""
+    check_str(text, "coloured_text(text)")
+    weights = as_array(weights, "coloured_text(weights)", ndim=1, symbols="(t + 1,)")
+    if len(weights) >= len(text):
+        raise ValueError(f"coloured_text(weights): expected fewer weights than the "
+                         f"{len(text)} characters (the next one is the predicted one), got "
+                         f"{len(weights)}")
+    check_str(colour, "coloured_text(colour)")
+    if len(colour) != 7 or colour[0] != "#" or any(c not in "0123456789abcdefABCDEF"
+                                                    for c in colour[1:]):
+        raise ValueError(f"coloured_text(colour): expected a colour '#rrggbb', got {colour!r}")
     rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
     parts = []
     for ch, w in zip(text, weights, strict=False):
@@ -106,6 +147,7 @@ def coloured_text(text: str, weights: np.ndarray, colour: str) -> str:
 
 def influence_html(trace: MemoryTrace, t: int) -> str:
     """The models side by side: the text shaded by what prediction t leans on."""
+    t = _check_trace(trace, t, "influence_html")
     target = visible(trace.text[t + 1])
     cols = []
     for i, (name, (G, log_prob)) in enumerate(trace.maps.items()):
@@ -125,6 +167,7 @@ def influence_html(trace: MemoryTrace, t: int) -> str:
 def influence_figure(trace: MemoryTrace, t: int = 0) -> go.Figure:
     """Row t as curves over the distance d back from the predicted character (d = 1: the
     character just read): trace i is model i's relative influence, log y."""
+    t = _check_trace(trace, t, "influence_figure")
     fig = go.Figure([go.Scatter(name=name, mode="lines+markers", marker=dict(size=4),
                                 line=dict(color=COLOURS[i]))
                      for i, name in enumerate(trace.maps)])
@@ -156,6 +199,7 @@ def connectivity_heatmaps(trace: MemoryTrace, t: int = 0) -> go.Figure:
     diagonal, where G = 0) to dark blue (100%); trace i is model i's image, the last trace
     carries the colour bar, layout shape i marks row t on image i. Images, not heatmaps: a
     slider move redraws them with the marker, and plotly.js draws an image 2-3x faster."""
+    t = _check_trace(trace, t, "connectivity_heatmaps")
     names = list(trace.maps)
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=names, horizontal_spacing=0.04)
     for i, name in enumerate(names):
@@ -180,6 +224,7 @@ def connectivity_heatmaps(trace: MemoryTrace, t: int = 0) -> go.Figure:
 
 def log_relative_map(G: np.ndarray) -> np.ndarray:
     """log10 of each row of G divided by its largest entry, clipped at -DECADES: (T, T)."""
+    G = _check_G(G, "log_relative_map")
     rel = G / np.maximum(G.max(axis=1, keepdims=True), 1e-300)  # 0 above the diagonal
     return np.log10(np.maximum(rel, 10.0 ** -DECADES))
 
@@ -200,6 +245,7 @@ def _mark_row(fig, t: int) -> None:
 def decay_figure(stats: dict) -> go.Figure:
     """Median relative influence over distance (lines) with the band between the 25th and 75th
     percentiles of the texts, per model: trace 2i is model i's band, 2i + 1 its median."""
+    check_dict(stats, "decay_figure(stats)", "a dict model name -> MemoryStats")
     fig = go.Figure()
     for i, (name, s) in enumerate(stats.items()):
         if not isinstance(s, MemoryStats):
@@ -232,6 +278,9 @@ def memory_explorer(models: dict | None = None, texts=EXAMPLES, t: int | None = 
     ``box.text`` the HTML of :func:`influence_html`. ``box.update(t=..., text=...)`` does what the
     controls do (t: the prediction, 0..T-1); ``box.timings`` lists the seconds each took.
     """
+    if models is not None:
+        check_dict(models, "memory_explorer(models)", "a dict name -> GateModel")
+    texts = check_sequence(texts, "memory_explorer(texts)", "a list of texts", empty=False)
     models = models or load_memory_models()
     cache: dict = {}
 

@@ -13,8 +13,10 @@ import plotly.graph_objects as go
 from IPython.display import Audio
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_dict, check_instance, check_int, check_sequence
 from seqlab.backend import to_numpy
 from seqlab.data.music import REST, as_melody, midi_to_name
+from seqlab.lm.train import History
 from seqlab.viz.plots import COLOURS, styled
 
 __all__ = ["audio", "compare_histograms", "loss_curves", "piano_roll"]
@@ -52,6 +54,8 @@ def piano_roll(melodies: Mapping[str, tuple] | tuple, title: str = "",
         numbers, with None between notes; rests are gaps.
     """
     if not isinstance(melodies, Mapping):
+        check_sequence(melodies, "piano_roll(melodies)",
+                       "a dict name -> (pitch, duration) or one (pitch, duration) pair")
         melodies = {"melody": melodies}
     if not melodies:
         raise ValueError("piano_roll(melodies): expected at least one melody, got none")
@@ -86,6 +90,7 @@ def compare_histograms(categories: Sequence, series: Mapping[str, object], title
     categories : k labels (numbers or strings) for the x axis
     series : mapping name -> array (k,), e.g. {"Bach": p_real, "LSTM": p_generated}
     """
+    check_dict(series, "compare_histograms(series)", "a dict name -> array (k,)")
     fig = go.Figure()
     for i, (name, values) in enumerate(series.items()):
         v = np.asarray(to_numpy(values), dtype=float).ravel()
@@ -113,6 +118,8 @@ def loss_curves(history, baselines: Mapping[str, float] | None = None, title: st
     fig : data[0] raw training loss, data[1] its running mean, data[2] validation loss (when
         measured), then one trace per baseline.
     """
+    check_instance(history, History, "loss_curves(history)", "a History (seqlab.lm.train)")
+    span = check_int(span, "loss_curves(span)", 1)
     steps = np.asarray(history.step)
     if steps.size == 0 or len(history.train_loss) != steps.size:
         raise ValueError(f"loss_curves(history): expected a trained history with one loss per "
@@ -141,6 +148,7 @@ def audio(wave, sample_rate: int) -> Audio:
     The wave is embedded as 16-bit WAV without rescaling (``normalize=False``): quiet stays
     quiet, and a few seconds at 8 kHz add about 20 KB per second to the notebook.
     """
+    sample_rate = check_int(sample_rate, "audio(sample_rate)", 1)
     w = np.asarray(to_numpy(wave), dtype=np.float64)
     if w.ndim != 1 or w.size == 0 or np.abs(w).max() > 1:
         raise ValueError(f"audio(wave): expected a non-empty 1-D wave within [-1, 1], got shape "

@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale, unlabel_rgb
 
+from seqlab._validate import as_array, check_dict, check_sequence
 from seqlab.backend import to_numpy
 
 TEMPLATE = "plotly_white"
@@ -45,7 +46,8 @@ def activation_curves(z, curves: Mapping[str, object], title: str = "",
     curves : mapping name -> array (n,), in legend order
     dashed : names drawn dashed (derivatives, say)
     """
-    z = np.asarray(to_numpy(z)).ravel()
+    z = np.asarray(to_numpy(as_array(z, "activation_curves(z)", "real", symbols="(n,)"))).ravel()
+    check_dict(curves, "activation_curves(curves)", "a dict of name -> array (n,)")
     fig = go.Figure()
     for i, (name, y) in enumerate(curves.items()):
         y = np.asarray(to_numpy(y)).ravel()
@@ -67,7 +69,9 @@ def probability_bars(labels: Sequence[str], probs, title: str = "",
     labels : n class names
     probs : array (n,) or (n, 1), non-negative
     """
-    p = np.asarray(to_numpy(probs), dtype=float).ravel()
+    labels = check_sequence(labels, "probability_bars(labels)", "a list of labels")
+    p = np.asarray(to_numpy(as_array(probs, "probability_bars(probs)", symbols="(n,)")),
+                   dtype=float).ravel()
     if p.shape[0] != len(labels):
         raise ValueError(f"probability_bars(probs): expected {len(labels)} values (one per "
                          f"label), got shape {np.shape(to_numpy(probs))}")

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from seqlab._validate import as_array, check_dict
 from seqlab.backend import to_numpy
 from seqlab.viz.plots import COLOURS, styled
 
@@ -24,7 +25,8 @@ def hidden_state_heatmap(a, labels: Sequence[str] | None = None, example: int = 
     labels : T_x names for the steps (the words read), or None for "t = 1 .. T_x"
     example : int, the column of the batch to show
     """
-    a = np.asarray(to_numpy(a), dtype=float)
+    a = np.asarray(to_numpy(as_array(a, "hidden_state_heatmap(a)", symbols="(n_a, m, T_x)")),
+                   dtype=float)
     if a.ndim != 3:
         raise ValueError(f"hidden_state_heatmap(a): expected shape (n_a, m, T_x), got "
                          f"{a.shape}")
@@ -57,9 +59,14 @@ def norm_curves(curves: Mapping[str, object], title: str = "", y_title: str = "n
     log : bool, a logarithmic y axis (non-positive values are not drawn)
     dashed : names drawn dashed
     """
+    check_dict(curves, "norm_curves(curves)", "a dict of name -> array (T,)")
     fig = go.Figure()
     for i, (name, y) in enumerate(curves.items()):
-        y = np.asarray(to_numpy(y), dtype=float).ravel()
+        where = f"norm_curves(curves[{name!r}])"
+        y = np.asarray(to_numpy(as_array(y, where, ndim=1, symbols="(T,)")), dtype=float)
+        if log and (y < 0).any():
+            raise ValueError(f"{where}: expected norms >= 0 on a log axis, got "
+                             f"{y[y < 0][:3].tolist()} (pass log=False)")
         fig.add_trace(go.Scatter(x=np.arange(1, y.size + 1), y=y, name=name,
                                  mode="lines+markers", marker=dict(size=4),
                                  line=dict(color=COLOURS[i % len(COLOURS)],

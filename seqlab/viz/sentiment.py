@@ -16,6 +16,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import (
+    as_array,
+    check_callable,
+    check_dict,
+    check_int,
+    check_sequence,
+)
 from seqlab.backend import to_numpy
 from seqlab.viz.plots import COLOURS, styled
 from seqlab.viz.widgets import FigureBox
@@ -23,7 +30,7 @@ from seqlab.viz.widgets import FigureBox
 
 def confusion_heatmap(C, classes: Sequence[str], title: str = "") -> go.Figure:
     """Heatmap of C[i, j] (true class i predicted as j); colour = share of row i, text = count."""
-    C = np.asarray(to_numpy(C))
+    C = np.asarray(to_numpy(as_array(C, "confusion_heatmap(C)", "real", symbols="(k, k)")))
     if C.ndim != 2 or C.shape != (len(classes), len(classes)):
         raise ValueError(f"confusion_heatmap(C): expected ({len(classes)}, {len(classes)}), "
                          f"one row and column per class, got {C.shape}")
@@ -44,6 +51,7 @@ def negation_figure(correct: dict, negated, title: str = "") -> go.Figure:
     correct : model name -> bool array (n,), True where that model is right
     negated : bool array (n,), True for the sentences with a negation
     """
+    check_dict(correct, "negation_figure(correct)", "a dict model name -> bool array (n,)")
     negated = np.asarray(to_numpy(negated), dtype=bool)
     groups = {"all": np.ones_like(negated), "without negation": ~negated, "negated": negated}
     fig = go.Figure()
@@ -63,7 +71,8 @@ def negation_figure(correct: dict, negated, title: str = "") -> go.Figure:
 def word_contribution_bars(tokens: Sequence[str], contributions, bias: float = 0.0,
                            title: str = "") -> go.Figure:
     """Bars of each word's term in V1's score z_pos - z_neg (green: towards positive)."""
-    c = np.asarray(to_numpy(contributions), dtype=float).ravel()
+    c = np.asarray(to_numpy(as_array(contributions, "word_contribution_bars(contributions)",
+                                     symbols="(n,)")), dtype=float).ravel()
     if len(c) != len(tokens):
         raise ValueError(f"word_contribution_bars(contributions): expected {len(tokens)} "
                          f"values, one per token, got {len(c)}")
@@ -89,8 +98,10 @@ def sentiment_explorer(analyse: Callable[[str], dict], classes: Sequence[str],
     classes : class names, one per probability
     examples : sentences the slider walks through
     """
-    if not examples:
-        raise ValueError("sentiment_explorer(examples): expected at least one sentence")
+    check_callable(analyse, "sentiment_explorer(analyse)", "a callable text -> dict")
+    examples = check_sequence(examples, "sentiment_explorer(examples)", "a list of sentences",
+                              empty=False)
+    start = check_int(start, "sentiment_explorer(start)", 0, len(examples) - 1)
     fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.4, 0.6],
                                         subplot_titles=("class probabilities",
                                                         "V1: each word's term (z_pos - z_neg)")))

@@ -16,11 +16,16 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
+from seqlab._validate import check_bool, check_str, got
+
 
 class Source:
     """Source code that renders as highlighted HTML in Jupyter and as plain text elsewhere."""
 
     def __init__(self, code: str, title: str = "", collapsed: bool = False):
+        check_str(code, "Source(code)", empty=True)
+        check_str(title, "Source(title)", empty=True)
+        check_bool(collapsed, "Source(collapsed)")
         self.code, self.title, self.collapsed = code, title, collapsed
 
     def __repr__(self) -> str:
@@ -41,6 +46,9 @@ def show_source(obj: Callable | type, title: str | None = None,
 
     ``collapsed=True`` hides it behind a click in HTML front ends (used by ``reveal``).
     """
+    if not (callable(obj) or inspect.ismodule(obj)):
+        raise TypeError(f"show_source(obj): expected a function, class or module, got "
+                        f"{got(obj)}")
     name = f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}".strip(".")
     return Source(inspect.getsource(obj).rstrip() + "\n", title if title is not None else name,
                   collapsed)

@@ -24,8 +24,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import check_bool, check_instance, check_int, check_str
 from seqlab.backend import to_numpy
-from seqlab.transformer.trace import trace_backward, trace_forward
+from seqlab.transformer.tasks import TaskModel
+from seqlab.transformer.trace import Stage, trace_backward, trace_forward
 from seqlab.viz.plots import TEMPLATE, visible
 from seqlab.viz.source import source_lines_html
 from seqlab.viz.widgets import FigureBox
@@ -44,6 +46,8 @@ DIM_LABELS = {"d_model": "feature", "d_k": "feature of the head", "d_ff": "hidde
 def prepare_text(task, text: str) -> dict:
     """The source, the model's greedy answer and the decoder input for a typed text, with the
     labels of every axis: {"src", "tgt_in", "answer", "labels": {axis: [str]}}."""
+    check_instance(task, TaskModel, "prepare_text(task)", "a TaskModel (TaskModel.load)")
+    check_str(text, "prepare_text(text)")
     tokens = task.tokens(text)
     answer = task.greedy([tokens])[0]
     src, tgt_in, _ = task.batch([tokens], [answer])                 # (1, T_x), (1, T_y)
@@ -59,6 +63,10 @@ def prepare_text(task, text: str) -> dict:
 def stage_panels(stage, head: int, backward: bool) -> list[dict]:
     """The heatmaps of one stage as plain dicts: title, z (rows, cols), rows/cols axis names,
     colour kind ("real", "grad", "prob", "mask", "onehot", "none") and the tensor's shape."""
+    check_instance(stage, Stage, "stage_panels(stage)", "a Stage of a TransformerTrace")
+    check_bool(backward, "stage_panels(backward)")
+    heads = [np.shape(p.value)[0] for p in stage.panels if np.ndim(p.value) == 3]
+    head = check_int(head, "stage_panels(head)", 0, heads[0] - 1 if heads else None)
     out = []
     for p in stage.panels:
         value = np.asarray(to_numpy(p.value))
@@ -219,6 +227,10 @@ def transformer_stepper(task, text: str, stage: int = 0, head: int = 0) -> Figur
     """The step-through widget (module docstring). ``box.update(stage=..., head=...,
     view="forward" | "backward", position=..., text=...)`` does what the controls do;
     ``box.timings`` lists the seconds of each update, ``box.state`` holds the traces."""
+    check_instance(task, TaskModel, "transformer_stepper(task)", "a TaskModel (TaskModel.load)")
+    check_str(text, "transformer_stepper(text)")
+    stage = check_int(stage, "transformer_stepper(stage)", 0)
+    head = check_int(head, "transformer_stepper(head)", 0)
     state = {"text": text, "stage": stage, "head": head, "view": "forward", "position": 0,
              "syncing": False}
     traces: dict = {}

@@ -20,6 +20,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import (
+    MissingKeyError,
+    as_array,
+    check_dict,
+    check_int,
+    check_sequence,
+    check_token_lists,
+)
 from seqlab.backend import to_numpy
 from seqlab.viz.plots import COLOURS, styled
 from seqlab.viz.widgets import FigureBox
@@ -51,6 +59,14 @@ def load_long_range_results(path=None) -> dict:
                 "seconds_total": float(f["seconds_total"])}
 
 
+def _need(mapping: Mapping, keys: Sequence[str], where: str) -> None:
+    """MissingKeyError unless every key is in ``mapping``."""
+    missing = [k for k in keys if k not in mapping]
+    if missing:
+        raise MissingKeyError(f"{where}: expected keys {list(keys)}, got {list(mapping)} "
+                              f"(missing {missing})")
+
+
 def accuracy_vs_gap_figure(results: Mapping, title: str = "") -> go.Figure:
     """Held-out accuracy against the gap: per cell kind the band from the worst to the best seed
     (filled), the mean over seeds (line) and every seed (dots), with chance (50 %) dashed.
@@ -66,6 +82,8 @@ def accuracy_vs_gap_figure(results: Mapping, title: str = "") -> go.Figure:
     back), drawn first so the lines lie on top; data[K + 2k] its mean (G,); data[K + 2k + 1]
     its seeds (G·S,)
     """
+    check_dict(results, "accuracy_vs_gap_figure(results)", "a dict of gap-sweep results")
+    _need(results, ("kinds", "gaps", "accuracy"), "accuracy_vs_gap_figure(results)")
     kinds, gaps = list(results["kinds"]), np.asarray(results["gaps"])
     acc = np.asarray(results["accuracy"], dtype=float)
     if acc.ndim != 3 or acc.shape[:2] != (len(kinds), len(gaps)):
@@ -112,12 +130,11 @@ def tagging_comparison_figure(scores: Mapping[str, Mapping[str, float]],
     scores : model name -> {"overall": float, "ambiguous": float, "other": float}
     """
     groups = {"overall": "all words", "ambiguous": "ambiguous words", "other": "other words"}
+    check_dict(scores, "tagging_comparison_figure(scores)", "a dict model name -> scores")
     fig = go.Figure()
     for i, (name, s) in enumerate(scores.items()):
-        missing = set(groups) - set(s)
-        if missing:
-            raise ValueError(f"tagging_comparison_figure(scores[{name!r}]): missing "
-                             f"{sorted(missing)}")
+        check_dict(s, f"tagging_comparison_figure(scores[{name!r}])", "a dict of accuracies")
+        _need(s, list(groups), f"tagging_comparison_figure(scores[{name!r}])")
         y = [float(s[g]) for g in groups]
         fig.add_trace(go.Bar(x=list(groups.values()), y=y, name=name,
                              marker_color=COLOURS[i % len(COLOURS)],
@@ -137,6 +154,21 @@ def _heatmap(words, rows: Mapping[str, object], showscale: bool = True) -> go.He
                       hovertemplate="%{y}<br>%{customdata}: P(name) = %{z:.3f}<extra></extra>")
 
 
+def _check_probs(sentences, probs, fname: str) -> None:
+    """probs: model name -> one array (>= T_i,) of P(name) per sentence."""
+    check_dict(probs, f"{fname}(probs)", "a dict model name -> arrays, one per sentence")
+    for name, ps in probs.items():
+        ps = check_sequence(ps, f"{fname}(probs[{name!r}])", "a list of arrays")
+        if len(ps) != len(sentences):
+            raise ValueError(f"{fname}(probs[{name!r}]): expected {len(sentences)} arrays, one "
+                             f"per sentence, got {len(ps)}")
+        for i, (p, words) in enumerate(zip(ps, sentences, strict=True)):
+            p = as_array(p, f"{fname}(probs[{name!r}][{i}])", ndim=1, symbols="(T_i,)")
+            if p.shape[0] < len(words):
+                raise ValueError(f"{fname}(probs[{name!r}][{i}]): expected at least "
+                                 f"{len(words)} values, one per word, got {p.shape[0]}")
+
+
 def name_probability_figure(sentences: Sequence[Sequence[str]],
                             probs: Mapping[str, Sequence], title: str = "") -> go.Figure:
     """P(name) for every word of some sentences, one heatmap row per model.
@@ -146,10 +178,8 @@ def name_probability_figure(sentences: Sequence[Sequence[str]],
     sentences : n sentences, each a list of T_i words
     probs : model name -> n arrays (≥ T_i,), P(name) per word of each sentence
     """
-    for name, ps in probs.items():
-        if len(ps) != len(sentences):
-            raise ValueError(f"name_probability_figure(probs[{name!r}]): expected "
-                             f"{len(sentences)} arrays, one per sentence, got {len(ps)}")
+    sentences = check_token_lists(sentences, "name_probability_figure(sentences)", empty=False)
+    _check_probs(sentences, probs, "name_probability_figure")
     row_px = 70 + 30 * len(probs)                     # one sentence, its title and its words
     height = 90 + len(sentences) * row_px
     fig = make_subplots(rows=len(sentences), cols=1, vertical_spacing=70 / height,
@@ -174,6 +204,8 @@ def tagging_explorer(sentences: Sequence[Sequence[str]], probs: Mapping[str, Seq
     sentences : n sentences, each a list of words
     probs : model name -> n arrays, P(name) per word (as for :func:`name_probability_figure`)
     """
+    sentences = check_token_lists(sentences, "tagging_explorer(sentences)", empty=False)
+    _check_probs(sentences, probs, "tagging_explorer")
     if not 0 <= index < len(sentences):
         raise ValueError(f"tagging_explorer(index): expected 0 <= index < {len(sentences)}, "
                          f"got {index}")
@@ -217,6 +249,11 @@ def layer_states_figure(states: Sequence, words: Sequence[str], example: int = 0
     -------
     Figure: data[l] is layer l + 1's heatmap (n_dir·n_a, T_x), the top layer drawn on top
     """
+    states = check_sequence(states, "layer_states_figure(states)",
+                            "a list of arrays (n_dir·n_a, m, T_x), one per layer", empty=False)
+    states = [as_array(a, f"layer_states_figure(states[{l}])", ndim=3,
+                       symbols="(n_dir·n_a, m, T_x)") for l, a in enumerate(states)]
+    example = check_int(example, "layer_states_figure(example)", 0, states[0].shape[1] - 1)
     arrays = [np.asarray(to_numpy(a), dtype=float)[:, example, :] for a in states]
     L = len(arrays)
     titles = list(titles) if titles is not None else [f"layer {l}: a^[{l}]"

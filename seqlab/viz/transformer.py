@@ -25,7 +25,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import as_array, check_instance, check_int
 from seqlab.backend import to_numpy
+from seqlab.transformer import Transformer
 from seqlab.transformer.masks import decoder_mask, look_ahead_mask, padding_mask
 from seqlab.transformer.positional import positional_encoding
 from seqlab.viz.plots import TEMPLATE
@@ -41,9 +43,21 @@ def position_similarity(pe, position: int):
     return pe @ pe[position]
 
 
+def _check_pe(positions, d_model, position, fname: str) -> tuple[int, int, int]:
+    """positions >= 1, an even d_model >= 2, 0 <= position < positions."""
+    positions = check_int(positions, f"{fname}(positions)", 1)
+    d_model = check_int(d_model, f"{fname}(d_model)", 2)
+    if d_model % 2:
+        raise ValueError(f"{fname}(d_model): expected an even d_model (sin and cos pairs), got "
+                         f"{d_model}")
+    return positions, d_model, check_int(position, f"{fname}(position)", 0, positions - 1)
+
+
 def positional_encoding_figure(positions: int = 50, d_model: int = 64, position: int = 10
                                ) -> go.Figure:
     """Heatmap of PE (rows: positions) with the chosen row marked, and its similarity curve."""
+    positions, d_model, position = _check_pe(positions, d_model, position,
+                                             "positional_encoding_figure")
     pe = np.asarray(to_numpy(positional_encoding(positions, d_model)))[0]   # (positions, d)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], horizontal_spacing=0.1,
                         subplot_titles=("PE: position × feature", "PE(p)·PE(q) for every q"))
@@ -72,10 +86,13 @@ def positional_encoding_explorer(positions: int = 50, d_model: int = 64, positio
     ``box.update(position=..., d_model=...)`` does what the controls do; ``box.timings`` lists
     the seconds each update took.
     """
+    positions, d_model, position = _check_pe(positions, d_model, position,
+                                             "positional_encoding_explorer")
     fig = go.FigureWidget(positional_encoding_figure(positions, d_model, position))
     slider = widgets.IntSlider(value=position, min=0, max=positions - 1, description="position p",
                                continuous_update=True, layout=widgets.Layout(width="520px"))
-    picker = widgets.Dropdown(options=[16, 32, 64, 128], value=d_model, description="d_model")
+    picker = widgets.Dropdown(options=sorted({16, 32, 64, 128, d_model}), value=d_model,
+                              description="d_model")          # the d_model asked for among them
     state = {"position": position, "d_model": d_model,
              "pe": np.asarray(to_numpy(positional_encoding(positions, d_model)))[0]}
     timings: list = []
@@ -142,7 +159,8 @@ def mask_figure(tokens, example: int = 0, pad_id: int = 0,
 def mask_visualizer(tokens, pad_id: int = 0, labels: Callable[[int], str] | None = None
                     ) -> FigureBox:
     """An example slider (first control) over :func:`mask_figure`."""
-    tok = np.asarray(to_numpy(tokens))
+    tok = np.asarray(to_numpy(as_array(tokens, "mask_visualizer(tokens)", "int", ndim=2,
+                                       symbols="(m, T) of token ids")))
     fig = go.FigureWidget(mask_figure(tok, 0, pad_id, labels))
     slider = widgets.IntSlider(value=0, min=0, max=tok.shape[0] - 1, description="example",
                                continuous_update=True)
@@ -174,6 +192,7 @@ def attention_trace(model, src, tgt_in) -> dict:
     dict: "encoder self-attention" (L, h, T_x, T_x), "decoder masked self-attention"
     (L, h, T_y, T_y), "cross-attention" (L, h, T_y, T_x)
     """
+    check_instance(model, Transformer, "attention_trace(model)")
     _, cache = model.forward(src, tgt_in)
     att = cache["attention"]
     return {KINDS[0]: np.stack([to_numpy(w)[0] for w in att["encoder"]]),
@@ -273,7 +292,8 @@ def _info(src_labels, tgt_labels) -> str:
 def attention_heatmap(weights, query_labels: Sequence[str], key_labels: Sequence[str],
                       title: str = "") -> go.Figure:
     """One attention map α (T_q, T_k) as a heatmap: rows attend to columns."""
-    w = np.asarray(to_numpy(weights), dtype=float)
+    w = np.asarray(to_numpy(as_array(weights, "attention_heatmap(weights)", symbols="(T_q, T_k)")),
+                   dtype=float)
     if w.shape != (len(query_labels), len(key_labels)):
         raise ValueError(f"attention_heatmap(weights): expected shape ({len(query_labels)}, "
                          f"{len(key_labels)}) for the labels, got {w.shape}")

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seqlab._validate import as_array, check_int, check_number
 from seqlab.backend import to_numpy
 from seqlab.data.speech import resample
 from seqlab.speech.trigger import chime_on_activate, detect, step_to_ms
@@ -30,6 +31,9 @@ def player(wave, rate: int = 16000, play_rate: int = 8000):
     inside the notebook)."""
     from IPython.display import Audio
 
+    wave = as_array(wave, "player(wave)", ndim=1, symbols="(samples,)")
+    rate = check_int(rate, "player(rate)", 1)
+    play_rate = check_int(play_rate, "player(play_rate)", 1)
     wav = resample(np.asarray(to_numpy(wave), np.float64), rate, play_rate)
     return Audio(wav, rate=play_rate, normalize=bool(np.abs(wav).max() > 0))
 
@@ -51,7 +55,8 @@ def trigger_figure(x, probs=None, labels=None, threshold: float = 0.5, true_ends
     threshold : float, drawn as a dashed line; detections are :func:`detect`'s
     true_ends_ms : end times of the real "activate"s (grey dotted lines)
     """
-    x = np.asarray(to_numpy(x), np.float32)
+    x = np.asarray(to_numpy(as_array(x, "trigger_figure(x)")), np.float32)
+    check_number(threshold, "trigger_figure(threshold)", 0, 1)
     if x.ndim != 2:
         raise ValueError(f"trigger_figure(x): expected features (n_mels, T_x), got {x.shape}")
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06,
@@ -91,7 +96,9 @@ def trigger_timeline(x, wave, probs, labels=None, threshold: float = 0.5, true_e
     detection markers in place); ``box.timings`` lists each update's seconds;
     ``box.state["detections_s"]`` the current detection times.
     """
-    probs = np.asarray(to_numpy(probs), float).ravel()
+    probs = np.asarray(to_numpy(as_array(probs, "trigger_timeline(probs)", ndim=1,
+                                         symbols="(T_y,)")), float)
+    check_number(threshold, "trigger_timeline(threshold)", 0, 1)
     fig = go.FigureWidget(trigger_figure(x, probs, labels, threshold, true_ends_ms, title))
     names = [tr.name for tr in fig.data]
     i_thr, i_det = names.index("threshold"), names.index("detections")

@@ -16,6 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.basedatatypes import Undefined
 
+from seqlab._validate import check_callable, check_instance, check_number, check_sequence
 from seqlab.about import under_grader
 from seqlab.backend import to_numpy
 from seqlab.functional import softmax
@@ -32,6 +33,10 @@ class FigureBox(widgets.VBox):
 
     def __init__(self, controls: Sequence[widgets.Widget], figure: go.FigureWidget,
                  update: Callable[..., None], below: Sequence[widgets.Widget] = (), **kwargs):
+        controls = check_sequence(controls, "FigureBox(controls)", "a list of widgets")
+        check_instance(figure, go.FigureWidget, "FigureBox(figure)",
+                       "a plotly FigureWidget (go.FigureWidget(fig))")
+        check_callable(update, "FigureBox(update)", "a callable update(**values)")
         super().__init__(children=[*controls, figure, *below], **kwargs)
         for child in self.children:
             if isinstance(child, go.FigureWidget):
@@ -124,6 +129,14 @@ def softmax_temperature_explorer(logits, labels: Sequence[str], tau: float = 1.0
     labels : n names
     tau : starting temperature
     """
+    check_number(tau, "softmax_temperature_explorer(tau)", 0, low_open=True)
+    tau_range = check_sequence(tau_range, "softmax_temperature_explorer(tau_range)",
+                               "a pair (low, high)")
+    if len(tau_range) != 2 or not (
+            0 < check_number(tau_range[0], "softmax_temperature_explorer(tau_range) low")
+            < check_number(tau_range[1], "softmax_temperature_explorer(tau_range) high")):
+        raise ValueError(f"softmax_temperature_explorer(tau_range): expected a pair (low, high) "
+                         f"with 0 < low < high, got {tuple(tau_range)}")
     z = np.asarray(to_numpy(logits), dtype=float).reshape(-1, 1)  # (n, 1): one column
     if z.shape[0] != len(labels):
         raise ValueError(f"softmax_temperature_explorer(logits): expected {len(labels)} "

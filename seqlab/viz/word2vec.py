@@ -23,6 +23,18 @@ import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 
+from seqlab._validate import (
+    MissingKeyError,
+    as_array,
+    check_dict,
+    check_instance,
+    check_int,
+    check_number,
+    check_sequence,
+    check_words,
+    lookup,
+    named_as,
+)
 from seqlab.embeddings.huffman import HuffmanTree, build_huffman
 from seqlab.embeddings.negative_sampling import noise_distribution
 from seqlab.viz.widgets import FigureBox
@@ -34,6 +46,8 @@ __all__ = ["huffman_explorer", "huffman_figure", "huffman_layout", "live_project
 
 def pca_axes(X: np.ndarray, k: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """(mean (d,), axes (d, k)): the top-k principal directions of the rows of X, by SVD."""
+    X = as_array(X, "pca_axes(X)", ndim=2, symbols="(n, d)")
+    k = check_int(k, "pca_axes(k)", 1, X.shape[1])
     mean = X.mean(axis=0)
     _, _, Vt = np.linalg.svd(X - mean, full_matrices=False)
     return mean, Vt[:k].T
@@ -44,11 +58,11 @@ def projection_recorder(words: Sequence[str], vocabulary: Sequence[str]):
 
     ``log`` is a dict with "progress" (list of floats) and "vectors" (list of (n, d) arrays).
     """
-    index = {w: i for i, w in enumerate(vocabulary)}
-    missing = [w for w in words if w not in index]
-    if missing:
-        raise ValueError(f"projection_recorder(words): not in the vocabulary: {missing}")
-    rows = np.array([index[w] for w in words])
+    words = check_words(words, "projection_recorder(words)")
+    index = {w: i for i, w in enumerate(check_sequence(vocabulary,
+                                                       "projection_recorder(vocabulary)"))}
+    rows = np.array([lookup(index, w, "projection_recorder(words)", "word of the vocabulary")
+                     for w in words], dtype=int)
     log: dict = {"words": list(words), "progress": [], "vectors": []}
 
     def callback(progress: float, W_in) -> None:
@@ -73,7 +87,8 @@ def live_projection(words: Sequence[str], vocabulary: Sequence[str],
     the vectors learn. ``box.recorded`` holds every snapshot (as :func:`projection_recorder` does),
     for :func:`training_animation` afterwards.
     """
-    record, log = projection_recorder(words, vocabulary)
+    with named_as({"projection_recorder(": "live_projection("}):
+        record, log = projection_recorder(words, vocabulary)
     fig = go.FigureWidget(go.Scatter(x=[0.0] * len(words), y=[0.0] * len(words),
                                      mode="markers+text", text=list(words),
                                      textposition="top center",
@@ -107,6 +122,13 @@ def live_projection(words: Sequence[str], vocabulary: Sequence[str],
 
 def training_animation(log: dict, groups: dict | None = None) -> go.Figure:
     """Animated 2-D PCA projection of the recorded words (one frame per snapshot)."""
+    check_dict(log, "training_animation(log)", "the log of projection_recorder")
+    if not all(k in log for k in ("words", "progress", "vectors")):
+        raise MissingKeyError(f"training_animation(log): expected the log of projection_recorder"
+                              f" (keys 'words', 'progress', 'vectors'), got keys {list(log)}")
+    if not log["vectors"]:
+        raise ValueError("training_animation(log): expected at least one recorded snapshot, "
+                         "got none (was the callback passed to train_word2vec?)")
     mean, axes = pca_axes(log["vectors"][-1])
     frames_xy = [(v - mean) @ axes for v in log["vectors"]]
     words = log["words"]
@@ -135,9 +157,21 @@ def training_animation(log: dict, groups: dict | None = None) -> go.Figure:
     return fig
 
 
+def _counts(words, counts, fname: str) -> np.ndarray:
+    """One count per word, as float64 (n,)."""
+    words = check_sequence(words, f"{fname}(words)", "a list of words", empty=False)
+    counts = np.asarray(as_array(counts, f"{fname}(counts)", ndim=1, symbols="(n,)"),
+                        dtype=np.float64)
+    if counts.shape != (len(words),):
+        raise ValueError(f"{fname}(counts): expected {len(words)} counts, one per word, got "
+                         f"{counts.shape[0]}")
+    return counts
+
+
 def noise_figure(words: Sequence[str], counts, exponent: float = 0.75) -> go.Figure:
     """Bars: P(w) ∝ f(w)^α for the given words, against the unigram and uniform levels."""
-    counts = np.asarray(counts, dtype=np.float64)
+    counts = _counts(words, counts, "noise_figure")
+    check_number(exponent, "noise_figure(exponent)", 0)
     p = noise_distribution(counts, exponent)
     fig = go.Figure([go.Bar(x=list(words), y=p, name=f"α = {exponent:.2f}"),
                      go.Scatter(x=list(words), y=counts / counts.sum(), mode="markers",
@@ -150,7 +184,8 @@ def noise_figure(words: Sequence[str], counts, exponent: float = 0.75) -> go.Fig
 
 def noise_explorer(words: Sequence[str], counts, exponent: float = 0.75) -> FigureBox:
     """A slider for α in [0, 1]: the distribution of :func:`noise_figure` updates in place."""
-    counts = np.asarray(counts, dtype=np.float64)
+    counts = _counts(words, counts, "noise_explorer")
+    check_number(exponent, "noise_explorer(exponent)", 0)
     fig = go.FigureWidget(noise_figure(words, counts, exponent))
     slider = widgets.FloatSlider(value=exponent, min=0.0, max=1.0, step=0.05,
                                  description="exponent α", continuous_update=True)
@@ -167,6 +202,7 @@ def noise_explorer(words: Sequence[str], counts, exponent: float = 0.75) -> Figu
 
 def huffman_layout(tree: HuffmanTree) -> tuple[np.ndarray, np.ndarray]:
     """(x, y) of every node id (leaves 0..V-1, inner V..2V-2): leaves in tree order, depth down."""
+    check_instance(tree, HuffmanTree, "huffman_layout(tree)", "a HuffmanTree (build_huffman)")
     V = tree.lengths.size
     x, y = np.zeros(2 * V - 1), np.zeros(2 * V - 1)
     order: list[int] = []
@@ -186,10 +222,22 @@ def huffman_layout(tree: HuffmanTree) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _check_leaves(words, word, V: int, fname: str) -> None:
+    """One word per leaf of the tree; ``word`` (if any) among them."""
+    words = check_sequence(words, f"{fname}(words)", "a list of words")
+    if len(words) != V:
+        raise ValueError(f"{fname}(words): expected {V} words, one per leaf of the tree, got "
+                         f"{len(words)}")
+    if word is not None and word not in words:
+        raise MissingKeyError(f"{fname}(word): expected one of the words, got {word!r}")
+
+
 def huffman_figure(tree: HuffmanTree, words: Sequence[str], word: str | None = None
                    ) -> go.Figure:
     """The Huffman tree (edges grey, leaves labelled) with ``word``'s root-to-leaf path in red."""
+    check_instance(tree, HuffmanTree, "huffman_figure(tree)", "a HuffmanTree (build_huffman)")
     V = tree.lengths.size
+    _check_leaves(words, word, V, "huffman_figure")
     x, y = huffman_layout(tree)
     ex, ey = [], []
     for n, (a, b) in enumerate(tree.children):
@@ -227,6 +275,12 @@ def _set_path(fig, tree, words, word, x, y) -> None:
 
 def huffman_explorer(words: Sequence[str], counts, word: str | None = None) -> FigureBox:
     """A dropdown of the words; the chosen word's path through the Huffman tree is highlighted."""
+    words = check_sequence(words, "huffman_explorer(words)", "a list of words", empty=False)
+    counts = as_array(counts, "huffman_explorer(counts)", "real", ndim=1, symbols="(V,)")
+    if counts.shape != (len(words),):
+        raise ValueError(f"huffman_explorer(counts): expected {len(words)} counts, one per "
+                         f"word, got {counts.shape[0]}")
+    _check_leaves(words, word, len(words), "huffman_explorer")
     tree = build_huffman(np.asarray(counts))
     word = word or words[0]
     fig = go.FigureWidget(huffman_figure(tree, words, word))

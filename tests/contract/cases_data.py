@@ -348,3 +348,8 @@ def register(reg: Registry) -> None:
     synthetic(reg)
     trigger_clips(reg)
     speech_data(reg)
+    from datetime import date
+    f = Fn(reg, "seqlab.data.dates.date_fields", dates.date_fields, date(1979, 5, 3), "medium")
+    f.bad("d: None", TYPE, "None", d=None)
+    f.bad("fmt: None", TYPE, "None", fmt=None)
+    f.bad("locale: unknown", VALUE, locale="xx_XX")

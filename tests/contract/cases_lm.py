@@ -252,3 +252,26 @@ def register(reg: Registry) -> None:
     scoring_fns(reg)
     training(reg)
     reg.no_input(P + "train.History", "a record of what train measured (lists, counts)")
+    connectivity(reg)
+
+
+def connectivity(reg: Registry) -> None:
+    from seqlab.lm import connectivity as cn
+    logits = np.random.default_rng(0).standard_normal((5, 2, 4))
+    f = Fn(reg, P + "connectivity.log_prob_upstream", cn.log_prob_upstream, logits,
+           np.array([[1, 2, 3, 4], [0, 1, 2, 3]]), np.array([3, 1]))
+    f.array("logits", "ndim", "none", "complex")
+    f.bad("y: an id = n_y", INDEX, y=np.array([[5, 2, 3, 4], [0, 1, 2, 3]]))
+    f.bad("y: floats", TYPE, y=np.zeros((2, 4)))
+    f.bad("t: T", INDEX, t=np.array([4, 1]))
+    f.bad("t: one per column too few", VALUE, t=np.array([3]))
+    f = Fn(reg, P + "connectivity.text_windows", cn.text_windows, np.arange(10), 2, 4)
+    f.bad("ids: None", TYPE, "None", ids=None)
+    f.bad("ids: floats", TYPE, ids=np.arange(10.0))
+    f.bad("ids: 2-D", VALUE, ids=np.arange(10)[None])
+    f.ints("k", low=1)
+    f.bad("length: longer than ids", VALUE, length=11)
+    f = Fn(reg, P + "connectivity.memory_stats", cn.memory_stats, np.ones((3, 5)), 4, 0.01)
+    f.array("profiles", "ndim", "none", "complex", "list")
+    f.bad("max_distance: above L", VALUE, max_distance=6)
+    f.number("floor", 0.0, 1.0, "0.1", None)

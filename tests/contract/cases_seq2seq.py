@@ -277,5 +277,25 @@ def register(reg: Registry) -> None:
     analysis(reg)
     attention(reg)
     vocab(reg)
+    alignment(reg)
     from tests.contract.cases_seq2seq_models import register as more
     more(reg)
+
+
+def alignment(reg: Registry) -> None:
+    from seqlab.seq2seq import alignment as al
+    p = "seqlab.seq2seq.alignment."
+    alpha = np.full((2, 4), 0.25)
+    spans = {"year": (0, 2), "day": (2, 4)}
+    f = Fn(reg, p + "alignment_score", al.alignment_score, [alpha], [spans], ["year", "day"])
+    f.bad("alphas: None", TYPE, "None", alphas=None)
+    f.bad("alphas: empty", VALUE, alphas=[])
+    f.bad("spans: one more", VALUE, spans=[spans, spans])
+    f.bad("alphas: 1-D", VALUE, alphas=[alpha[0]], arg="alphas")
+    f.bad("spans: a field missing", VALUE, "'day'", spans=[{"year": (0, 2)}], arg="spans")
+    f.bad("spans: past T_x", VALUE, spans=[{"year": (0, 2), "day": (2, 5)}], arg="spans")
+    f.bad("fields: no field", VALUE, fields=[None, None])
+    f = Fn(reg, p + "field_boxes", al.field_boxes, spans, ["year", "day"])
+    f.bad("spans: a field missing", KEY, "'day'", spans={"year": (0, 2)})
+    f.bad("spans: None", TYPE, "None", spans=None)
+    f.bad("fields: None", TYPE, "None", fields=None)

@@ -387,3 +387,5 @@ def register(reg: Registry) -> None:
     speech_views(reg)
     embedding_views(reg)
     rest(reg)
+    from tests.contract.cases_viz2 import register as more
+    more(reg)
