@@ -72,6 +72,7 @@ from seqlab._validate import (
     check_int,
     check_number,
     check_shape,
+    named_as,
 )
 from seqlab.backend import get_array_module, to_device, to_numpy
 from seqlab.functional import log_softmax, softmax
@@ -149,8 +150,9 @@ def input_gradients(net: RecurrentNetwork, x, y, t) -> InputGradients:
     if net.bidirectional:
         raise ValueError(f"{f}(net): expected a unidirectional network (a prediction that reads "
                          f"the future has no 'earlier' inputs), got a bidirectional one")
-    logits, cache = net.forward(x)
-    dz = log_prob_upstream(logits, y, t)                    # (2)   (n_y, m, T)
+    with named_as({"RecurrentNetwork.forward(x)": f"{f}(x)", "log_prob_upstream(": f"{f}("}):
+        logits, cache = net.forward(x)
+        dz = log_prob_upstream(logits, y, t)                # (2)   (n_y, m, T)
     xp = get_array_module(dz)
     cols = xp.arange(dz.shape[1])
     steps, y = (to_device(as_array(v, f"{f}({name})", "int"), xp) for name, v in (("t", t),
@@ -182,6 +184,7 @@ def connectivity(net: RecurrentNetwork, ids, blocks: int = 4, threads: int | Non
     Connectivity(G (T, T), log_prob (T,)): G[t, t'] = ‖∂ log ŷ<t>[y<t>] / ∂x<t'>‖, zero above
         the diagonal
     """
+    check_instance(net, RecurrentNetwork, "connectivity(net)")
     ids = as_array(ids, "connectivity(ids)", "int", ndim=1, symbols="(T + 1,)")
     T = check_int(int(ids.shape[0]) - 1, "connectivity(ids): the number of predictions, "
                   "len(ids) - 1,", 1)
@@ -191,7 +194,7 @@ def connectivity(net: RecurrentNetwork, ids, blocks: int = 4, threads: int | Non
     G, log_prob = xp.zeros((T, T), xp.float64), xp.zeros(T, xp.float64)
     n = min(blocks, T)
     edges = [round(i * T / n) for i in range(n + 1)]        # block boundaries 0 = e_0 < .. = T
-    with blas_threads(threads):
+    with _delegated("connectivity", "ids"), blas_threads(threads):
         for a, b in zip(edges[:-1], edges[1:], strict=True):  # outputs a..b-1 read x<0..b-1>
             x = xp.broadcast_to(ids[:b], (b - a, b))        # column i = the text, (b - a, b)
             y = xp.broadcast_to(ids[1:b + 1], (b - a, b))
@@ -199,6 +202,12 @@ def connectivity(net: RecurrentNetwork, ids, blocks: int = 4, threads: int | Non
             G[a:b, :b] = xp.sqrt((dx.astype(xp.float64) ** 2).sum(axis=0))  # (1)
             log_prob[a:b] = lp
     return Connectivity(to_numpy(G), to_numpy(log_prob))
+
+
+def _delegated(f: str, ids: str):
+    """Report input_gradients' and blas_threads' checks under ``f`` and its argument."""
+    return named_as({"input_gradients(net)": f"{f}(net)", "input_gradients(x)": f"{f}({ids})",
+                     "input_gradients(y)": f"{f}({ids})", "blas_threads(n)": f"{f}(threads)"})
 
 
 def last_step_influence(net: RecurrentNetwork, windows, threads: int | None = 1) -> np.ndarray:
@@ -218,13 +227,14 @@ def last_step_influence(net: RecurrentNetwork, windows, threads: int | None = 1)
         distance d before the predicted character: d = 1 is the character just read, d = L the
         window's first
     """
+    check_instance(net, RecurrentNetwork, "last_step_influence(net)")
     windows = as_array(windows, "last_step_influence(windows)", "int", ndim=2,
                        symbols="(k, L + 1)")
     k, L = int(windows.shape[0]), int(windows.shape[1]) - 1
     check_int(L, "last_step_influence(windows): L, the number of inputs per window,", 1)
     xp = get_array_module(*net.params.values())
     windows = to_device(windows, xp)
-    with blas_threads(threads):
+    with _delegated("last_step_influence", "windows"), blas_threads(threads):
         dx = input_gradients(net, windows[:, :-1], windows[:, 1:], xp.full((k,), L - 1)).dx
     norms = xp.sqrt((dx.astype(xp.float64) ** 2).sum(axis=0))  # (1) (k, L) by position t'
     return to_numpy(xp.ascontiguousarray(norms[:, ::-1]))   # by distance d = L - t'

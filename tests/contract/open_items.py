@@ -14,9 +14,6 @@ OPEN_CASES = frozenset([
 
 UNREGISTERED = frozenset([
     "seqlab.data.text.sonnet_corpus",
-    "seqlab.lm.connectivity.connectivity",
-    "seqlab.lm.connectivity.input_gradients",
-    "seqlab.lm.connectivity.last_step_influence",
     "seqlab.seq2seq.alignment.date_alignment",
     "seqlab.seq2seq.alignment.teacher_forced_alpha",
     "seqlab.seq2seq.search.sample_decode",
