@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from seqlab._validate import as_array, check_instance, check_int, check_token
+from seqlab._validate import as_array, check_instance, check_int, check_token, named_as
 from seqlab.backend import get_array_module
 from seqlab.functional import softmax
 from seqlab.layers.layer_norm import layer_norm_backward, layer_norm_forward
@@ -101,7 +101,8 @@ def trace_forward(model: Transformer, src, tgt_in) -> TransformerTrace:
         if x.shape[0] != 1:
             raise ValueError(f"trace_forward({name}): expected one example (1, T), got shape "
                              f"{tuple(x.shape)}")
-    logits, cache = model.forward(src, tgt_in, train=False)            # (1, T_y, V_tgt)
+    with named_as({"Transformer.forward(": "trace_forward("}):
+        logits, cache = model.forward(src, tgt_in, train=False)        # (1, T_y, V_tgt)
     probs = softmax(logits, axis=-1)                                   # ŷ = softmax(z)
     return TransformerTrace(_stages(model, cache, logits, probs, None, None), logits[0],
                             probs[0], cache)
@@ -116,6 +117,7 @@ def trace_backward(model: Transformer, trace: TransformerTrace, position: int,
     position : int, the output position t (0-based row of tgt_in: the token predicted there)
     token : int or None, v; None takes ŷ's argmax at t (the model's own output)
     """
+    check_instance(model, Transformer, "trace_backward(model)")
     check_instance(trace, TransformerTrace, "trace_backward(trace)")
     T_y, V = trace.logits.shape
     position = check_int(position, "trace_backward(position)", 0, T_y - 1)
@@ -126,7 +128,7 @@ def trace_backward(model: Transformer, trace: TransformerTrace, position: int,
     labels[0, position] = token
     if token == model.config.pad_id:
         raise ValueError(f"trace_backward(token): expected a token other than the padding "
-                         f"id {token}, whose positions the loss skips")
+                         f"id (the loss skips its positions), got {token}")
     loss, dlogits = label_smoothed_cross_entropy(trace.logits[None], labels, 0.0,
                                                  model.config.pad_id)   # (1) J, ∂J/∂z
     _, flows = model.backward_full(dlogits, trace.cache)

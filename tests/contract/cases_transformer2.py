@@ -109,6 +109,96 @@ def toys(reg: Registry) -> None:
           default_words=False)
 
 
+def backward_full(reg: Registry) -> None:
+    """The _full backward passes: the same checks as the plain ones, under their own names."""
+    from seqlab.transformer import attention as at
+    from seqlab.transformer import blocks as bk
+    from seqlab.transformer import multi_head as mh
+    from tests.contract.cases_transformer import SRC, TGT_IN, K, Q, Vv, d, h, m
+    out, _, cache = at.scaled_dot_product_attention(Q, K, Vv)
+    f = Fn(reg, P + "attention.scaled_dot_product_attention_backward_full",
+           at.scaled_dot_product_attention_backward_full, np.ones_like(out), cache)
+    f.bad("dout: wrong shape", VALUE, dout=np.ones((m, 3, d + 1)))
+    f.bad("dout: None", TYPE, "None", dout=None)
+    f.bad("cache: None", TYPE, "None", cache=None)
+    f.ok("dout: int (promoted)", same={"dout": np.ones_like(out)}, dout=np.ones(out.shape, int))
+    rng = np.random.default_rng(0)
+    params = mh.init_multi_head_params(d, rng)
+    out, _, cache = mh.multi_head_attention_forward(Q, K, params, h)
+    f = Fn(reg, P + "multi_head.multi_head_attention_backward_full",
+           mh.multi_head_attention_backward_full, np.ones_like(out), cache)
+    f.bad("dout: transposed", VALUE, dout=np.ones((m, d, 3)))
+    f.bad("dout: None", TYPE, "None", dout=None)
+    f.bad("cache: an AttentionCache", TYPE, cache=at.scaled_dot_product_attention(Q, K, Vv)[2])
+    out, _, cache = bk.encoder_layer_forward(Q, bk.init_encoder_layer(d, 16, rng), h)
+    f = Fn(reg, P + "blocks.encoder_layer_backward_full", bk.encoder_layer_backward_full,
+           np.ones_like(out), cache)
+    f.bad("dout: wrong shape", VALUE, dout=np.ones((m, 4, d)))
+    f.bad("cache: None", TYPE, "None", cache=None)
+    f.bad("dout: None", TYPE, "None", dout=None)
+    out, _, cache = bk.decoder_layer_forward(K, Q, bk.init_decoder_layer(d, 16, rng), h)
+    f = Fn(reg, P + "blocks.decoder_layer_backward_full", bk.decoder_layer_backward_full,
+           np.ones_like(out), cache)
+    f.bad("dout: wrong shape", VALUE, dout=np.ones((m, 3, d)))
+    f.bad("cache: None", TYPE, "None", cache=None)
+    f.bad("cache: an encoder layer's", TYPE, cache=bk.encoder_layer_forward(
+        Q, bk.init_encoder_layer(d, 16, rng), h)[2], arg="cache")
+    logits, cache = MODEL.forward(SRC, TGT_IN)
+    f = Fn(reg, P + "model.Transformer.backward_full", MODEL.backward_full,
+           np.ones_like(logits), cache, fname="Transformer.backward_full")
+    f.bad("dlogits: wrong shape", VALUE, dlogits=np.ones((2, 3, 7)))
+    f.bad("dlogits: None", TYPE, "None", dlogits=None)
+    f.bad("cache: None", TYPE, "None", cache=None)
+    f.ok("dlogits: int (promoted)", check=None, dlogits=np.ones(logits.shape, int))
+
+
+def sampling_tracing(reg: Registry) -> None:
+    from seqlab.transformer import trace as tr
+    from tests.contract.cases_transformer import SRC, TGT_IN
+    sv, tv = TokenVocab(list("abc")), TokenVocab(list("xyz"))
+    task = tk.TaskModel.create(sv, tv, d_model=8, n_heads=2, d_ff=8, n_layers=1, max_len=8)
+    C = P + "tasks.TaskModel"
+    f = Fn(reg, C + ".sample", task.sample, "ab", max_len=3, fname="TaskModel.sample")
+    f.number("temperature", -1.0, float("nan"), "1", None)
+    f.ints("top_k", low=1, none=False)
+    f.ints("max_len", low=1)
+    f.bad("seed: a str", TYPE, seed="zero")
+    f.bad("source: None", TYPE, "None", source=None)
+    f.bad("source: unknown char", KEY, "'q'", source="aq", arg="source")
+    f.ok("seed: the same seed draws the same output", same={"seed": 3}, seed=3)
+    f = Fn(reg, C + ".path_log_probs", task.path_log_probs, "ab", [3, 2],
+           fname="TaskModel.path_log_probs")
+    V = len(tv)
+    f.bad("tokens: id V", INDEX, f"V = {V}", tokens=[3, V], arg="tokens")
+    f.bad("tokens: -1", INDEX, tokens=[-1])
+    f.bad("tokens: a str", TYPE, "str", tokens="ab")
+    f.bad("tokens: None", TYPE, "None", tokens=None)
+    f.bad("tokens: empty", VALUE, tokens=[])
+    f.bad("tokens: floats", TYPE, tokens=[3.0, 2.0])
+    f.ok("tokens: a NumPy array", same={"tokens": [3, 2]}, tokens=np.array([3, 2]))
+    f.bad("source: None", TYPE, "None", source=None)
+    f = Fn(reg, P + "trace.trace_forward", tr.trace_forward, MODEL, SRC[:1], TGT_IN[:1])
+    f.bad("model: a TaskModel", TYPE, "Transformer", model=task)
+    f.bad("src: two examples", VALUE, src=SRC)
+    f.bad("src: None", TYPE, "None", src=None)
+    f.bad("src: 1-D", VALUE, src=SRC[0])
+    f.bad("tgt_in: floats", TYPE, tgt_in=TGT_IN[:1].astype(float))
+    f.bad("src: id 7 >= src_vocab", INDEX, "[0, 7)", src=np.array([[3, 7, 0]]))
+    f.bad("tgt_in: id 6 >= tgt_vocab", INDEX, "[0, 6)", tgt_in=np.array([[1, 6, 0]]))
+    f.ok("src: a list", same={"src": SRC[:1]}, check=None, src=SRC[:1].tolist())
+    trace = tr.trace_forward(MODEL, SRC[:1], TGT_IN[:1])
+    f = Fn(reg, P + "trace.trace_backward", tr.trace_backward, MODEL, trace, 1, 4)
+    f.bad("model: None", TYPE, "None", model=None)
+    f.bad("trace: None", TYPE, "None", trace=None)
+    f.ints("position", low=0, high=2)
+    f.bad("token: V", VALUE, "< V = 6", token=6)
+    f.bad("token: -1", VALUE, token=-1)
+    f.bad("token: the padding id", VALUE, "padding", token=0)
+    f.ok("token: None (the argmax)", check=None, token=None)
+
+
 def register(reg: Registry) -> None:
     tasks(reg)
     toys(reg)
+    backward_full(reg)
+    sampling_tracing(reg)

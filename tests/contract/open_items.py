@@ -18,13 +18,4 @@ UNREGISTERED = frozenset([
     "seqlab.seq2seq.alignment.teacher_forced_alpha",
     "seqlab.seq2seq.search.sample_decode",
     "seqlab.seq2seq.search.step_log_probs",
-    "seqlab.transformer.attention.scaled_dot_product_attention_backward_full",
-    "seqlab.transformer.blocks.decoder_layer_backward_full",
-    "seqlab.transformer.blocks.encoder_layer_backward_full",
-    "seqlab.transformer.model.Transformer.backward_full",
-    "seqlab.transformer.multi_head.multi_head_attention_backward_full",
-    "seqlab.transformer.tasks.TaskModel.path_log_probs",
-    "seqlab.transformer.tasks.TaskModel.sample",
-    "seqlab.transformer.trace.trace_backward",
-    "seqlab.transformer.trace.trace_forward",
 ])
