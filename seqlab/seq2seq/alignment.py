@@ -34,7 +34,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-from seqlab._validate import as_array, check_dict, check_int, check_sequence, lookup
+from seqlab._validate import (
+    as_array,
+    check_dict,
+    check_int,
+    check_paired,
+    check_sequence,
+    check_str,
+    lookup,
+    named_as,
+)
+from seqlab._wording import got
 from seqlab.backend import get_array_module, to_numpy
 
 __all__ = ["AlignmentScore", "alignment_score", "date_alignment", "field_boxes",
@@ -62,20 +72,25 @@ def teacher_forced_alpha(model, sources: Sequence, targets: Sequence,
     """α of an attention model under teacher forcing: one host array (len(target) + 1,
     len(source)) per pair, the last row that of eos."""
     f = "teacher_forced_alpha"
-    if not hasattr(model, "forward") or not hasattr(model, "batch"):
-        raise TypeError(f"{f}(model): expected an AttentionSeq2Seq, got {type(model).__name__}")
-    sources = check_sequence(sources, f"{f}(sources)", "a list of str", empty=False)
-    targets = check_sequence(targets, f"{f}(targets)", "a list of str", empty=False)
+    _check_model(model, f)
+    sources, targets = check_paired(sources, targets, f, ("sources", "targets"),
+                                    "a list of str", "targets")
     batch_size = check_int(batch_size, f"{f}(batch_size)", 1)
     out = []
     for i in range(0, len(sources), batch_size):
-        x_ids, x_len, y_ids, y_len = model.batch(sources[i:i + batch_size],
-                                                 targets[i:i + batch_size])
+        with named_as({f"{type(model).__name__}.batch(": f"{f}("}):
+            x_ids, x_len, y_ids, y_len = model.batch(sources[i:i + batch_size],
+                                                     targets[i:i + batch_size])
         _, cache = model.forward(x_ids, x_len, y_ids)
         alpha = to_numpy(cache.alpha).astype(np.float64)                # (m, T_y, T_x) host
         out += [a[:ty, :tx] for a, ty, tx in zip(alpha, to_numpy(y_len).tolist(),
                                                   to_numpy(x_len).tolist(), strict=True)]
     return out
+
+
+def _check_model(model, f: str) -> None:
+    if not hasattr(model, "forward") or not hasattr(model, "batch"):
+        raise TypeError(f"{f}(model): expected an AttentionSeq2Seq, got {got(model)}")
 
 
 def alignment_score(alphas: Sequence, spans: Sequence[dict],
@@ -137,14 +152,27 @@ def date_alignment(model, humans: Sequence[str], isos: Sequence[str],
     from seqlab.data.dates import ISO_FIELDS, date_fields
 
     f = "date_alignment"
-    humans = check_sequence(humans, f"{f}(humans)", "a list of str", empty=False)
-    if not len(humans) == len(isos) == len(info):
-        raise ValueError(f"{f}(humans, isos, info): expected three lists of equal length, got "
-                         f"{len(humans)}, {len(isos)}, {len(info)}")
+    _check_model(model, f)
+    humans, isos = check_paired(humans, isos, f, ("humans", "isos"), "a list of str",
+                                "ISO dates")
+    info = check_paired(humans, info, f, ("humans", "info"), "a list of str",
+                        "(locale, format) pairs")[1]
     spans = []
-    for h, iso, (loc, fmt) in zip(humans, isos, info, strict=True):
-        text, span = date_fields(date.fromisoformat(iso), fmt, loc)
+    for h, iso, pair in zip(humans, isos, info, strict=True):
+        pair = check_sequence(pair, f"{f}(info)", "(locale, format) pairs")
+        if len(pair) != 2:
+            raise ValueError(f"{f}(info): expected (locale, format) pairs, got {pair!r}")
+        try:
+            d = date.fromisoformat(check_str(iso, f"{f}(isos)"))
+        except ValueError:
+            raise ValueError(f"{f}(isos): expected ISO dates 'YYYY-MM-DD', got {iso!r}") from None
+        with named_as({"date_fields(locale)": f"{f}(info)", "date_fields(fmt)": f"{f}(info)"}):
+            text, span = date_fields(d, pair[1], pair[0])
         if text != h:
-            raise ValueError(f"{f}(info): {(loc, fmt)} writes {iso} as {text!r}, not {h!r}")
+            raise ValueError(f"{f}(info): expected the format that writes {iso} as {h!r}, got "
+                             f"{tuple(pair)!r}, which writes {text!r}")
         spans.append(span)
-    return alignment_score(teacher_forced_alpha(model, humans, isos), spans, ISO_FIELDS)
+    with named_as({"teacher_forced_alpha(sources)": f"{f}(humans)",
+                   "teacher_forced_alpha(targets)": f"{f}(isos)"}):
+        alphas = teacher_forced_alpha(model, humans, isos)
+    return alignment_score(alphas, spans, ISO_FIELDS)

@@ -14,8 +14,4 @@ OPEN_CASES = frozenset([
 
 UNREGISTERED = frozenset([
     "seqlab.data.text.sonnet_corpus",
-    "seqlab.seq2seq.alignment.date_alignment",
-    "seqlab.seq2seq.alignment.teacher_forced_alpha",
-    "seqlab.seq2seq.search.sample_decode",
-    "seqlab.seq2seq.search.step_log_probs",
 ])
