@@ -29,7 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
-from seqlab._validate import check_bool, check_choice, check_number, check_sequence, check_str
+from seqlab._validate import (
+    check_bool,
+    check_choice,
+    check_number,
+    check_rng,
+    check_sequence,
+    check_str,
+)
 from seqlab.arrays import host_rng
 
 __all__ = ["NAME_KINDS", "load_names", "load_sonnets", "load_wiki", "package_dir",
@@ -174,6 +181,9 @@ def sonnet_corpus(seed: int = 0, val_fraction: float = 0.1) -> tuple[str, str, s
     train, val : str, the sonnets of each part of :func:`train_val_split` (same seed and
         fraction), each sonnet followed by a blank line
     """
+    check_number(val_fraction, "sonnet_corpus(val_fraction)", 0, 1, low_open=True,
+                 high_open=True)
+    check_rng(seed, "sonnet_corpus(seed)")                  # checked only: the split draws it
     sonnets = load_sonnets(join=False)
     train, val = train_val_split(sonnets, val_fraction, seed)
     vocab = "".join(sorted(set("".join(sonnets))))

@@ -52,6 +52,12 @@ def text_corpora(reg: Registry) -> None:
     f.bad("items: one item", VALUE, items=[1])
     f.bad("items: a str", TYPE, "str", items="abcdef")
     f.bad("items: None", TYPE, "None", items=None)
+    f = Fn(reg, P + "text.sonnet_corpus", text.sonnet_corpus, 0, 0.1)
+    f.number("val_fraction", 0.0, 1.0, -0.1, "0.1", None)
+    f.bad("seed: a str", TYPE, seed="zero")
+    f.bad("seed: -1", VALUE, seed=-1)
+    f.bad("seed: a float", TYPE, seed=1.5)
+    f.ok("seed: NumPy int", same={"seed": 0}, seed=np.int64(0))
     f = Fn(reg, P + "debias_words.load_bolukbasi", debias_words.load_bolukbasi)
     f.bad("lowercase: a str", TYPE, lowercase="yes")
 

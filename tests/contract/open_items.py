@@ -13,5 +13,4 @@ OPEN_CASES = frozenset([
 ])
 
 UNREGISTERED = frozenset([
-    "seqlab.data.text.sonnet_corpus",
 ])
