@@ -155,3 +155,28 @@ def test_scratch_reuses_one_buffer_per_name_shape_and_thread():
     thread.start()
     thread.join()
     assert other[0] is not b                                         # one set per thread
+
+
+def test_importing_seqlab_changes_nothing_about_threads_or_the_environment():
+    """``import seqlab`` (every package) leaves BLAS threads and os.environ as they were: a
+    notebook asks for its threads with ``threads.match_cpu_quota()``."""
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import json, os
+import numpy
+from threadpoolctl import threadpool_info
+def blas():
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+before, env = blas(), dict(os.environ)
+import seqlab, seqlab.rnn, seqlab.lm, seqlab.embeddings, seqlab.seq2seq, seqlab.speech
+import seqlab.transformer, seqlab.tasks, seqlab.viz, seqlab.exercises
+print(json.dumps([before, blas(), env == dict(os.environ)]))
+"""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    before, after, same_env = json.loads(out.stdout.strip().splitlines()[-1])
+    assert before and after == before and same_env
