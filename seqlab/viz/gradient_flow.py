@@ -101,12 +101,14 @@ def flow_figure(trace, prep, which: tuple, n_heads: int) -> go.Figure:
                      tickfont=dict(size=8), row=1, col=1)
     fig.update_yaxes(type="log", title_text="‖∂J/∂·‖", exponentformat="e", row=1, col=1)
     names = [d["name"] for d in split]
-    for i, (key, label) in enumerate((("identity", "identity path ∂J/∂(x + ·)"),
-                                      ("sublayer", "through attention / FFN"),
-                                      ("enc", "cross-attention → encoder"))):
+    for i, (key, label) in enumerate((("identity", "identity path<br>∂J/∂(x + ·)"),
+                                      ("sublayer", "through attention<br>or the FFN"),
+                                      ("enc", "cross-attention<br>→ encoder"))):
         fig.add_trace(go.Bar(x=names, y=[d[key] for d in split], name=label,
                              marker_color=COLOURS[i]), 2, 1)
-    fig.update_yaxes(type="log", title_text="‖∂J/∂x‖", exponentformat="e", row=2, col=1)
+    residual_axis = fig.data[-1].yaxis                               # "y2", "y5": row 2's
+    fig.update_yaxes(type="log", title_text="‖∂J/∂x‖", exponentformat="e", dtick=1, row=2,
+                     col=1)                                          # one label per decade
     for h in range(n_heads):
         fig.add_trace(go.Heatmap(z=[[0]], colorscale="PiYG", zmid=0, showscale=h == n_heads - 1,
                                  colorbar=dict(len=0.35, y=0.17, thickness=8,
@@ -115,9 +117,10 @@ def flow_figure(trace, prep, which: tuple, n_heads: int) -> go.Figure:
                       3, h + 1)
         fig.update_yaxes(autorange="reversed", showticklabels=h == 0, row=3, col=h + 1)
     fig.update_layout(template=TEMPLATE, height=860, barmode="group",
-                      margin=dict(l=110, r=30, t=100, b=60), title_y=0.985,
-                      legend=dict(x=0.01, y=0.6, yanchor="top", font=dict(size=10),
-                                  bgcolor="rgba(255,255,255,0.7)"))
+                      margin=dict(l=110, r=130, t=100, b=60), title_y=0.985,
+                      # beside the residual chart, outside its bars
+                      legend=dict(x=1.01, xanchor="left", yanchor="middle", font=dict(size=10),
+                                  y=sum(fig.layout[f"yaxis{residual_axis[1:]}"].domain) / 2))
     _set_heads(fig, trace, prep, which, n_heads)
     return fig
 
