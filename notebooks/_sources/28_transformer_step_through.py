@@ -296,9 +296,11 @@ def loss_of_t():
 
 
 res = random_direction_check(loss_of_t, model64.params, grads, n_directions=3, per_key=False)
+# the error itself (3e-09 to 5e-09) depends on the CPU's floating-point path; its bound does not
 print(f"worst relative error over 3 random directions through all "
-      f"{sum(v.size for v in model64.params.values()):,} parameters: {res.worst[1]:.0e}")
-assert res.passed(1e-6)
+      f"{sum(v.size for v in model64.params.values()):,} parameters below 1e-7? "
+      f"{res.worst[1] < 1e-7}")
+assert res.passed(1e-7)
 
 # %% [markdown]
 # ## 3. Exercise: the backward pass of attention
