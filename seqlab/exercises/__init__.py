@@ -94,7 +94,8 @@ def grade(name: str, fn: Callable, hidden_seeds: Sequence[int] = ()) -> CheckRes
     Raises :class:`~seqlab.exercises.grading.NotPassed` (an ``AssertionError`` carrying the
     check's report) unless all pass; see :mod:`seqlab.exercises.grading`."""
     ex = _exercise(name, "grade")
-    if isinstance(hidden_seeds, str | bytes) or not all(is_int(s) for s in hidden_seeds):
+    if not isinstance(hidden_seeds, Sequence) or isinstance(hidden_seeds, str | bytes) or not all(
+            is_int(s) for s in hidden_seeds):
         raise TypeError(f"grade(hidden_seeds): expected a sequence of int seeds, "
                         f"got {got(hidden_seeds)}")
     return grade_exercise(ex, fn, hidden_seeds)
